@@ -1,0 +1,58 @@
+# brass - top-level entry points. CMake does the building; this file names the jobs.
+#   make            native release build (CLI at build/brass)
+#   make test       everything CI checks: native tests, ASan/UBSan tests, WebAssembly tests in node,
+#                   brief fuzzing
+#   make bench      benchmarks against the peers (results go in README.md)
+#   make wasm       the WebAssembly build (build-wasm/)
+#   make demo       set up, build, generate a MiniLM-shaped model and embed a few lines
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all test test-native test-asan test-wasm fuzz bench wasm demo setup format format-check clean
+
+all: build/Makefile
+	cmake --build build -j$(JOBS)
+
+build/Makefile: CMakeLists.txt
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+setup:
+	bash scripts/setup.sh
+
+test: test-native test-asan test-wasm fuzz format-check
+	@echo "all test suites passed"
+
+test-native: all
+	cd build && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBRASS_SANITIZE=ON -DCMAKE_C_COMPILER=clang
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  BRASS_TEST_QUICK=1 ctest --output-on-failure -j$(JOBS)
+
+wasm:
+	bash scripts/build-wasm.sh
+
+test-wasm: wasm all
+	bash tests/wasm/run_wasm_tests.sh
+
+fuzz:
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBRASS_FUZZ=ON -DBRASS_TESTS=ON -DCMAKE_C_COMPILER=clang
+	cmake --build build-fuzz -j$(JOBS) --target $$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$$//' | tr '\n' ' ')
+	bash tests/fuzz/run_fuzzers.sh build-fuzz
+
+bench: all
+	bash bench/run.sh
+
+demo: setup all
+	bash scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz build-wasm

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# setup.sh - installs what brass's build, tests and benchmarks need, when it is missing:
+# Debian packages (compilers, CMake, utf8proc, cJSON, Emscripten, Node, PyTorch as the numerical
+# oracle) and the npm packages in package-lock.json (oracles and peers, post-install scripts off).
+# Idempotent: a machine that has everything installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(gcc clang cmake make pkg-config dpkg-dev libutf8proc-dev libcjson-dev emscripten
+  nodejs npm python3-torch python3-numpy clang-format libclang-rt-14-dev)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs from another repository may provide npm itself
+if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null; then
+  missing=("${missing[@]/npm/}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (post-install scripts off; the packages carry their CPU binaries)"
+  npm ci --ignore-scripts --no-audit --no-fund
+fi
+echo "setup: ok"

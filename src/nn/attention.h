@@ -1,0 +1,23 @@
+/*
+ * attention.h - multi-head scaled dot-product self-attention over a batch of sequences.
+ *
+ * The batch is stored as rows of one matrix, one row per token; sequence b owns rows
+ * start[b] .. start[b] + len[b] - 1. This covers both a padded batch (start[b] = b * S, len[b] =
+ * real length: keys beyond len[b] are masked out, which is BERT's key-padding mask) and a ragged
+ * batch with no padding at all. Row r of qkv holds [q | k | v], each heads * head_dim floats
+ * (the output of one fused QKV projection). Only the rows of real tokens are read and written.
+ * Work is split per (sequence, head, block of queries) so each task's keys and values stay in
+ * cache; the score block is softmaxed in place and multiplied by V with gemm_serial().
+ */
+#ifndef BRASS_NN_ATTENTION_H
+#define BRASS_NN_ATTENTION_H
+
+#include "base/pool.h"
+#include "nn/gemm.h"
+
+/* out row r = concat over heads h of softmax(q_h k_h^T / sqrt(head_dim)) v_h.
+ * ld_qkv >= 3 * heads * head_dim; ld_out >= heads * head_dim. Returns 0, or BRASS_ENOMEM. */
+int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
+                  int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out);
+
+#endif

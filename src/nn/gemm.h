@@ -1,0 +1,61 @@
+/*
+ * gemm.h - single-precision matrix products, the arithmetic core of the forward pass.
+ *
+ * Two entry points:
+ *   gemm_linear():  C = A * W^T (+ bias, GELU, residual), where W is a Linear layer's weight
+ *                   (N x K, row-major, as PyTorch stores it) packed once at model load into the
+ *                   micro-kernel's panel layout. Cache-blocked, parallel over the pool.
+ *   gemm_serial():  a general C = alpha * op(A) * op(B) + beta * C on one thread, packing on the
+ *                   fly; attention calls it per (sequence, head, block) from inside a pool job.
+ * The micro-kernel (register tile MR x NR) is chosen once: AVX-512, AVX2+FMA, WebAssembly SIMD128
+ * or portable C (gemm_ref.c, the oracle in tests). Each instruction set lives in its own file.
+ * Results for a given kernel do not depend on the number of threads: every output element is
+ * computed by one thread with the same k-order.
+ */
+#ifndef BRASS_NN_GEMM_H
+#define BRASS_NN_GEMM_H
+
+#include <stddef.h>
+
+#include "base/pool.h"
+
+typedef struct gemm_kernel gemm_kernel;
+
+/* The best kernel for this machine, honouring BRASS_KERNEL=ref|avx2|avx512|wasm as a cap. */
+const gemm_kernel *gemm_kernel_default(void);
+/* A kernel by name, or NULL if it is not compiled in or the CPU lacks it. */
+const gemm_kernel *gemm_kernel_by_name(const char *name);
+const char *gemm_kernel_name(const gemm_kernel *k);
+
+/* A Linear weight W (n rows of k floats) packed for one kernel. */
+typedef struct gemm_weight gemm_weight;
+
+/* Packs W (n x k, leading dimension ldw >= k). Returns NULL when out of memory. */
+gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw);
+void gemm_weight_free(gemm_weight *w);
+int gemm_weight_n(const gemm_weight *w);
+int gemm_weight_k(const gemm_weight *w);
+/* Bytes held by the packed weight. */
+size_t gemm_weight_bytes(const gemm_weight *w);
+
+typedef struct gemm_epilogue {
+  const float *bias;     /* n values added to every row, or NULL */
+  int gelu;              /* apply exact GELU, 0.5*x*(1+erf(x/sqrt(2))), after the bias */
+  const float *residual; /* m x n values added last (after GELU), or NULL; may equal C */
+  int ld_residual;
+} gemm_epilogue;
+
+/* C (m x n, leading dimension ldc) = A (m x k, lda) * W^T, then the epilogue (ep may be NULL).
+ * The kernel is the one W was packed for. Parallel over p (may be NULL). */
+void gemm_linear(pool *p, int m, const float *a, int lda, const gemm_weight *w, float *c, int ldc,
+                 const gemm_epilogue *ep);
+
+/* C (m x n) = alpha * op(A) * op(B) + beta * C on the calling thread. op(A) is m x k: A is m x k
+ * (trans_a = 0) or k x m (trans_a = 1); op(B) is k x n: B is k x n (trans_b = 0) or n x k
+ * (trans_b = 1). All row-major with the given leading dimensions. beta == 0 ignores C's contents.
+ * Uses per-thread scratch; safe to call concurrently from pool workers. */
+void gemm_serial(const gemm_kernel *kern, int trans_a, int trans_b, int m, int n, int k,
+                 float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                 float *c, int ldc);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * ops.h - the element-wise and row-wise operations of a transformer besides matrix products:
+ * LayerNorm, softmax, exact GELU, L2 normalisation. Row operations parallelise over rows on the
+ * pool; each row is computed by one thread in a fixed order, so results do not depend on the
+ * thread count.
+ */
+#ifndef BRASS_NN_OPS_H
+#define BRASS_NN_OPS_H
+
+#include <stddef.h>
+
+#include "base/pool.h"
+
+/* y = (x - mean) / sqrt(var + eps) * gamma + beta, per row of cols values (biased variance,
+ * as torch.nn.LayerNorm). y may equal x. */
+void layernorm_f32(pool *p, int rows, int cols, const float *x, int ldx, const float *gamma,
+                   const float *beta, float eps, float *y, int ldy);
+
+/* In-place numerically stable softmax of n values. */
+void softmax_f32(float *x, int n);
+
+/* In-place exact GELU, 0.5*x*(1+erf(x/sqrt(2))), with a vectorised erf accurate to ~1e-7. */
+void gelu_f32(float *x, size_t n);
+
+/* erf of one float, the same polynomial gelu_f32 uses (for tests). */
+float erf_f32(float x);
+
+/* Scales x to unit L2 norm (leaves an all-zero vector unchanged). */
+void l2_normalize_f32(float *x, int n);
+
+#endif
