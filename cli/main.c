@@ -1,9 +1,119 @@
-/* main.c - placeholder until the CLI lands. */
+/*
+ * main.c - the `brass` command: dispatches to sub-commands and prints the top-level help and
+ * version. Each sub-command lives in its own cli/cmd_*.c file.
+ */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "brass.h"
+#include "cli.h"
 
-int main(void) {
-  printf("brass %s\n", brass_version());
+static const cli_command *const commands[] = {&cli_embed};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+int cli_error(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("brass: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return code;
+}
+
+int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  if (!*text || *end || v < lo || v > hi) {
+    cli_error(CLI_USAGE, "%s: expected an integer from %d to %d, got '%s'", opt, lo, hi, text);
+    return -1;
+  }
+  *out = (int)v;
   return 0;
+}
+
+int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value) {
+  const char *arg = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(arg, name, n) != 0) return 0;
+  if (arg[n] == '=') {
+    *value = arg + n + 1;
+    return 1;
+  }
+  if (arg[n] != '\0') return 0;
+  if (*i + 1 >= argc) {
+    cli_error(CLI_USAGE, "%s needs a value (see 'brass help %s')", name, argv[0]);
+    return -1;
+  }
+  *value = argv[++*i];
+  return 1;
+}
+
+static void print_usage(FILE *f) {
+  fprintf(f,
+          "brass %s - local-first hybrid search: embeddings on your own CPU\n"
+          "\n"
+          "usage: brass <command> [options]\n"
+          "\n"
+          "commands:\n",
+          brass_version());
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf(f,
+          "  %-10s %s\n"
+          "\n"
+          "options:\n"
+          "  --help     show this help\n"
+          "  --version  show the version, SIMD kernel and default thread count\n"
+          "\n"
+          "environment:\n"
+          "  BRASS_THREADS  default thread count (otherwise the number of online cores)\n"
+          "  BRASS_KERNEL   cap the SIMD kernel: ref, avx2, avx512\n"
+          "\n"
+          "'brass help <command>' describes a command and all of its options.\n",
+          "help", "describe a command");
+}
+
+static const cli_command *find_command(const char *name) {
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i]->name, name) == 0) return commands[i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    print_usage(stdout);
+    return CLI_OK;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    printf("brass %s (kernel %s, %d threads by default)\n", brass_version(), brass_kernel_name(),
+           brass_default_threads());
+    return CLI_OK;
+  }
+  if (!strcmp(cmd, "help")) {
+    if (argc < 3) {
+      print_usage(stdout);
+      return CLI_OK;
+    }
+    const cli_command *c = find_command(argv[2]);
+    if (!c) return cli_error(CLI_USAGE, "no command '%s' (see 'brass --help')", argv[2]);
+    fputs(c->help, stdout);
+    return CLI_OK;
+  }
+  const cli_command *c = find_command(cmd);
+  if (!c) return cli_error(CLI_USAGE, "no command '%s' (see 'brass --help')", cmd);
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(c->help, stdout);
+      return CLI_OK;
+    }
+  }
+  return c->run(argc - 1, argv + 1);
 }

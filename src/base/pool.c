@@ -11,12 +11,16 @@
 #include "base/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_ITERATIONS 20000
+/* Spin this many rounds before sleeping; only when every thread can have a core of its own
+ * (spinning on an oversubscribed machine steals the core the awaited thread needs). */
+#define SPIN_ITERATIONS 4000
+#define SPIN_YIELD_EVERY 256
 
 typedef struct worker {
   struct pool *pool;
@@ -25,6 +29,7 @@ typedef struct worker {
 
 struct pool {
   int nthreads;
+  int spin; /* rounds to spin before sleeping: SPIN_ITERATIONS or 0 */
   pthread_t *threads;
   worker *workers;
   pthread_mutex_t job_mu; /* one pool_for() at a time, whoever calls it */
@@ -43,7 +48,12 @@ struct pool {
 
 static _Thread_local int in_pool_job;
 
-static inline void cpu_relax(void) {
+/* One round of a spin wait: a pause, and now and then a yield so a descheduled thread can run. */
+static inline void spin_round(int round) {
+  if (round % SPIN_YIELD_EVERY == SPIN_YIELD_EVERY - 1) {
+    sched_yield();
+    return;
+  }
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
@@ -70,8 +80,8 @@ static void *worker_main(void *arg) {
     int spins = 0;
     while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
            !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-      if (++spins < SPIN_ITERATIONS) {
-        cpu_relax();
+      if (++spins < p->spin) {
+        spin_round(spins);
         continue;
       }
       pthread_mutex_lock(&p->mu);
@@ -110,6 +120,8 @@ pool *pool_create(int nthreads) {
   pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->nthreads = nthreads;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  p->spin = nthreads <= cores ? SPIN_ITERATIONS : 0;
   pthread_mutex_init(&p->job_mu, NULL);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv_work, NULL);
@@ -183,8 +195,8 @@ void pool_for(pool *p, size_t n, size_t grain, pool_fn fn, void *ctx) {
   run_chunks(p, 0);
 
   for (int spins = 0; atomic_load_explicit(&p->busy, memory_order_acquire) > 0; spins++) {
-    if (spins < SPIN_ITERATIONS) {
-      cpu_relax();
+    if (spins < p->spin) {
+      spin_round(spins);
       continue;
     }
     pthread_mutex_lock(&p->mu);

@@ -1,0 +1,38 @@
+/*
+ * cli.h - what the `brass` sub-commands share: their entry points, the help texts, and small
+ * argument helpers. Sub-commands parse and print only; all work goes through include/brass.h.
+ */
+#ifndef BRASS_CLI_H
+#define BRASS_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes: 0 success, 1 failure (bad input, I/O), 2 usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+typedef struct cli_command {
+  const char *name;
+  const char *summary;               /* one line for `brass --help` */
+  const char *help;                  /* full text for `brass help NAME` */
+  int (*run)(int argc, char **argv); /* argv[0] is the sub-command's name */
+} cli_command;
+
+extern const cli_command cli_embed;
+
+/* Prints "brass: " + message + newline to stderr; returns code. */
+int cli_error(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Parses a decimal integer in [lo, hi] for option `opt`; prints a usage error and returns -1 if
+ * the text is not one. */
+int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out);
+
+/* If argv[*i] is `--name VALUE` or `--name=VALUE`, stores VALUE, advances *i and returns 1;
+ * returns -1 (after printing a usage error) if the value is missing, 0 if argv[*i] is another
+ * option. */
+int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+#endif

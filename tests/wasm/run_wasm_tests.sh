@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# run_wasm_tests.sh - the WebAssembly build's tests, in node: every unit test compiled to
+# build-wasm/tests/test_*.js, then the embedding parity check (tests/model/test_model_parity.sh)
+# with the CLI replaced by build-wasm/brass.js running on 2 and more threads.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+wasm=$root/build-wasm
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+node_run=(node --no-experimental-fetch)
+passed=0
+failed=0
+for t in "$wasm"/tests/test_*.js; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .js)
+  if (cd "$wasm/tests" && BRASS_SRC=$root BRASS_BUILD=$wasm BRASS_TEST_QUICK=1 \
+    "${node_run[@]}" "$t" >"$wasm/tests/$name.log" 2>&1); then
+    echo "wasm: $name ok ($(tail -1 "$wasm/tests/$name.log"))"
+    passed=$((passed + 1))
+  else
+    echo "wasm: $name FAILED" >&2
+    tail -20 "$wasm/tests/$name.log" >&2
+    failed=$((failed + 1))
+  fi
+done
+
+# The native parity test, driving the WebAssembly CLI through a wrapper.
+wrapper=$wasm/brass-node
+cat >"$wrapper" <<SH
+#!/usr/bin/env bash
+exec node --no-experimental-fetch "$wasm/brass.js" "\$@"
+SH
+chmod +x "$wrapper"
+if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+  bash "$root/tests/model/test_model_parity.sh"; then
+  echo "wasm: embedding parity in node ok"
+  passed=$((passed + 1))
+else
+  echo "wasm: embedding parity in node FAILED" >&2
+  failed=$((failed + 1))
+fi
+echo "wasm: $passed passed, $failed failed"
+[ "$failed" = 0 ]
