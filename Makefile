@@ -40,7 +40,7 @@ test-wasm: wasm all
 fuzz:
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBRASS_FUZZ=ON -DBRASS_TESTS=ON -DCMAKE_C_COMPILER=clang
 	cmake --build build-fuzz -j$(JOBS) --target $$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$$//' | tr '\n' ' ')
-	bash tests/fuzz/run_fuzzers.sh build-fuzz
+	bash tests/fuzz/run_fuzzers.sh build-fuzz/tests
 
 bench: all
 	bash bench/run.sh

@@ -1,0 +1,369 @@
+/*
+ * bert.c - loading a BERT encoder from safetensors and running its forward pass (see bert.h).
+ *
+ * Loading resolves each tensor by name ("bert." prefix or not; legacy LayerNorm gamma/beta),
+ * checks dtype and exact shape against config.json (all tensors first, before allocating
+ * anything sized by the config), converts to F32 and packs Linear weights for
+ * the GEMM kernel. Packed weights are private copies, so the file pages they came from are
+ * discarded right away (file_map_discard) and resident memory stays near one copy of the model.
+ *
+ * The forward pass, top to bottom, for a ragged batch of T tokens (H hidden, I intermediate):
+ *   x = LayerNorm(word[id] + type[0] + pos[p])                          x: (T, H)
+ *   for each layer:
+ *     qkv = x Wqkv^T + bqkv                                             qkv: (T, 3H)
+ *     ctx = attention(qkv) per sequence and head                        ctx: (T, H)
+ *     x   = LayerNorm(ctx Wo^T + bo + x)
+ *     f   = GELU(x Wup^T + bup)                                         f: (T, I)
+ *     x   = LayerNorm(f Wdown^T + bdown + x)
+ * With CLS pooling only each sequence's first row is used, so the last layer's output projection
+ * and feed-forward run on those rows alone (attention still needs every token's keys and values).
+ * Every step runs on the pool and computes each output element on one thread in a fixed order,
+ * so the result does not depend on the thread count.
+ */
+#include "model/bert.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "nn/attention.h"
+#include "nn/ops.h"
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+typedef struct bert_loader {
+  bert_model *m;
+  const char *path;
+  const char *prefix; /* "bert." or "" */
+  float *tmp;         /* conversion buffer for Linear weights */
+  size_t tmp_cap;     /* floats */
+  float *vec_next;    /* bump allocator over m->vectors */
+  int check_only;     /* first pass: find and check every tensor, convert and pack nothing */
+  brass_error *err;
+} bert_loader;
+
+static void bl_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
+  size_t n = 0;
+  n += (size_t)snprintf(buf + n, cap - n, "[");
+  for (int i = 0; i < ndim && n < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+  if (n < cap) snprintf(buf + n, cap - n, "]");
+}
+
+/* Finds tensor `name` (without prefix) of shape [d0] (d1 < 0) or [d0, d1] in F32/F16/BF16. */
+static int bl_find(bert_loader *L, const char *name, int64_t d0, int64_t d1,
+                   const st_tensor **out) {
+  char full[256];
+  snprintf(full, sizeof full, "%s%s", L->prefix, name);
+  const st_tensor *t = safetensors_find(&L->m->file, full);
+  if (!t) {
+    /* Checkpoints converted from TensorFlow call LayerNorm's parameters gamma and beta. */
+    size_t n = strlen(full);
+    char legacy[256];
+    if (n > 16 && strcmp(full + n - 16, "LayerNorm.weight") == 0) {
+      snprintf(legacy, sizeof legacy, "%.*sgamma", (int)(n - 6), full);
+      t = safetensors_find(&L->m->file, legacy);
+    } else if (n > 14 && strcmp(full + n - 14, "LayerNorm.bias") == 0) {
+      snprintf(legacy, sizeof legacy, "%.*sbeta", (int)(n - 4), full);
+      t = safetensors_find(&L->m->file, legacy);
+    }
+  }
+  if (!t) return err_set(L->err, BRASS_EFORMAT, "%s: missing tensor '%s'", L->path, full);
+  if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16)
+    return err_set(L->err, BRASS_EUNSUPPORTED,
+                   "%s: tensor '%s' has dtype %s (brass reads F32, F16 or BF16)", L->path, full,
+                   st_dtype_name(t->dtype));
+  int64_t want[2] = {d0, d1};
+  int want_ndim = d1 < 0 ? 1 : 2;
+  if (t->ndim != want_ndim || t->shape[0] != d0 || (want_ndim == 2 && t->shape[1] != d1)) {
+    char got_s[128], want_s[64];
+    bl_shape_str(got_s, sizeof got_s, t->ndim, t->shape);
+    bl_shape_str(want_s, sizeof want_s, want_ndim, want);
+    return err_set(L->err, BRASS_EFORMAT, "%s: tensor '%s' has shape %s, config.json implies %s",
+                   L->path, full, got_s, want_s);
+  }
+  *out = t;
+  return 0;
+}
+
+/* Converts a 1-D tensor (or the first `rows` rows of a 2-D one) into the vector block. */
+static int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, size_t count,
+                     const float **out) {
+  const st_tensor *t;
+  int rc = bl_find(L, name, d0, d1, &t);
+  if (rc || L->check_only) return rc;
+  float *v = L->vec_next;
+  L->vec_next += count;
+  st_to_f32(t->dtype, t->data, count, v);
+  *out = v;
+  return 0;
+}
+
+/* Packs the Linear weight made of nparts tensors, each (n, k), stacked by rows. */
+static int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
+                     gemm_weight **out) {
+  const st_tensor *t[3];
+  for (int i = 0; i < nparts; i++) {
+    int rc = bl_find(L, names[i], n, k, &t[i]);
+    if (rc) return rc;
+  }
+  if (L->check_only) return 0;
+  const float *src;
+  size_t part = (size_t)n * (size_t)k;
+  if (nparts == 1 && t[0]->dtype == ST_F32 && ((uintptr_t)t[0]->data & 3) == 0) {
+    src = (const float *)(const void *)t[0]->data; /* packs straight from the mapping */
+  } else {
+    for (int i = 0; i < nparts; i++) st_to_f32(t[i]->dtype, t[i]->data, part, L->tmp + i * part);
+    src = L->tmp;
+  }
+  *out = gemm_weight_pack(L->m->kern, n * nparts, k, src, k);
+  if (!*out)
+    return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
+  L->m->packed_bytes += gemm_weight_bytes(*out);
+  for (int i = 0; i < nparts; i++) file_map_discard(&L->m->file.map, t[i]->offset, t[i]->nbytes);
+  return 0;
+}
+
+static int bl_layer(bert_loader *L, int l, bert_layer *y) {
+  const int H = L->m->hidden, I = L->m->intermediate;
+  char n[6][96];
+  static const char *const lin[6] = {"attention.self.query", "attention.self.key",
+                                     "attention.self.value", "attention.output.dense",
+                                     "intermediate.dense",   "output.dense"};
+  for (int i = 0; i < 6; i++) snprintf(n[i], sizeof n[i], "encoder.layer.%d.%s.weight", l, lin[i]);
+  const char *qkv[3] = {n[0], n[1], n[2]}, *o = n[3], *up = n[4], *down = n[5];
+  int rc;
+  if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv)) ||
+      (rc = bl_linear(L, &o, 1, H, H, &y->attn_out)) ||
+      (rc = bl_linear(L, &up, 1, I, H, &y->ffn_up)) ||
+      (rc = bl_linear(L, &down, 1, H, I, &y->ffn_down)))
+    return rc;
+
+  /* Biases and LayerNorm parameters. The three QKV biases land back to back in the block. */
+  char b[9][96];
+  static const char *const vec[9] = {"attention.self.query.bias",
+                                     "attention.self.key.bias",
+                                     "attention.self.value.bias",
+                                     "attention.output.dense.bias",
+                                     "attention.output.LayerNorm.weight",
+                                     "attention.output.LayerNorm.bias",
+                                     "intermediate.dense.bias",
+                                     "output.dense.bias",
+                                     "output.LayerNorm.weight"};
+  for (int i = 0; i < 9; i++) snprintf(b[i], sizeof b[i], "encoder.layer.%d.%s", l, vec[i]);
+  char ln2b[96];
+  snprintf(ln2b, sizeof ln2b, "encoder.layer.%d.output.LayerNorm.bias", l);
+  const float *bk, *bv;
+  if ((rc = bl_vector(L, b[0], H, -1, H, &y->qkv_bias)) ||
+      (rc = bl_vector(L, b[1], H, -1, H, &bk)) || (rc = bl_vector(L, b[2], H, -1, H, &bv)) ||
+      (rc = bl_vector(L, b[3], H, -1, H, &y->attn_out_bias)) ||
+      (rc = bl_vector(L, b[4], H, -1, H, &y->ln1_gamma)) ||
+      (rc = bl_vector(L, b[5], H, -1, H, &y->ln1_beta)) ||
+      (rc = bl_vector(L, b[6], I, -1, I, &y->ffn_up_bias)) ||
+      (rc = bl_vector(L, b[7], H, -1, H, &y->ffn_down_bias)) ||
+      (rc = bl_vector(L, b[8], H, -1, H, &y->ln2_gamma)) ||
+      (rc = bl_vector(L, ln2b, H, -1, H, &y->ln2_beta)))
+    return rc;
+  return 0;
+}
+
+/* Finds (and unless check_only, loads) every tensor; layers go to m->layer, or all to *dummy. */
+static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
+  bert_model *m = L->m;
+  const size_t H = (size_t)m->hidden;
+  const st_tensor *word, *type;
+  const float *pos;
+  int rc;
+  if ((rc = bl_find(L, "embeddings.word_embeddings.weight", cfg->vocab, cfg->hidden, &word)) ||
+      (rc = bl_find(L, "embeddings.token_type_embeddings.weight", cfg->type_vocab, cfg->hidden,
+                    &type)) ||
+      (rc = bl_vector(L, "embeddings.position_embeddings.weight", cfg->max_position, cfg->hidden,
+                      (size_t)m->max_seq * H, &pos)) ||
+      (rc = bl_vector(L, "embeddings.LayerNorm.weight", cfg->hidden, -1, H, &m->emb_ln_gamma)) ||
+      (rc = bl_vector(L, "embeddings.LayerNorm.bias", cfg->hidden, -1, H, &m->emb_ln_beta)))
+    return rc;
+  if (!L->check_only) {
+    m->pos_emb = pos;
+    m->word_emb = word->data;
+    m->word_dtype = word->dtype;
+    float *type0 = L->vec_next;
+    L->vec_next += H;
+    st_to_f32(type->dtype, type->data, H, type0);
+    m->type_emb0 = type0;
+  }
+  for (int l = 0; l < m->layers; l++)
+    if ((rc = bl_layer(L, l, dummy ? dummy : &m->layer[l]))) return rc;
+  return 0;
+}
+
+int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern, bert_model *m,
+              brass_error *err) {
+  memset(m, 0, sizeof *m);
+  m->hidden = cfg->hidden;
+  m->layers = cfg->layers;
+  m->heads = cfg->heads;
+  m->intermediate = cfg->intermediate;
+  m->vocab = cfg->vocab;
+  m->max_seq = cfg->max_seq_length;
+  m->ln_eps = cfg->ln_eps;
+  m->kern = kern;
+  int rc = safetensors_open(path, &m->file, err);
+  if (rc) return rc;
+
+  const size_t H = (size_t)m->hidden, I = (size_t)m->intermediate;
+  bert_loader L = {.m = m, .path = path, .err = err, .check_only = 1};
+  L.prefix = safetensors_find(&m->file, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  /* Pass 1 checks every tensor before anything is allocated, so a config that lies about the
+   * sizes is reported as a shape mismatch, not as a huge allocation. Pass 2 loads. */
+  bert_layer dummy;
+  if ((rc = bl_all(&L, cfg, &dummy))) goto fail;
+  L.check_only = 0;
+  /* Everything small, as F32: embeddings LayerNorm (2H), type row 0 (H), positions (max_seq H),
+   * and per layer 3H + H + 2H + I + H + 2H. */
+  size_t nvec = 3 * H + (size_t)m->max_seq * H + (size_t)m->layers * (9 * H + I);
+  L.tmp_cap = 3 * H * H > H * I ? 3 * H * H : H * I; /* QKV, or one converted FFN weight */
+  m->vectors = malloc(nvec * sizeof(float));
+  L.tmp = malloc(L.tmp_cap * sizeof(float));
+  m->layer = calloc((size_t)m->layers, sizeof *m->layer);
+  if (!m->vectors || !L.tmp || !m->layer) {
+    rc = err_set(err, BRASS_ENOMEM, "%s: out of memory loading the model", path);
+    goto fail;
+  }
+  L.vec_next = m->vectors;
+  if ((rc = bl_all(&L, cfg, NULL))) goto fail;
+  free(L.tmp);
+  return 0;
+fail:
+  free(L.tmp);
+  bert_free(m);
+  return rc;
+}
+
+void bert_free(bert_model *m) {
+  if (!m) return;
+  if (m->layer) {
+    for (int l = 0; l < m->layers; l++) {
+      bert_layer *y = &m->layer[l];
+      if (y->qkv) gemm_weight_free(y->qkv);
+      if (y->attn_out) gemm_weight_free(y->attn_out);
+      if (y->ffn_up) gemm_weight_free(y->ffn_up);
+      if (y->ffn_down) gemm_weight_free(y->ffn_down);
+    }
+  }
+  free(m->layer);
+  free(m->vectors);
+  safetensors_close(&m->file);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- activations ------------------------------------------------------------------------- */
+
+int bert_scratch_reserve(bert_scratch *s, const bert_model *m, size_t ntok) {
+  if (ntok <= s->cap_tokens && s->block) return 0;
+  size_t cap = (ntok + 63) / 64 * 64; /* keeps every sub-buffer 256-byte aligned */
+  size_t per_tok = 5 * (size_t)m->hidden + (size_t)m->intermediate;
+  void *block = aligned_alloc(64, cap * per_tok * sizeof(float));
+  if (!block) return BRASS_ENOMEM;
+  free(s->block);
+  s->block = block;
+  s->cap_tokens = cap;
+  s->x = block;
+  s->qkv = s->x + cap * (size_t)m->hidden;
+  s->ctx = s->qkv + cap * 3 * (size_t)m->hidden;
+  s->ffn = s->ctx + cap * (size_t)m->hidden;
+  return 0;
+}
+
+void bert_scratch_free(bert_scratch *s) {
+  free(s->block);
+  memset(s, 0, sizeof *s);
+}
+
+/* ---- forward ----------------------------------------------------------------------------- */
+
+typedef struct bert_embed_job {
+  const bert_model *m;
+  const bert_batch *b;
+  float *x;
+} bert_embed_job;
+
+/* x[t] = (word[id] + type[0]) + pos[p], in PyTorch's order of additions. */
+static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
+  const bert_embed_job *j = ctx;
+  const bert_model *m = j->m;
+  const size_t H = (size_t)m->hidden, row_bytes = H * st_dtype_size(m->word_dtype);
+  for (size_t t = begin; t < end; t++) {
+    float *x = j->x + t * H;
+    const float *pos = m->pos_emb + (size_t)j->b->pos[t] * H, *type = m->type_emb0;
+    st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
+    for (size_t i = 0; i < H; i++) x[i] = (x[i] + type[i]) + pos[i];
+  }
+}
+
+typedef struct bert_gather_job {
+  const bert_batch *b;
+  int H;
+  const float *ctx, *x; /* (ntok, H) */
+  float *ctx1, *x1;     /* (nseq, H) */
+} bert_gather_job;
+
+/* Copies each sequence's first row of ctx and x to row k of ctx1 and x1. */
+static void bert_gather_rows(void *ctx, size_t begin, size_t end, int worker) {
+  const bert_gather_job *j = ctx;
+  const size_t H = (size_t)j->H;
+  for (size_t k = begin; k < end; k++) {
+    size_t r = (size_t)j->b->start[k];
+    memcpy(j->ctx1 + k * H, j->ctx + r * H, H * sizeof(float));
+    memcpy(j->x1 + k * H, j->x + r * H, H * sizeof(float));
+  }
+}
+
+/* The rest of a layer after attention, on `rows` rows: x = LN(ctx Wo + bo + x), then
+ * x = LN(GELU(x Wup + bup) Wdown + bdown + x). */
+static void bert_layer_tail(const bert_model *m, pool *p, const bert_layer *y, int rows,
+                            const float *ctx, float *x, float *ffn) {
+  const int H = m->hidden, I = m->intermediate;
+  gemm_epilogue e_out = {.bias = y->attn_out_bias, .residual = x, .ld_residual = H};
+  gemm_linear(p, rows, ctx, H, y->attn_out, x, H, &e_out);
+  layernorm_f32(p, rows, H, x, H, y->ln1_gamma, y->ln1_beta, m->ln_eps, x, H);
+  /* feed-forward block */
+  gemm_epilogue e_up = {.bias = y->ffn_up_bias, .gelu = 1};
+  gemm_linear(p, rows, x, H, y->ffn_up, ffn, I, &e_up);
+  gemm_epilogue e_down = {.bias = y->ffn_down_bias, .residual = x, .ld_residual = H};
+  gemm_linear(p, rows, ffn, I, y->ffn_down, x, H, &e_down);
+  layernorm_f32(p, rows, H, x, H, y->ln2_gamma, y->ln2_beta, m->ln_eps, x, H);
+}
+
+int bert_forward(const bert_model *m, pool *p, const bert_batch *b, int cls_only, bert_scratch *s,
+                 const float **out) {
+  const int T = b->ntok, H = m->hidden;
+  float *x = s->x, *qkv = s->qkv, *ctx = s->ctx, *ffn = s->ffn;
+
+  bert_embed_job ej = {m, b, x};
+  pool_for(p, (size_t)T, 16, bert_embed_rows, &ej);
+  layernorm_f32(p, T, H, x, H, m->emb_ln_gamma, m->emb_ln_beta, m->ln_eps, x, H);
+
+  for (int l = 0; l < m->layers; l++) {
+    const bert_layer *y = &m->layer[l];
+    /* self-attention over every token of every sequence */
+    gemm_epilogue e_qkv = {.bias = y->qkv_bias};
+    gemm_linear(p, T, x, H, y->qkv, qkv, 3 * H, &e_qkv);
+    int rc = attention_f32(p, m->kern, b->nseq, b->start, b->len, m->heads, H / m->heads, qkv,
+                           3 * H, ctx, H);
+    if (rc) return rc;
+    if (cls_only && l == m->layers - 1) {
+      /* Only the [CLS] rows are pooled: finish the last layer for those alone. qkv is free
+       * now and holds 3 * T * H >= 2 * nseq * H floats. */
+      bert_gather_job gj = {b, H, ctx, x, qkv, qkv + (size_t)b->nseq * H};
+      pool_for(p, (size_t)b->nseq, 16, bert_gather_rows, &gj);
+      bert_layer_tail(m, p, y, b->nseq, gj.ctx1, gj.x1, ffn);
+      *out = gj.x1;
+      return 0;
+    }
+    bert_layer_tail(m, p, y, T, ctx, x, ffn);
+  }
+  *out = x;
+  return 0;
+}
