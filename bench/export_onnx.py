@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""export_onnx.py - exports a model folder to ONNX for the ONNX Runtime side of the benchmark.
+
+The graph is tests/oracle/torch_bert.py's BertEmbedder in float32: (input_ids, attention_mask),
+both int64 (batch, sequence) with dynamic axes -> "embedding" (batch, hidden), pooled and
+L2-normalised inside the graph exactly as brass does, so both engines do the same work: token ids
+in, normalised sentence embeddings out. Also writes OUT.check.json: a few id lists and their
+float64 reference embeddings, which ort_embed_bench.js verifies before it measures anything.
+Opset 12 by default: it lets ORT's session-time fusions build its fused Attention op (ORT's best
+case; at opset >= 14 attention stays unfused).
+
+  /usr/bin/python3 bench/export_onnx.py MODEL_DIR OUT.onnx
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "oracle"))
+from torch_bert import BertEmbedder, embed_ids  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model_dir")
+    ap.add_argument("out")
+    # ONNX Runtime's built-in graph fusions (Attention, LayerNorm, Gelu) match the opset 11/12
+    # export of this HF-shaped graph; at opset >= 14 Attention is not fused and ORT runs slower.
+    ap.add_argument("--opset", type=int, default=12)
+    a = ap.parse_args()
+    warnings.filterwarnings("ignore")  # the exporter's shape-inference chatter
+    model = BertEmbedder(a.model_dir, dtype=torch.float32).eval()
+    ids = torch.tensor([[101, 7592, 2088, 102, 0], [101, 2023, 2003, 1037, 102]], dtype=torch.int64)
+    mask = (ids != 0).to(torch.int64)
+    with torch.no_grad():
+        torch.onnx.export(model, (ids, mask), a.out, input_names=["input_ids", "attention_mask"],
+                          output_names=["embedding"], opset_version=a.opset,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                        "attention_mask": {0: "batch", 1: "sequence"},
+                                        "embedding": {0: "batch"}})
+    vocab = model.cfg["vocab_size"]
+    g = torch.Generator().manual_seed(7)
+    checks = [[101] + torch.randint(999, vocab, (n,), generator=g).tolist() + [102]
+              for n in (1, 7, 30, 90)]
+    ref = embed_ids(BertEmbedder(a.model_dir), checks)
+    with open(a.out + ".check.json", "w") as f:
+        json.dump({"ids": checks, "embeddings": [list(map(float, v)) for v in ref]}, f)
+    print("export_onnx: wrote %s (%.1f MB)" % (a.out, os.path.getsize(a.out) / 1e6))
+
+
+if __name__ == "__main__":
+    main()

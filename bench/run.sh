@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# run.sh - `make bench`: brass against ONNX Runtime on the same MiniLM-shaped model, same texts,
+# same work (texts -> tokens -> normalised sentence embeddings), at 1 and 2 threads, in one run.
+#
+#   1. builds brass and the bench programs (build/, or $BRASS_BUILD);
+#   2. generates the all-MiniLM-L6-v2-shaped random model into build/bench/minilm, exports it to
+#      ONNX (bench/export_onnx.py), writes the texts: 256 real Debian package descriptions and 64
+#      texts of exactly 128 tokens;
+#   3. runs bench_embed (brass) and ort_embed_bench.js (onnxruntime-node) at 1 and 2 threads,
+#      bench_gemm (kernel peak and GEMM efficiency) when built, and the WebAssembly CLI in node
+#      when build-wasm/brass.js can embed;
+#   4. prints a markdown table (also written to build/bench/results.md) for the README.
+# BENCH_SECONDS (default 3) is the minimum measuring time per configuration. About 3-5 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BRASS_BUILD:-$ROOT/build}
+OUT=$BUILD/bench
+RES=$OUT/results
+PY=/usr/bin/python3
+SECS=${BENCH_SECONDS:-3}
+export NODE_PATH=$ROOT/node_modules${NODE_PATH:+:$NODE_PATH}
+mkdir -p "$RES"
+rm -f "$RES"/*
+
+say() { echo "bench: $*" >&2; }
+
+# 1. build
+[ -f "$BUILD/CMakeCache.txt" ] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+targets=(brass_cli bench_embed)
+[ -f bench/bench_gemm.c ] && targets+=(bench_gemm)
+cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+
+# 2. model, ONNX export, texts (regenerated when the generator is newer)
+MODEL=$OUT/minilm
+if [ ! -f "$MODEL/model.safetensors" ] || [ tests/oracle/make_model.py -nt "$MODEL/model.safetensors" ]; then
+  say "generating the MiniLM-shaped model"
+  rm -rf "$MODEL"
+  $PY tests/oracle/make_model.py "$MODEL" --preset minilm --dtype f32 --seed 42
+fi
+ONNX=$OUT/minilm.onnx
+if [ ! -f "$ONNX" ] || [ "$MODEL/model.safetensors" -nt "$ONNX" ] ||
+  [ bench/export_onnx.py -nt "$ONNX" ] || [ tests/oracle/torch_bert.py -nt "$ONNX" ]; then
+  say "exporting ONNX"
+  $PY bench/export_onnx.py "$MODEL" "$ONNX" >&2
+fi
+REAL=$OUT/texts-real.txt
+FIXED=$OUT/texts-fixed128.txt
+$PY tests/model/make_texts.py --plain --count 256 --seed 3 >"$REAL"
+$PY bench/fixed_texts.py "$MODEL" --tokens 128 --count 64 >"$FIXED"
+
+# 3. measurements, one process per configuration (peak RSS is per process)
+cat /proc/loadavg >"$RES/loadavg-start.txt" 2>/dev/null || true
+for t in 1 2; do
+  for set in real fixed128; do
+    file=$REAL
+    [ $set = fixed128 ] && file=$FIXED
+    say "brass $set, $t thread(s)"
+    "$BUILD/bench/bench_embed" --model "$MODEL" --texts "$file" --threads $t --batch 32 \
+      --min-seconds "$SECS" >"$RES/brass-$set-t$t.json"
+  done
+  say "onnxruntime-node, $t thread(s)"
+  node bench/ort_embed_bench.js --onnx "$ONNX" --model "$MODEL" --threads $t --batch 32 \
+    --min-seconds "$SECS" --texts real="$REAL" --texts fixed128="$FIXED" >"$RES/ort-t$t.json"
+done
+
+if [ -x "$BUILD/bench/bench_gemm" ]; then
+  say "bench_gemm"
+  "$BUILD/bench/bench_gemm" >"$RES/gemm.txt" 2>&1 || say "bench_gemm failed (see $RES/gemm.txt)"
+fi
+
+# WebAssembly: the node CLI embeds the real texts (bench/wasm_bench.py subtracts model loading and
+# checks the vectors against native). Skipped when build-wasm/brass.js is missing or cannot embed.
+WASM=${BRASS_WASM:-$ROOT/build-wasm/brass.js}
+if [ -f "$WASM" ] && head -1 "$REAL" >"$OUT/one.txt" &&
+  node --no-experimental-fetch "$WASM" embed --model "$MODEL" --threads 1 <"$OUT/one.txt" \
+    >"$OUT/one.vec" 2>/dev/null && grep -q '^\[' "$OUT/one.vec"; then
+  for t in 1 2; do
+    say "WebAssembly in node, $t thread(s)"
+    $PY bench/wasm_bench.py "$WASM" "$BUILD/brass" "$MODEL" "$REAL" $t >"$RES/wasm-t$t.json" ||
+      say "WebAssembly run failed"
+  done
+else
+  say "no runnable build-wasm/brass.js with 'embed' (make wasm): WebAssembly skipped"
+fi
+cat /proc/loadavg >"$RES/loadavg-end.txt" 2>/dev/null || true
+
+# 4. the table
+$PY bench/report.py "$OUT" | tee "$OUT/results.md"
