@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 model=${BRASS_MODEL:-build/demo-model}
 if [ -z "${BRASS_MODEL:-}" ] && [ ! -f "$model/model.safetensors" ]; then
   echo "demo: generating a MiniLM-shaped model in $model (random weights)"
-  /usr/bin/python3 tests/oracle/make_model.py --preset minilm --out "$model" >/dev/null
+  /usr/bin/python3 tests/oracle/make_model.py "$model" --preset minilm >/dev/null
 fi
 texts=$(mktemp)
 trap 'rm -f "$texts"' EXIT
@@ -21,7 +21,7 @@ echo "demo: embedding $(wc -l <"$texts") lines with $(build/brass --version)"
 build/brass embed --model "$model" <"$texts" | /usr/bin/python3 -c '
 import json, sys
 vs = [json.loads(l) for l in sys.stdin]
-print(f"dimension {len(vs[0])}; cosine similarity to line 1:")
+print(f"dimension {len(vs[0])}; cosine similarity to line 1 (random weights unless BRASS_MODEL names a real model):")
 for i, v in enumerate(vs):
     print(f"  line {i + 1}: {sum(a * b for a, b in zip(vs[0], v)):+.4f}")
 '

@@ -16,7 +16,10 @@
 #include "nn/gemm.h"
 
 /* out row r = concat over heads h of softmax(q_h k_h^T / sqrt(head_dim)) v_h.
- * ld_qkv >= 3 * heads * head_dim; ld_out >= heads * head_dim. Returns 0, or BRASS_ENOMEM. */
+ * ld_qkv >= 3 * heads * head_dim; ld_out >= heads * head_dim. kern NULL means
+ * gemm_kernel_default(). Sequences with len <= 0 are skipped. Allocates one scores buffer per
+ * call (pool_threads(p) x 128 x max len floats). Returns 0, BRASS_EINVAL (bad sizes or NULL
+ * arrays), or BRASS_ENOMEM. */
 int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
                   int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out);
 

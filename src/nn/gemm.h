@@ -37,16 +37,21 @@ int gemm_weight_n(const gemm_weight *w);
 int gemm_weight_k(const gemm_weight *w);
 /* Bytes held by the packed weight. */
 size_t gemm_weight_bytes(const gemm_weight *w);
+/* The kernel a weight was packed for. */
+const gemm_kernel *gemm_weight_kernel(const gemm_weight *w);
 
 typedef struct gemm_epilogue {
   const float *bias;     /* n values added to every row, or NULL */
   int gelu;              /* apply exact GELU, 0.5*x*(1+erf(x/sqrt(2))), after the bias */
-  const float *residual; /* m x n values added last (after GELU), or NULL; may equal C */
+  const float *residual; /* m x n values added last (after GELU), or NULL; may equal C (then with
+                            ld_residual == ldc); must not overlap C otherwise */
   int ld_residual;
 } gemm_epilogue;
 
 /* C (m x n, leading dimension ldc) = A (m x k, lda) * W^T, then the epilogue (ep may be NULL).
- * The kernel is the one W was packed for. Parallel over p (may be NULL). */
+ * The kernel is the one W was packed for. Parallel over p (may be NULL). A must not overlap C.
+ * Never fails: when per-thread scratch cannot be allocated it falls back to a slower path that
+ * needs only the stack and gives the same bits. */
 void gemm_linear(pool *p, int m, const float *a, int lda, const gemm_weight *w, float *c, int ldc,
                  const gemm_epilogue *ep);
 
@@ -57,5 +62,11 @@ void gemm_linear(pool *p, int m, const float *a, int lda, const gemm_weight *w, 
 void gemm_serial(const gemm_kernel *kern, int trans_a, int trans_b, int m, int n, int k,
                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                  float *c, int ldc);
+
+/* Per-thread scratch: gemm_linear() and gemm_serial() pack into growable buffers owned by the
+ * calling thread (thread-local; reused, so steady state allocates nothing). They are freed when
+ * the thread exits (pool workers at pool_destroy()); a thread that keeps running, like main(),
+ * may free its own early with gemm_scratch_release(). Calling it between calls is always safe. */
+void gemm_scratch_release(void);
 
 #endif

@@ -12,17 +12,20 @@
 #include "base/pool.h"
 
 /* y = (x - mean) / sqrt(var + eps) * gamma + beta, per row of cols values (biased variance,
- * as torch.nn.LayerNorm). y may equal x. */
+ * as torch.nn.LayerNorm; mean and variance taken in double). y may equal x (same ld). gamma or
+ * beta may be NULL (1 and 0). */
 void layernorm_f32(pool *p, int rows, int cols, const float *x, int ldx, const float *gamma,
                    const float *beta, float eps, float *y, int ldy);
 
-/* In-place numerically stable softmax of n values. */
+/* In-place numerically stable softmax of n values (exp(x - max) / sum; arguments below -87
+ * give 0). */
 void softmax_f32(float *x, int n);
 
 /* In-place exact GELU, 0.5*x*(1+erf(x/sqrt(2))), with a vectorised erf accurate to ~1e-7. */
 void gelu_f32(float *x, size_t n);
 
-/* erf of one float, the same polynomial gelu_f32 uses (for tests). */
+/* erf of one float with the polynomial every kernel's GELU uses (nn/mathpoly.h): absolute
+ * error about 1e-7 at most (for tests). */
 float erf_f32(float x);
 
 /* Scales x to unit L2 norm (leaves an all-zero vector unchanged). */

@@ -1,0 +1,102 @@
+/*
+ * ops.c - LayerNorm, softmax, GELU, erf and L2 normalisation (see ops.h).
+ *
+ * Softmax and GELU go through the default kernel's vectorised versions (kernel.h), which share
+ * one erf/exp polynomial (mathpoly.h). LayerNorm takes mean and variance in double (two passes,
+ * 8 interleaved partial sums the compiler can vectorise), so a large common offset in a row costs
+ * no accuracy; the order of every sum is fixed by the code, so results never depend on threads.
+ * Rows are split over the pool in fixed chunks.
+ */
+#include "nn/ops.h"
+
+#include <math.h>
+
+#include "nn/kernel.h"
+#include "nn/mathpoly.h"
+
+#define LN_LANES 8
+#define LN_ROWS_PER_TASK 16
+
+float erf_f32(float x) {
+  return mp_erf(x);
+}
+
+void gelu_f32(float *x, size_t n) {
+  gemm_kernel_default()->gelu(x, n);
+}
+
+void softmax_f32(float *x, int n) {
+  if (n > 0) gemm_kernel_default()->softmax(x, (size_t)n, 1.0f);
+}
+
+/* Sum of x[0..n) in double, as LN_LANES interleaved partial sums combined in a fixed order
+ * (independent chains the compiler can vectorise; the order never depends on threads). */
+static double sum_d(const float *x, int n) {
+  double part[LN_LANES] = {0};
+  int i = 0;
+  for (; i + LN_LANES <= n; i += LN_LANES)
+    for (int l = 0; l < LN_LANES; l++) part[l] += (double)x[i + l];
+  for (int l = 0; i < n; i++, l++) part[l] += (double)x[i];
+  double s = 0.0;
+  for (int l = 0; l < LN_LANES; l++) s += part[l];
+  return s;
+}
+
+/* Sum of (x[i] - mean)^2 the same way. */
+static double sumsq_d(const float *x, int n, double mean) {
+  double part[LN_LANES] = {0};
+  int i = 0;
+  for (; i + LN_LANES <= n; i += LN_LANES)
+    for (int l = 0; l < LN_LANES; l++) {
+      double d = (double)x[i + l] - mean;
+      part[l] += d * d;
+    }
+  for (int l = 0; i < n; i++, l++) {
+    double d = (double)x[i] - mean;
+    part[l] += d * d;
+  }
+  double s = 0.0;
+  for (int l = 0; l < LN_LANES; l++) s += part[l];
+  return s;
+}
+
+typedef struct ln_job {
+  int cols;
+  const float *x;
+  size_t ldx;
+  const float *gamma, *beta;
+  float eps;
+  float *y;
+  size_t ldy;
+} ln_job;
+
+static void ln_rows(void *ctx, size_t begin, size_t end, int worker) {
+  const ln_job *j = ctx;
+  (void)worker;
+  for (size_t r = begin; r < end; r++) {
+    const float *x = j->x + r * j->ldx;
+    float *y = j->y + r * j->ldy;
+    double mean = sum_d(x, j->cols) / j->cols;
+    double var = sumsq_d(x, j->cols, mean) / j->cols;
+    double rstd = 1.0 / sqrt(var + (double)j->eps);
+    for (int c = 0; c < j->cols; c++) {
+      float v = (float)(((double)x[c] - mean) * rstd);
+      y[c] = v * (j->gamma ? j->gamma[c] : 1.0f) + (j->beta ? j->beta[c] : 0.0f);
+    }
+  }
+}
+
+void layernorm_f32(pool *p, int rows, int cols, const float *x, int ldx, const float *gamma,
+                   const float *beta, float eps, float *y, int ldy) {
+  if (rows <= 0 || cols <= 0) return;
+  ln_job job = {cols, x, (size_t)ldx, gamma, beta, eps, y, (size_t)ldy};
+  pool_for(p, (size_t)rows, LN_ROWS_PER_TASK, ln_rows, &job);
+}
+
+void l2_normalize_f32(float *x, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+  if (s <= 0.0) return;
+  double inv = 1.0 / sqrt(s);
+  for (int i = 0; i < n; i++) x[i] = (float)((double)x[i] * inv);
+}
