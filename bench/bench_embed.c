@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
   brass_model_options opts = {0};
   double min_seconds = 3.0;
   opts.batch_size = 32;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* every option takes a value */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) {
       fprintf(stderr, "bench_embed: %s needs a value\n", a);
@@ -101,7 +101,6 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_embed: unknown argument %s\n", a);
       return 2;
     }
-    i++;
   }
   if (!model_dir || !texts_path) {
     fprintf(stderr,
