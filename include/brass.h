@@ -53,10 +53,10 @@ const char *brass_kernel_name(void);
 typedef struct brass_model brass_model;
 
 typedef struct brass_model_options {
-  int threads;                /* worker threads including the caller; 0 = brass_default_threads() */
-  int max_seq_length;         /* 0 = the model's (sentence_bert_config.json, else config.json) */
-  int batch_size;             /* texts per forward pass; 0 = 32 */
-  const char *query_prefix;   /* prepended to queries (NULL = the model's default, e.g. "query: ") */
+  int threads;              /* worker threads including the caller; 0 = brass_default_threads() */
+  int max_seq_length;       /* 0 = the model's (sentence_bert_config.json, else config.json) */
+  int batch_size;           /* texts per forward pass; 0 = 32 */
+  const char *query_prefix; /* prepended to queries (NULL = the model's default, e.g. "query: ") */
   const char *passage_prefix; /* prepended to documents (NULL = the model's default) */
 } brass_model_options;
 

@@ -167,7 +167,9 @@ void pool_destroy(pool *p) {
   free(p);
 }
 
-int pool_threads(const pool *p) { return p ? p->nthreads : 1; }
+int pool_threads(const pool *p) {
+  return p ? p->nthreads : 1;
+}
 
 void pool_for(pool *p, size_t n, size_t grain, pool_fn fn, void *ctx) {
   if (n == 0) return;

@@ -2,6 +2,10 @@
 #include "brass.h"
 #include "base/pool.h"
 
-const char *brass_version(void) { return BRASS_VERSION; }
+const char *brass_version(void) {
+  return BRASS_VERSION;
+}
 
-int brass_default_threads(void) { return pool_default_threads(); }
+int brass_default_threads(void) {
+  return pool_default_threads();
+}
