@@ -16,6 +16,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten/threading.h>
+#endif
 
 /* Spin this many rounds before sleeping; only when every thread can have a core of its own
  * (spinning on an oversubscribed machine steals the core the awaited thread needs). */
@@ -109,7 +112,11 @@ int pool_default_threads(void) {
     long v = strtol(env, &end, 10);
     if (end && *end == '\0' && v > 0) return v > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)v;
   }
+#ifdef __EMSCRIPTEN__
+  long n = emscripten_num_logical_cores(); /* navigator.hardwareConcurrency, or node's os.cpus() */
+#else
   long n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
   if (n < 1) n = 1;
   return n > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)n;
 }
@@ -120,7 +127,11 @@ pool *pool_create(int nthreads) {
   pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->nthreads = nthreads;
+#ifdef __EMSCRIPTEN__
+  long cores = emscripten_num_logical_cores();
+#else
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
   p->spin = nthreads <= cores ? SPIN_ITERATIONS : 0;
   pthread_mutex_init(&p->job_mu, NULL);
   pthread_mutex_init(&p->mu, NULL);
