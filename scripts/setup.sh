@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # setup.sh - installs what brass's build, tests and benchmarks need, when it is missing:
-# Debian packages (compilers, CMake, utf8proc, cJSON, Emscripten, Node, PyTorch as the numerical
-# oracle) and the npm packages in package-lock.json (oracles and peers, post-install scripts off).
+# Debian packages (compilers, CMake, utf8proc, cJSON, SQLite, Tcl for SQLite's amalgamation in the
+# WebAssembly build, Emscripten, Node, PyTorch as the numerical oracle, hnswlib and FAISS as
+# benchmark peers) and the npm packages in package-lock.json (oracles and peers, post-install scripts off).
 # Idempotent: a machine that has everything installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(gcc clang cmake make pkg-config dpkg-dev libutf8proc-dev libcjson-dev emscripten
-  nodejs npm python3-torch python3-numpy clang-format libclang-rt-14-dev)
+PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-dev tcl
+  libutf8proc-dev libcjson-dev libsqlite3-dev emscripten nodejs npm
+  python3-torch python3-numpy python3-hnswlib python3-faiss)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
