@@ -1,0 +1,96 @@
+/*
+ * extract.h - turning a file's bytes into clean text with structure, before chunking.
+ *
+ * Every extractor (markdown, HTML, source code, plain text) fills the same extract_doc: a text
+ * (for markdown, code and plain text the original bytes themselves; for HTML a new buffer of
+ * decoded, whitespace-collapsed text), a map from text positions back to source positions
+ * (NULL = identity), and a list of blocks in text order. A block is a paragraph, heading, code
+ * block or list/table; it carries the heading path in force ("Install > Linux"). The chunker
+ * (chunk.h) cuts blocks into chunks; it never looks at the syntax again.
+ *
+ * All extractors run in linear time and memory over any bytes (invalid UTF-8, unclosed fences
+ * or tags, deep nesting, megabyte lines): they keep counters, not stacks.
+ * The helpers shared by all extractors (doc building, path map, binary test) live in
+ * extract_text.c.
+ */
+#ifndef BRASS_TEXT_EXTRACT_H
+#define BRASS_TEXT_EXTRACT_H
+
+#include <stddef.h>
+
+#include "brass.h"
+
+typedef enum doc_kind { DOC_TEXT = 0, DOC_MARKDOWN, DOC_HTML, DOC_CODE } doc_kind;
+
+typedef enum extract_block_kind {
+  EXB_PARA = 0, /* prose: split by sentences when too long */
+  EXB_HEADING,  /* a heading line: starts a new section (and chunk) */
+  EXB_CODE,     /* fenced/pre code or a source-code block: kept whole if it fits, else by lines */
+  EXB_LIST      /* list or table: kept whole if it fits, else by lines */
+} extract_block_kind;
+
+typedef struct extract_block {
+  size_t start, end; /* [start, end) in doc->text, trimmed of surrounding whitespace */
+  int kind;          /* extract_block_kind */
+  int path;          /* index in doc->paths of the heading path in force, -1 = none */
+} extract_block;
+
+/* One stretch of the text map: text bytes [t, next run's t) come from the source at s. A verbatim
+ * run maps byte for byte (s + i); an atomic run (decoded entity, synthetic break) maps every byte
+ * to the whole source span [s, s_end). */
+typedef struct extract_run {
+  size_t t, s, s_end;
+  int verbatim;
+} extract_run;
+
+typedef struct extract_doc {
+  const char *src; /* the original bytes (borrowed) */
+  size_t src_len;
+  const char *text; /* == src, or owned_text */
+  size_t len;
+  char *owned_text;
+  extract_run *runs; /* NULL = text is src */
+  size_t nruns, runs_cap;
+  extract_block *blocks;
+  size_t nblocks, blocks_cap;
+  char **paths; /* heading paths, "A > B", owned */
+  size_t npaths, paths_cap;
+} extract_doc;
+
+/* Fills doc (which the caller zeroes or that was freed) from len bytes of src, which must stay
+ * alive as long as doc. Return 0 or BRASS_ENOMEM (err names "extract"). On failure doc is freed. */
+int extract_markdown(const char *src, size_t len, extract_doc *doc, brass_error *err);
+int extract_html(const char *src, size_t len, extract_doc *doc, brass_error *err);
+int extract_code(const char *src, size_t len, extract_doc *doc, brass_error *err);
+int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err);
+/* Runs the extractor for kind. */
+int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *doc,
+                     brass_error *err);
+void extract_doc_free(extract_doc *doc);
+
+/* The source byte range [*s, *e) that text bytes [ts, te) (ts < te) came from. */
+void extract_src_range(const extract_doc *doc, size_t ts, size_t te, size_t *s, size_t *e);
+
+/* The extractor for a file name, by extension (case-insensitive): .md/.markdown/.mdx -> markdown,
+ * .html/.htm/.xhtml -> HTML, common source extensions -> code, anything else -> plain text. */
+doc_kind extract_kind_for_path(const char *path);
+
+/* 1 if data looks binary: a NUL byte in the first 64 KiB, or more than 10% of its bytes in
+ * invalid UTF-8 sequences (so the crawler can skip it); 0 for text (empty included). */
+int extract_is_binary(const char *data, size_t len);
+
+/* ---- helpers for the extractors (extract_text.c) ---- */
+/* Appends block [start, end) of doc->text after trimming ASCII whitespace; empty ones are
+ * dropped. Returns 0 or BRASS_ENOMEM. */
+int extract_add_block(extract_doc *doc, size_t start, size_t end, int kind, int path);
+/* Heading-path stack: levels 1..6 of heading text. */
+typedef struct extract_heads {
+  char *text[7];
+  size_t len[7];
+} extract_heads;
+/* Sets level (1..6) to the heading text (whitespace collapsed, cut at 200 bytes), clears the
+ * deeper levels and appends the joined path to doc->paths. Returns its index or BRASS_ENOMEM. */
+int extract_heads_push(extract_heads *h, extract_doc *doc, int level, const char *s, size_t n);
+void extract_heads_free(extract_heads *h);
+
+#endif
