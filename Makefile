@@ -2,13 +2,14 @@
 #   make            native release build (CLI at build/brass)
 #   make test       everything CI checks: native tests, ASan/UBSan tests, WebAssembly tests in node,
 #                   brief fuzzing
-#   make bench      benchmarks against the peers (results go in README.md)
+#   make bench      embedding benchmarks against ONNX Runtime (results go in README.md)
+#   make bench-hnsw HNSW against hnswlib and FAISS (next milestone; results in docs/hnsw.md)
 #   make wasm       the WebAssembly build (build-wasm/)
 #   make demo       set up, build, generate a MiniLM-shaped model and embed a few lines
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all test test-native test-asan test-wasm fuzz bench wasm demo setup format format-check clean
+.PHONY: all test test-native test-asan test-wasm fuzz bench bench-hnsw wasm demo setup format format-check clean
 
 all: build/Makefile
 	cmake --build build -j$(JOBS)
@@ -44,6 +45,13 @@ fuzz:
 
 bench: all
 	bash bench/run.sh
+
+# HNSW against hnswlib (100k x 384, ~8 minutes) and FAISS (20k; Debian's build has no SIMD)
+bench-hnsw: all
+	build/bench/bench_hnsw --dir build/bench-hnsw
+	/usr/bin/python3 bench/hnsw_peers.py --dir build/bench-hnsw --peers hnswlib
+	build/bench/bench_hnsw --dir build/bench-hnsw-20k --n 20000 --nq 500
+	/usr/bin/python3 bench/hnsw_peers.py --dir build/bench-hnsw-20k --peers hnswlib,faiss --threads 2
 
 demo: setup all
 	bash scripts/demo.sh

@@ -9,6 +9,15 @@
  * (6 x 8 and larger tiles measured 20-40% slower in node 20, from spills). Each accumulator lane is
  * one chain in increasing k, so splitting k does not change the result. Tails (n not a multiple of
  * 4) go through a small local buffer, as there are no masked loads.
+ *
+ * Measured limits (node 20 / V8 11.3, Zen 4): the loop runs at about 5 machine instructions per
+ * cycle, so what counts is instructions per k step (4 x 8: 16 mul/add + 4 lea + 4 broadcasts +
+ * 2 B loads + loop and stack-guard overhead, ~31). Unrolling k would cut the overhead, but
+ * TurboFan hoists the loads of the unrolled body above the arithmetic, which spills accumulators
+ * (2x unroll: 20% slower); 3 x 8 with a 2x unroll and B at constant offsets was 3% faster on the
+ * bare kernel and within noise end to end. Relaxed-SIMD FMA is out of reach with Emscripten
+ * 3.1.6: its LLVM 14 emits the prototype opcode (f32x4.fma = 0xfd 0xaf 0x01), which no current
+ * engine accepts, and node 20 needs --experimental-wasm-relaxed-simd even for the final one.
  */
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
 #include <float.h>
