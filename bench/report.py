@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """report.py - turns bench/run.sh's results (OUT/results/*.json) into the markdown for README.md:
-tokens/s of brass and ONNX Runtime at 1 and 2 threads on real texts and on fixed 128-token
-sequences, the ratios (brass / ORT, 2-thread speedup), tokens per CPU-second (robust on a shared
+tokens/s of brass and ONNX Runtime at 1 and 2 threads on short texts (package synopses), real
+texts (package descriptions) and fixed 128-token sequences, the ratios (brass / ORT, 2-thread speedup), tokens per CPU-second (robust on a shared
 machine), peak RSS against the weight file's size, the WebAssembly build's speed, bench_gemm.
 
   /usr/bin/python3 bench/report.py build/bench
@@ -39,11 +39,16 @@ def ratio(a, b):
     return "-" if not a or not b else "%.2fx" % (a / b)
 
 
+# The text sets bench/run.sh measures: (name, column heading).
+SETS = (("short", "short texts"), ("real", "real texts"), ("fixed128", "fixed 128"))
+
+
 def main():
     out = sys.argv[1]
     res = os.path.join(out, "results")
+    names = [s for s, _ in SETS]
     brass = {(s, t): load(os.path.join(res, "brass-%s-t%d.json" % (s, t)))
-             for s in ("real", "fixed128") for t in (1, 2)}
+             for s in names for t in (1, 2)}
     ort = {t: load(os.path.join(res, "ort-t%d.json" % t)) for t in (1, 2)}
     wasm = {t: load(os.path.join(res, "wasm-t%d.json" % t)) for t in (1, 2)}
     weights = os.path.getsize(os.path.join(out, "minilm", "model.safetensors")) / 1e6
@@ -60,10 +65,13 @@ def main():
     def rss(r):
         return r["peak_rss_kb"] / 1024 if r else None
 
+    def row(*cells):
+        return "| " + " | ".join(cells) + " |"
+
     kernel = next((r["kernel"] for r in brass.values() if r), "?")
     ortv = next((r["version"] for r in ort.values() if r), "?")
-    real = brass[("real", 1)] or {}
-    fixed = brass[("fixed128", 1)] or {}
+    info = {s: brass[(s, 1)] or {} for s in names}
+    real = info["real"]
     load_start = open(os.path.join(res, "loadavg-start.txt")).read().split()[:3] \
         if os.path.exists(os.path.join(res, "loadavg-start.txt")) else ["?"]
     L = []
@@ -71,50 +79,46 @@ def main():
     L.append("")
     L.append("%s, %d cores, %s; load average at start %s. Random-weight MiniLM-L6 "
              "(6 layers, hidden 384, vocab 30,522, max 256 tokens, F32). Both engines: texts -> "
-             "WordPiece ids -> padded batches of 32 sorted by length -> mean-pooled, normalised "
-             "vectors; tokens = real ids incl. [CLS]/[SEP], no padding. Real texts: %s Debian "
-             "package descriptions (%s tokens); fixed: %s texts x 128 tokens." %
+             "WordPiece ids -> batches of 32 sorted by length -> mean-pooled, normalised "
+             "vectors; tokens = real ids incl. [CLS]/[SEP], no padding. Short texts: %s Debian "
+             "package synopses (%s tokens); real texts: %s Debian package descriptions "
+             "(%s tokens); fixed: %s texts x 128 tokens." %
              (cpu_name(), os.cpu_count() or 0, platform.system(), " ".join(load_start),
-              real.get("texts", "?"), real.get("tokens", "?"), fixed.get("texts", "?")))
+              info["short"].get("texts", "?"), info["short"].get("tokens", "?"),
+              real.get("texts", "?"), real.get("tokens", "?"), info["fixed128"].get("texts", "?")))
     L.append("")
-    L.append("| engine | threads | real texts, tokens/s | fixed 128, tokens/s | peak RSS |")
-    L.append("| --- | ---: | ---: | ---: | ---: |")
+    L.append(row("engine", "threads", *["%s, tokens/s" % h for _, h in SETS], "peak RSS"))
+    L.append(row("---", *["---:"] * (len(SETS) + 2)))
     for t in (1, 2):
-        L.append("| brass (%s) | %d | %s | %s | %s |" % (
-            kernel, t, fmt(b("real", t)), fmt(b("fixed128", t)),
-            fmt(max(filter(None, [rss(brass[("real", t)]), rss(brass[("fixed128", t)])]),
-                    default=None), " MB")))
+        peak = max(filter(None, [rss(brass[(s, t)]) for s in names]), default=None)
+        L.append(row("brass (%s)" % kernel, str(t), *[fmt(b(s, t)) for s in names],
+                     fmt(peak, " MB")))
     for t in (1, 2):
-        L.append("| onnxruntime-node %s | %d | %s | %s | %s |" % (
-            ortv, t, fmt(o("real", t)), fmt(o("fixed128", t)), fmt(rss(ort[t]), " MB")))
+        L.append(row("onnxruntime-node %s" % ortv, str(t), *[fmt(o(s, t)) for s in names],
+                     fmt(rss(ort[t]), " MB")))
     for t in (1, 2):
         if wasm[t]:
-            L.append("| brass WebAssembly (node) | %d | %s | - | %s |" %
-                     (t, fmt(wasm[t]["tokens_per_s"]), fmt(rss(wasm[t]), " MB")))
-    L.append("| **brass / ORT** | 1 | %s | %s | |" % (
-        ratio(b("real", 1), o("real", 1)), ratio(b("fixed128", 1), o("fixed128", 1))))
-    L.append("| **brass / ORT** | 2 | %s | %s | |" % (
-        ratio(b("real", 2), o("real", 2)), ratio(b("fixed128", 2), o("fixed128", 2))))
-    L.append("| 2-thread speedup, brass | | %s | %s | |" % (
-        ratio(b("real", 2), b("real", 1)), ratio(b("fixed128", 2), b("fixed128", 1))))
-    L.append("| 2-thread speedup, ORT | | %s | %s | |" % (
-        ratio(o("real", 2), o("real", 1)), ratio(o("fixed128", 2), o("fixed128", 1))))
+            L.append(row("brass WebAssembly (node)", str(t), "-",
+                         fmt(wasm[t]["tokens_per_s"]), "-", fmt(rss(wasm[t]), " MB")))
+    for t in (1, 2):
+        L.append(row("**brass / ORT**", str(t), *[ratio(b(s, t), o(s, t)) for s in names], ""))
+    L.append(row("2-thread speedup, brass", "", *[ratio(b(s, 2), b(s, 1)) for s in names], ""))
+    L.append(row("2-thread speedup, ORT", "", *[ratio(o(s, 2), o(s, 1)) for s in names], ""))
     if wasm[1]:
-        L.append("| WebAssembly / native brass | 1 | %s | | |" %
-                 ratio(wasm[1]["tokens_per_s"], b("real", 1)))
+        L.append(row("WebAssembly / native brass", "1", "",
+                     ratio(wasm[1]["tokens_per_s"], b("real", 1)), "", ""))
     L.append("")
     L.append("Tokens per CPU-second (all threads; less sensitive to other load on the machine):")
     L.append("")
-    L.append("| engine | threads | real texts | fixed 128 |")
-    L.append("| --- | ---: | ---: | ---: |")
+    L.append(row("engine", "threads", *[h for _, h in SETS]))
+    L.append(row("---", *["---:"] * (len(SETS) + 1)))
     for t in (1, 2):
-        L.append("| brass | %d | %s | %s |" % (t, fmt(b("real", t, "tokens_per_cpu_s")),
-                                              fmt(b("fixed128", t, "tokens_per_cpu_s"))))
-        L.append("| onnxruntime-node | %d | %s | %s |" % (
-            t, fmt(o("real", t, "tokens_per_cpu_s")), fmt(o("fixed128", t, "tokens_per_cpu_s"))))
+        L.append(row("brass", str(t), *[fmt(b(s, t, "tokens_per_cpu_s")) for s in names]))
+        L.append(row("onnxruntime-node", str(t),
+                     *[fmt(o(s, t, "tokens_per_cpu_s")) for s in names]))
         if wasm[t]:
-            L.append("| brass WebAssembly (node) | %d | %s | - |" %
-                     (t, fmt(wasm[t]["tokens_per_cpu_s"])))
+            L.append(row("brass WebAssembly (node)", str(t), "-",
+                         fmt(wasm[t]["tokens_per_cpu_s"]), "-"))
     L.append("")
     brss = rss(brass[("real", 1)])
     orss = rss(ort[1])

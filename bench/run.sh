@@ -4,8 +4,8 @@
 #
 #   1. builds brass and the bench programs (build/, or $BRASS_BUILD);
 #   2. generates the all-MiniLM-L6-v2-shaped random model into build/bench/minilm, exports it to
-#      ONNX (bench/export_onnx.py), writes the texts: 256 real Debian package descriptions and 64
-#      texts of exactly 128 tokens;
+#      ONNX (bench/export_onnx.py), writes the texts: 512 Debian package synopses, 256 real
+#      Debian package descriptions and 64 texts of exactly 128 tokens;
 #   3. runs bench_embed (brass) and ort_embed_bench.js (onnxruntime-node) at 1 and 2 threads,
 #      bench_gemm (kernel peak and GEMM efficiency) when built, and the WebAssembly CLI in node
 #      when build-wasm/brass.js can embed;
@@ -44,24 +44,26 @@ if [ ! -f "$ONNX" ] || [ "$MODEL/model.safetensors" -nt "$ONNX" ] ||
   say "exporting ONNX"
   $PY bench/export_onnx.py "$MODEL" "$ONNX" >&2
 fi
+SHORT=$OUT/texts-short.txt
 REAL=$OUT/texts-real.txt
 FIXED=$OUT/texts-fixed128.txt
+# short: one-line package synopses (about 12 tokens each), every 37th of the archive's
+apt-cache dumpavail | sed -n 's/^Description: //p' | awk 'NR % 37 == 0' | head -n 512 >"$SHORT"
 $PY tests/model/make_texts.py --plain --count 256 --seed 3 >"$REAL"
 $PY bench/fixed_texts.py "$MODEL" --tokens 128 --count 64 >"$FIXED"
 
 # 3. measurements, one process per configuration (peak RSS is per process)
 cat /proc/loadavg >"$RES/loadavg-start.txt" 2>/dev/null || true
 for t in 1 2; do
-  for set in real fixed128; do
-    file=$REAL
-    [ $set = fixed128 ] && file=$FIXED
+  for set in short real fixed128; do
+    case $set in short) file=$SHORT ;; real) file=$REAL ;; fixed128) file=$FIXED ;; esac
     say "brass $set, $t thread(s)"
     "$BUILD/bench/bench_embed" --model "$MODEL" --texts "$file" --threads $t --batch 32 \
       --min-seconds "$SECS" >"$RES/brass-$set-t$t.json"
   done
   say "onnxruntime-node, $t thread(s)"
   node bench/ort_embed_bench.js --onnx "$ONNX" --model "$MODEL" --threads $t --batch 32 \
-    --min-seconds "$SECS" --texts real="$REAL" --texts fixed128="$FIXED" >"$RES/ort-t$t.json"
+    --min-seconds "$SECS" --texts short="$SHORT" --texts real="$REAL" --texts fixed128="$FIXED" >"$RES/ort-t$t.json"
 done
 
 if [ -x "$BUILD/bench/bench_gemm" ]; then
