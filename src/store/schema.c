@@ -1,0 +1,124 @@
+/*
+ * schema.c - the library schema as numbered migrations. Migration N turns a version N-1 file into
+ * a version N file; PRAGMA user_version records the last one applied. Rules: never edit a released
+ * migration, only append a new one (and raise STORE_SCHEMA_VERSION); each runs inside the one
+ * write transaction of store_migrate, so a crash leaves the file at the old version.
+ * docs/store.md explains every table and invariant.
+ */
+#include <stdio.h>
+
+#include "store/store_internal.h"
+
+/* Version 1: the first schema. */
+static const char store_migration_1[] =
+    "CREATE TABLE meta("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+
+    "CREATE TABLE sources("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  mtime_ns INTEGER NOT NULL,"
+    "  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+    "  indexed_at INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))"
+    ");"
+    "CREATE INDEX sources_sha256 ON sources(sha256);"
+
+    "CREATE TABLE documents("
+    "  id INTEGER PRIMARY KEY,"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+    "  title TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX documents_source ON documents(source_id);"
+
+    /* AUTOINCREMENT: chunk ids are never reused, so they can label HNSW nodes for good. */
+    "CREATE TABLE chunks("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  byte_start INTEGER NOT NULL,"
+    "  byte_end INTEGER NOT NULL,"
+    "  line_start INTEGER NOT NULL,"
+    "  line_end INTEGER NOT NULL,"
+    "  heading TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (document_id, seq),"
+    "  CHECK (byte_start >= 0 AND byte_end >= byte_start AND line_end >= line_start)"
+    ");"
+
+    "CREATE TABLE vectors("
+    "  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
+    "  embedding BLOB NOT NULL"
+    ");"
+
+    /* BM25 over chunk text and heading path; external content kept in sync by the triggers. */
+    "CREATE VIRTUAL TABLE chunks_fts USING fts5("
+    "  body, heading, content='chunks', content_rowid='id',"
+    "  tokenize='unicode61 remove_diacritics 2'"
+    ");"
+    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5)');"
+    "CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(rowid, body, heading) VALUES (new.id, new.body, new.heading);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, body, heading)"
+    "    VALUES ('delete', old.id, old.body, old.heading);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_update AFTER UPDATE OF body, heading ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, body, heading)"
+    "    VALUES ('delete', old.id, old.body, old.heading);"
+    "  INSERT INTO chunks_fts(rowid, body, heading) VALUES (new.id, new.body, new.heading);"
+    "END;"
+
+    /* The serialized HNSW graph: parameters in one row, bytes in ordered parts. */
+    "CREATE TABLE hnsw_params("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  dim INTEGER NOT NULL, m INTEGER NOT NULL, ef_construction INTEGER NOT NULL,"
+    "  ef_search INTEGER NOT NULL, seed INTEGER NOT NULL, vectors INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL, parts INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE hnsw_graph("
+    "  part INTEGER PRIMARY KEY,"
+    "  data BLOB NOT NULL"
+    ");";
+
+/* migrations[i] takes version i to version i + 1. */
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1};
+
+int store_migrate(store *st, brass_error *err) {
+  int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);
+  if (rc < 0) return rc;
+  /* Read the version again under the write lock: another process may have migrated meanwhile. */
+  int version = store_schema_version(st);
+  if (version < 0) {
+    rc = store_sqlerr(st, SQLITE_ERROR, "reading the schema version", err);
+    goto fail;
+  }
+  if (version > STORE_SCHEMA_VERSION) {
+    rc = err_set(err, BRASS_EUNSUPPORTED,
+                 "%s: library schema version %d is newer than this brass %s understands (%d); "
+                 "upgrade brass to open it",
+                 st->path, version, BRASS_VERSION, STORE_SCHEMA_VERSION);
+    goto fail;
+  }
+  for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
+    char what[64];
+    snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
+    if ((rc = store_exec(st, store_migrations[v], what, err)) < 0) goto fail;
+  }
+  if (version == 0 && (rc = store_meta_set(st, "created_by", "brass " BRASS_VERSION, err)) < 0)
+    goto fail;
+  if (version < STORE_SCHEMA_VERSION) {
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d",
+             STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+    if ((rc = store_exec(st, sql, "recording the schema version", err)) < 0) goto fail;
+  }
+  if ((rc = store_exec(st, "COMMIT", "committing the schema migration", err)) < 0) goto fail;
+  return 0;
+fail:
+  if (store_in_transaction(st)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
