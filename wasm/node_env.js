@@ -3,5 +3,8 @@
 // under node as they do natively (Emscripten otherwise gives programs a fixed, made-up environment).
 Module['preRun'] = Module['preRun'] || [];
 Module['preRun'].push(function () {
-  if (typeof process === 'object' && process.env) Object.assign(ENV, process.env);
+  // ENV exists only in programs that call getenv (Emscripten drops unused library code)
+  if (typeof ENV === 'object' && typeof process === 'object' && process.env) {
+    Object.assign(ENV, process.env);
+  }
 });

@@ -19,7 +19,7 @@ for t in "$wasm"/tests/test_*.js; do
     passed=$((passed + 1))
   else
     echo "wasm: $name FAILED" >&2
-    tail -c 2000 "$wasm/tests/$name.log" >&2
+    tail -n 15 "$wasm/tests/$name.log" | cut -c1-300 >&2
     failed=$((failed + 1))
   fi
 done
