@@ -18,6 +18,17 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cli_embed;
+extern const cli_command cli_index;
+extern const cli_command cli_search;
+extern const cli_command cli_status;
+
+/* The library file: given (--library) if set, else $BRASS_LIBRARY, else
+ * $XDG_DATA_HOME/brass/library.db, else $HOME/.local/share/brass/library.db (written into buf).
+ * With create_dirs the default's folders are created. NULL when no location can be found. */
+/* isatty(fd), except always 0 in the WebAssembly build (no colour or progress bars there). */
+int cli_isatty(int fd);
+
+const char *cli_library_path(const char *given, char *buf, size_t cap, int create_dirs);
 
 /* Prints "brass: " + message + newline to stderr; returns code. */
 int cli_error(int code, const char *fmt, ...)

@@ -10,7 +10,7 @@
 #include "brass.h"
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cli_embed};
+static const cli_command *const commands[] = {&cli_embed, &cli_index, &cli_search, &cli_status};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_error(int code, const char *fmt, ...) {

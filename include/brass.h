@@ -90,6 +90,115 @@ int brass_embed_as(brass_model *model, brass_text_kind kind, const char *const *
 int brass_tokenize(const brass_model *model, const char *text, int32_t *ids, int cap,
                    brass_error *err);
 
+/* ---- Libraries: index folders into one SQLite file, search them -------------------------- */
+
+typedef struct brass_library brass_library;
+
+/* Opens (creating if needed) the library file at path. model_dir names an embedding model
+ * folder; NULL uses the folder recorded in the library by an earlier `brass_index` with a model
+ * (if it still exists), and otherwise opens the library keyword-only; "" opens no model at all. A
+ * model different from the one the library was indexed with is refused with a message that says
+ * what to do. mopts may be NULL. flags: BRASS_OPEN_EXISTING refuses to create a new library file.
+ */
+enum { BRASS_OPEN_EXISTING = 1 };
+int brass_library_open(const char *path, const char *model_dir, const brass_model_options *mopts,
+                       int flags, brass_library **out, brass_error *err);
+void brass_library_close(brass_library *lib);
+/* The library's model, or NULL when it is keyword-only. Owned by the library. */
+brass_model *brass_library_model(const brass_library *lib);
+
+typedef struct brass_library_info {
+  int64_t sources, chunks, vectors;
+  int64_t generation; /* ingest batches committed so far */
+  int graph;          /* 0: no saved HNSW graph, 1: saved and current, 2: saved but stale */
+  int schema_version;
+  int64_t file_bytes;   /* the library file plus its WAL */
+  char model_name[256]; /* "" when the library is keyword-only */
+  int model_dim;
+  char model_hash[65];
+  char model_dir[1024]; /* folder recorded at indexing, "" if none */
+  int model_open;       /* 1: this handle has the model open */
+} brass_library_info;
+
+/* Counts and the recorded model of the library. */
+int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_error *err);
+
+typedef struct brass_index_options {
+  int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
+  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 */
+  int batch_chunks;       /* chunks embedded and committed per transaction; 0 = 64 */
+} brass_index_options;
+
+typedef struct brass_index_summary {
+  int64_t added, updated, unchanged, removed; /* sources */
+  int64_t renamed;                            /* sources moved with their vectors (in added) */
+  int64_t skipped;                            /* binary, too large or unreadable files */
+  int64_t chunks_embedded, tokens;            /* in this run */
+  double seconds;
+} brass_index_summary;
+
+typedef struct brass_index_progress {
+  int64_t files_done, files_total;
+  int64_t chunks_done, tokens_done;
+  double seconds;
+  const char *path; /* the file just handled, or a skip notice */
+  const char *note; /* NULL, or why path was skipped */
+} brass_index_progress;
+
+typedef void (*brass_progress_fn)(void *ctx, const brass_index_progress *p);
+
+/* Indexes n files or folders (recursing into folders; hidden entries, `.git`, binary files,
+ * symlinked folders and files over the size limit are skipped). Unchanged files (same SHA-256)
+ * are kept; changed ones are re-chunked and re-embedded; files that vanished from an indexed
+ * folder are dropped. Every batch is committed in its own transaction. progress may be NULL. */
+int brass_index(brass_library *lib, const char *const *paths, size_t n,
+                const brass_index_options *opts, brass_index_summary *summary,
+                brass_progress_fn progress, void *ctx, brass_error *err);
+
+typedef enum brass_search_mode {
+  BRASS_SEARCH_HYBRID = 0,
+  BRASS_SEARCH_VECTOR = 1,
+  BRASS_SEARCH_KEYWORD = 2
+} brass_search_mode;
+
+typedef struct brass_search_options {
+  int k;                  /* documents to return; 0 = 10 */
+  brass_search_mode mode; /* hybrid, vector or keyword (without a model: keyword) */
+  int exact;              /* 1: brute-force vector search instead of HNSW */
+  int rrf_k;              /* Reciprocal Rank Fusion constant; 0 = 60 */
+  int candidates;         /* chunks taken from each list before fusion; 0 = max(50, 10 k) */
+  const char *mark_open;  /* around query terms in snippets; NULL = "**" */
+  const char *mark_close; /* NULL = "**" */
+} brass_search_options;
+
+typedef struct brass_result {
+  int rank; /* 1.. */
+  char *source;
+  int line_start, line_end;
+  char *heading; /* heading path, "" when none */
+  double score;  /* hybrid: RRF score; vector: cosine similarity; keyword: BM25 */
+  char *snippet; /* one line around the first query term, terms marked */
+  char *text;    /* the chunk's full text */
+  int64_t chunk_id;
+} brass_result;
+
+/* Every string in the results is valid UTF-8 (invalid sequences read as U+FFFD). */
+typedef struct brass_results {
+  char *query; /* the query searched for */
+  brass_result *items;
+  size_t count;
+  brass_search_mode mode; /* the mode that ran (keyword when the library has no model) */
+  const char *note;       /* NULL, or why the mode differs from the one asked for */
+  double took_ms, embed_ms, vector_ms, keyword_ms, fuse_ms, fetch_ms;
+} brass_results;
+
+/* Searches the library: results grouped per source (its best chunk), best first. */
+int brass_search(brass_library *lib, const char *query, const brass_search_options *opts,
+                 brass_results **out, brass_error *err);
+void brass_results_free(brass_results *r);
+/* "hybrid", "vector" or "keyword". */
+const char *brass_search_mode_name(brass_search_mode mode);
+
 #ifdef __cplusplus
 }
 #endif

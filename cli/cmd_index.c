@@ -1,0 +1,232 @@
+/*
+ * cmd_index.c - `brass index`: add files and folders to a library (brass_index) and print a
+ * summary line, or with --json one JSON object. Also owns cli_library_path(), the library
+ * location rule shared with `brass search`.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "brass.h"
+#include "cli.h"
+
+static const char index_help[] =
+    "usage: brass index [options] PATH...\n"
+    "\n"
+    "Adds files and folders to the library. Folders are walked recursively; hidden files and\n"
+    "folders (.git included), symlinked folders, binary files and files over the size limit are\n"
+    "skipped. Files whose content (SHA-256) is unchanged are kept as they are; changed files are\n"
+    "re-chunked and re-embedded; files that vanished from an indexed folder are removed; a file\n"
+    "moved or renamed keeps its vectors. Each batch is committed on its own, so an interrupted\n"
+    "run loses at most one batch and the next run resumes.\n"
+    "\n"
+    "options:\n"
+    "  --model DIR          embedding model folder (also $BRASS_MODEL); default: the model the\n"
+    "                       library was indexed with. Without any model the library is\n"
+    "                       keyword-only (BM25).\n"
+    "  --library FILE       library file (default: $BRASS_LIBRARY, else\n"
+    "                       $XDG_DATA_HOME/brass/library.db, else "
+    "~/.local/share/brass/library.db)\n"
+    "  --json               print the summary as one JSON object: {\"added\", \"updated\",\n"
+    "                       \"unchanged\", \"removed\", \"chunks_embedded\", \"tokens\", "
+    "\"seconds\"}\n"
+    "  --threads N          threads to use (default: $BRASS_THREADS, else all online cores)\n"
+    "  --max-file-size N    skip files larger than N bytes (default 16777216)\n"
+    "  --chunk-tokens N     chunk size in model tokens (default 256)\n"
+    "  --batch N            chunks embedded and committed per transaction (default 64)\n"
+    "  --quiet              no progress or skip notices on stderr\n"
+    "  --help               show this help\n"
+    "\n"
+    "exit status: 0 on success, 1 on bad input (the message names the file and the problem),\n"
+    "2 on a usage error.\n";
+
+/* mkdir -p for the folder part of path; errors surface when the library is opened. */
+static void make_parent_dirs(const char *path) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return;
+  char *slash = strrchr(buf, '/');
+  if (!slash || slash == buf) return;
+  *slash = '\0';
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(buf, 0700);
+    *p = '/';
+  }
+  mkdir(buf, 0700);
+}
+
+const char *cli_library_path(const char *given, char *buf, size_t cap, int create_dirs) {
+  if (given && *given) return given;
+  const char *env = getenv("BRASS_LIBRARY");
+  if (env && *env) return env;
+  const char *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  int n;
+  if (xdg && *xdg)
+    n = snprintf(buf, cap, "%s/brass/library.db", xdg);
+  else if (home && *home)
+    n = snprintf(buf, cap, "%s/.local/share/brass/library.db", home);
+  else
+    return NULL;
+  if (n < 0 || (size_t)n >= cap) return NULL;
+  if (create_dirs) make_parent_dirs(buf);
+  return buf;
+}
+
+int cli_isatty(int fd) {
+#ifdef __EMSCRIPTEN__
+  (void)fd;
+  return 0; /* node reports pipes as terminals through NODERAWFS: print plain output */
+#else
+  return isatty(fd);
+#endif
+}
+
+typedef struct index_args {
+  const char *library, *model_dir;
+  brass_model_options mopts;
+  brass_index_options iopts;
+  int json, quiet;
+  int first_path;
+} index_args;
+
+static int parse_args(int argc, char **argv, index_args *a) {
+  memset(a, 0, sizeof *a);
+  a->model_dir = getenv("BRASS_MODEL");
+  if (a->model_dir && !*a->model_dir) a->model_dir = NULL;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *v = NULL;
+    int r, n = 0;
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if (argv[i][0] != '-' || !argv[i][1]) break;
+    if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
+      if (r < 0) return -1;
+      a->model_dir = v;
+    } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+      if (r < 0) return -1;
+      a->library = v;
+    } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
+      if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
+    } else if ((r = cli_option_value(argc, argv, &i, "--max-file-size", &v))) {
+      if (r < 0 || cli_parse_int("--max-file-size", v, 1, 1 << 30, &n)) return -1;
+      a->iopts.max_file_bytes = n;
+    } else if ((r = cli_option_value(argc, argv, &i, "--chunk-tokens", &v))) {
+      if (r < 0 || cli_parse_int("--chunk-tokens", v, 8, 8192, &a->iopts.chunk_tokens)) return -1;
+    } else if ((r = cli_option_value(argc, argv, &i, "--batch", &v))) {
+      if (r < 0 || cli_parse_int("--batch", v, 1, 1 << 16, &a->iopts.batch_chunks)) return -1;
+    } else if (!strcmp(argv[i], "--json")) {
+      a->json = 1;
+    } else if (!strcmp(argv[i], "--quiet")) {
+      a->quiet = 1;
+    } else {
+      cli_error(CLI_USAGE, "index: unknown option '%s' (see 'brass help index')", argv[i]);
+      return -1;
+    }
+  }
+  if (i >= argc) {
+    cli_error(CLI_USAGE, "index: give at least one file or folder (see 'brass help index')");
+    return -1;
+  }
+  a->first_path = i;
+  return 0;
+}
+
+typedef struct progress_state {
+  int tty, quiet;
+  int shown;         /* a \r line is on screen */
+  double last_print; /* seconds at the last plain progress line */
+} progress_state;
+
+/* On a terminal: one line rewritten in place (files, chunks, tokens/s, ETA from the file count).
+ * Otherwise: a plain line every 5 seconds. Skips are always reported on their own line. */
+static void on_progress(void *ctx, const brass_index_progress *p) {
+  progress_state *s = ctx;
+  if (s->quiet) return;
+  if (p->note) {
+    if (s->shown) fputs("\r\033[K", stderr);
+    s->shown = 0;
+    fprintf(stderr, "brass: skipped %s (%s)\n", p->path, p->note);
+    return;
+  }
+  double rate = p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0;
+  if (s->tty) {
+    double eta = p->files_done > 0
+                     ? p->seconds * (double)(p->files_total - p->files_done) / (double)p->files_done
+                     : 0;
+    fprintf(stderr, "\r\033[Kfiles %lld/%lld  chunks %lld  %.0f tokens/s  ETA %.0f s",
+            (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done, rate,
+            eta);
+    s->shown = 1;
+  } else if (p->seconds - s->last_print >= 5.0) {
+    s->last_print = p->seconds;
+    fprintf(stderr, "brass: files %lld/%lld, chunks %lld, %.0f tokens/s\n",
+            (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done, rate);
+  }
+}
+
+static int run_index(int argc, char **argv) {
+  index_args a;
+  if (parse_args(argc, argv, &a)) return CLI_USAGE;
+  char buf[PATH_MAX];
+  const char *lib_path = cli_library_path(a.library, buf, sizeof buf, 1);
+  if (!lib_path) return cli_error(CLI_USAGE, "index: no library path: set --library or $HOME");
+  brass_error err;
+  brass_library *lib = NULL;
+  if (brass_library_open(lib_path, a.model_dir, &a.mopts, 0, &lib, &err))
+    return cli_error(CLI_FAIL, "%s", err.message);
+  if (!brass_library_model(lib) && !a.quiet)
+    fprintf(stderr,
+            "brass: no model: indexing for keyword search only (pass --model DIR for "
+            "hybrid search)\n");
+  progress_state ps = {cli_isatty(STDERR_FILENO), a.quiet, 0, 0.0};
+  brass_index_summary sum;
+  int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
+                       &a.iopts, &sum, on_progress, &ps, &err);
+  if (ps.shown) fputs("\r\033[K", stderr);
+  brass_library_close(lib);
+  if (rc) return cli_error(CLI_FAIL, "%s", err.message);
+  if (a.json) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return cli_error(CLI_FAIL, "out of memory");
+    cJSON_AddNumberToObject(o, "added", (double)sum.added);
+    cJSON_AddNumberToObject(o, "updated", (double)sum.updated);
+    cJSON_AddNumberToObject(o, "unchanged", (double)sum.unchanged);
+    cJSON_AddNumberToObject(o, "removed", (double)sum.removed);
+    cJSON_AddNumberToObject(o, "renamed", (double)sum.renamed);
+    cJSON_AddNumberToObject(o, "skipped", (double)sum.skipped);
+    cJSON_AddNumberToObject(o, "chunks_embedded", (double)sum.chunks_embedded);
+    cJSON_AddNumberToObject(o, "tokens", (double)sum.tokens);
+    cJSON_AddNumberToObject(o, "seconds", sum.seconds);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s) return cli_error(CLI_FAIL, "out of memory");
+    puts(s);
+    free(s);
+  } else {
+    printf(
+        "%lld added, %lld updated, %lld unchanged, %lld removed, %lld skipped; %lld chunks "
+        "embedded (%lld tokens) in %.2f s\n",
+        (long long)sum.added, (long long)sum.updated, (long long)sum.unchanged,
+        (long long)sum.removed, (long long)sum.skipped, (long long)sum.chunks_embedded,
+        (long long)sum.tokens, sum.seconds);
+  }
+  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+  return CLI_OK;
+}
+
+const cli_command cli_index = {
+    .name = "index",
+    .summary = "add files and folders to a library (hybrid or keyword search)",
+    .help = index_help,
+    .run = run_index,
+};

@@ -1,0 +1,198 @@
+/*
+ * cmd_search.c - `brass search`: one query against a library (brass_search), printed as a ranked
+ * list (query terms in colour on a terminal) or with --json as one JSON object.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brass.h"
+#include "cli.h"
+
+#define QUERY_MAX 8192
+
+static const char search_help[] =
+    "usage: brass search [options] QUERY...\n"
+    "\n"
+    "Searches the library and prints the best documents, each once at the rank of its best\n"
+    "chunk, with its path, line range, heading path, score and a snippet with the query words\n"
+    "marked. The words of QUERY... are joined with spaces.\n"
+    "\n"
+    "options:\n"
+    "  -n K               documents to return (default 10)\n"
+    "  --mode MODE        hybrid (default: vector and BM25 lists fused with Reciprocal Rank\n"
+    "                     Fusion), vector, or keyword (BM25). A library without a model\n"
+    "                     searches by keyword and says so.\n"
+    "  --exact            brute-force vector search instead of the HNSW graph\n"
+    "  --rrf-k N          Reciprocal Rank Fusion constant (default 60)\n"
+    "  --candidates N     chunks taken from each list before fusion (default max(50, 10 K))\n"
+    "  --json             print one JSON object: {\"query\", \"mode\", \"took_ms\", \"timings\",\n"
+    "                     \"results\": [{\"rank\", \"source\", \"line_start\", \"line_end\",\n"
+    "                     \"heading\", \"score\", \"snippet\", \"text\"}]}\n"
+    "  --library FILE     library file (default: $BRASS_LIBRARY, else\n"
+    "                     $XDG_DATA_HOME/brass/library.db, else ~/.local/share/brass/library.db)\n"
+    "  --model DIR        embedding model folder (default: the one the library was indexed with)\n"
+    "  --threads N        threads to use (default: $BRASS_THREADS, else all online cores)\n"
+    "  --help             show this help\n"
+    "\n"
+    "exit status: 0 on success (also when nothing matches), 1 on bad input, 2 on a usage error.\n";
+
+typedef struct search_args {
+  const char *library, *model_dir;
+  brass_model_options mopts;
+  brass_search_options sopts;
+  int json;
+  char query[QUERY_MAX];
+} search_args;
+
+static int parse_args(int argc, char **argv, search_args *a) {
+  memset(a, 0, sizeof *a);
+  size_t qlen = 0;
+  int options_done = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *v = NULL;
+    int r;
+    if (!options_done && argv[i][0] == '-' && argv[i][1]) {
+      if (!strcmp(argv[i], "--")) {
+        options_done = 1;
+      } else if ((r = cli_option_value(argc, argv, &i, "-n", &v))) {
+        if (r < 0 || cli_parse_int("-n", v, 1, 10000, &a->sopts.k)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--mode", &v))) {
+        if (r < 0) return -1;
+        if (!strcmp(v, "hybrid"))
+          a->sopts.mode = BRASS_SEARCH_HYBRID;
+        else if (!strcmp(v, "vector"))
+          a->sopts.mode = BRASS_SEARCH_VECTOR;
+        else if (!strcmp(v, "keyword"))
+          a->sopts.mode = BRASS_SEARCH_KEYWORD;
+        else {
+          cli_error(CLI_USAGE, "search: --mode must be hybrid, vector or keyword, not '%s'", v);
+          return -1;
+        }
+      } else if ((r = cli_option_value(argc, argv, &i, "--rrf-k", &v))) {
+        if (r < 0 || cli_parse_int("--rrf-k", v, 1, 1000000, &a->sopts.rrf_k)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--candidates", &v))) {
+        if (r < 0 || cli_parse_int("--candidates", v, 1, 100000, &a->sopts.candidates)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+        if (r < 0) return -1;
+        a->library = v;
+      } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
+        if (r < 0) return -1;
+        a->model_dir = v;
+      } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
+        if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
+      } else if (!strcmp(argv[i], "--exact")) {
+        a->sopts.exact = 1;
+      } else if (!strcmp(argv[i], "--json")) {
+        a->json = 1;
+      } else {
+        cli_error(CLI_USAGE, "search: unknown option '%s' (see 'brass help search')", argv[i]);
+        return -1;
+      }
+      continue;
+    }
+    size_t n = strlen(argv[i]);
+    if (qlen + n + 2 > sizeof a->query) {
+      cli_error(CLI_USAGE, "search: the query is longer than %d bytes", QUERY_MAX - 2);
+      return -1;
+    }
+    if (qlen) a->query[qlen++] = ' ';
+    memcpy(a->query + qlen, argv[i], n + 1);
+    qlen += n;
+  }
+  if (!qlen) {
+    cli_error(CLI_USAGE, "search: give a query (see 'brass help search')");
+    return -1;
+  }
+  return 0;
+}
+
+static int print_json(const search_args *a, const brass_results *r) {
+  cJSON *o = cJSON_CreateObject(), *t = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+  if (!o || !t || !arr) {
+    cJSON_Delete(o);
+    cJSON_Delete(t);
+    cJSON_Delete(arr);
+    return cli_error(CLI_FAIL, "out of memory");
+  }
+  cJSON_AddStringToObject(o, "query", r->query);
+  cJSON_AddStringToObject(o, "mode", brass_search_mode_name(r->mode));
+  if (r->note) cJSON_AddStringToObject(o, "note", r->note);
+  cJSON_AddNumberToObject(o, "took_ms", r->took_ms);
+  cJSON_AddNumberToObject(t, "embed_ms", r->embed_ms);
+  cJSON_AddNumberToObject(t, "vector_ms", r->vector_ms);
+  cJSON_AddNumberToObject(t, "keyword_ms", r->keyword_ms);
+  cJSON_AddNumberToObject(t, "fuse_ms", r->fuse_ms);
+  cJSON_AddNumberToObject(t, "fetch_ms", r->fetch_ms);
+  cJSON_AddItemToObject(o, "timings", t);
+  for (size_t i = 0; i < r->count; i++) {
+    const brass_result *x = &r->items[i];
+    cJSON *e = cJSON_CreateObject();
+    if (!e) break;
+    cJSON_AddNumberToObject(e, "rank", x->rank);
+    cJSON_AddStringToObject(e, "source", x->source);
+    cJSON_AddNumberToObject(e, "line_start", x->line_start);
+    cJSON_AddNumberToObject(e, "line_end", x->line_end);
+    cJSON_AddStringToObject(e, "heading", x->heading);
+    cJSON_AddNumberToObject(e, "score", x->score);
+    cJSON_AddStringToObject(e, "snippet", x->snippet);
+    cJSON_AddStringToObject(e, "text", x->text);
+    cJSON_AddItemToArray(arr, e);
+  }
+  cJSON_AddItemToObject(o, "results", arr);
+  char *s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if (!s) return cli_error(CLI_FAIL, "out of memory");
+  puts(s);
+  free(s);
+  return 0;
+}
+
+static void print_text(const brass_results *r) {
+  if (r->note) fprintf(stderr, "brass: %s\n", r->note);
+  if (!r->count) {
+    printf("no results\n");
+    return;
+  }
+  for (size_t i = 0; i < r->count; i++) {
+    const brass_result *x = &r->items[i];
+    printf("%d. %s:%d-%d", x->rank, x->source, x->line_start, x->line_end);
+    if (x->heading[0]) printf("  [%s]", x->heading);
+    printf("  (%.4g)\n   %s\n", x->score, x->snippet);
+  }
+}
+
+static int run_search(int argc, char **argv) {
+  search_args a;
+  if (parse_args(argc, argv, &a)) return CLI_USAGE;
+  char buf[PATH_MAX];
+  const char *lib_path = cli_library_path(a.library, buf, sizeof buf, 0);
+  if (!lib_path) return cli_error(CLI_USAGE, "search: no library path: set --library or $HOME");
+  int color = !a.json && cli_isatty(STDOUT_FILENO);
+  a.sopts.mark_open = a.json ? "**" : color ? "\033[1;33m" : "*";
+  a.sopts.mark_close = a.json ? "**" : color ? "\033[0m" : "*";
+  brass_error err;
+  brass_library *lib = NULL;
+  if (brass_library_open(lib_path, a.model_dir, &a.mopts, BRASS_OPEN_EXISTING, &lib, &err))
+    return cli_error(CLI_FAIL, "%s", err.message);
+  brass_results *r = NULL;
+  int rc = brass_search(lib, a.query, &a.sopts, &r, &err);
+  brass_library_close(lib);
+  if (rc) return cli_error(CLI_FAIL, "%s", err.message);
+  rc = a.json ? print_json(&a, r) : (print_text(r), 0);
+  brass_results_free(r);
+  if (rc) return rc;
+  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+  return CLI_OK;
+}
+
+const cli_command cli_search = {
+    .name = "search",
+    .summary = "search a library (hybrid, vector or keyword)",
+    .help = search_help,
+    .run = run_search,
+};

@@ -1,0 +1,45 @@
+/*
+ * engine.h - the brass_library handle shared by the engine's files: library.c opens a store and
+ * (optionally) a model and checks that they belong together, ingest.c fills the store, search.c
+ * answers queries, rrf.c fuses ranked lists.
+ *
+ * Invariants: with a model, every chunk in the store has a vector of dim floats (ingest writes a
+ * file's chunks and their vectors in one transaction). The meta key "generation" counts committed
+ * ingest batches; the saved HNSW graph is current only when "graph_generation" equals it.
+ */
+#ifndef BRASS_ENGINE_ENGINE_H
+#define BRASS_ENGINE_ENGINE_H
+
+#include <stdint.h>
+
+#include "brass.h"
+#include "index/hnsw.h"
+#include "store/store.h"
+
+struct brass_library {
+  store *st;
+  brass_model *model;       /* NULL: keyword-only */
+  char *model_dir;          /* absolute folder of model, or NULL */
+  int dim;                  /* model dimension, 0 without a model */
+  store_model_info ident;   /* the model's name, dim and hash (valid with a model) */
+  int keyword_only_vectors; /* 1: the library has chunks indexed without a model */
+  int model_missing;        /* 1: a model is recorded but this handle has none open */
+  hnsw *graph;              /* cached graph for search (NULL until needed) */
+  int64_t graph_generation; /* generation the cached graph reflects */
+};
+
+/* Reads the meta key "generation" (0 when absent). */
+int64_t engine_generation(store *st, brass_error *err);
+/* Writes generation + 1 into meta (inside the caller's transaction). */
+int engine_bump_generation(store *st, brass_error *err);
+
+/* Records lib's model (identity and folder) in the store, in its own transaction. */
+int engine_record_model(brass_library *lib, brass_error *err);
+
+/* Makes lib->graph match the stored vectors for searching (graph.c). */
+int engine_graph_current(brass_library *lib, brass_error *err);
+/* After an indexing run that started at generation gen0: updates the graph incrementally and
+ * saves it with the current generation (own transaction); a no-op when the saved one is current. */
+int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err);
+
+#endif

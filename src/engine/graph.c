@@ -1,0 +1,212 @@
+/*
+ * graph.c - keeping the library's HNSW graph in step with its vectors.
+ *
+ * The store holds the graph serialized, tagged with the generation (count of committed ingest
+ * batches, engine.h) it reflects. After an indexing run, engine_graph_update() brings the graph
+ * up to date incrementally when it can: it starts from the saved graph if that matched the
+ * library before the run (or from the handle's cached one), tombstones labels whose chunks are
+ * gone, inserts the vectors of new chunks (in parallel on the model's pool), rebuilds when
+ * tombstones pass HNSW_REBUILD_RATIO, and saves the result with the new generation in one
+ * transaction. Chunk ids are never reused (AUTOINCREMENT), so a label always means one chunk.
+ *
+ * Searches call engine_graph_current(): the cached graph if current, else the saved one if its
+ * generation matches, else one built in memory from the stored vectors (correct, slower; happens
+ * only after an interrupted run, until the next run saves a graph).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "engine/engine.h"
+#include "model/model.h"
+
+/* Chunk ids of every stored vector, plus the vectors the graph lacks (all when graph is NULL). */
+typedef struct graph_scan {
+  const hnsw *graph;
+  int dim;
+  int64_t *ids; /* every stored vector's chunk id, ascending */
+  size_t nids, ids_cap;
+  int64_t *add_ids; /* those not live in graph */
+  float *add_vecs;  /* (nadd, dim) */
+  size_t nadd, add_cap;
+} graph_scan;
+
+static int graph_scan_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
+  graph_scan *g = ctx;
+  if (dim != g->dim) return BRASS_EFORMAT;
+  if (g->nids == g->ids_cap) {
+    size_t cap = g->ids_cap ? g->ids_cap * 2 : 1024;
+    int64_t *a = realloc(g->ids, cap * sizeof *a);
+    if (!a) return BRASS_ENOMEM;
+    g->ids = a;
+    g->ids_cap = cap;
+  }
+  g->ids[g->nids++] = chunk_id;
+  if (g->graph && hnsw_contains(g->graph, chunk_id)) return 0;
+  if (g->nadd == g->add_cap) {
+    size_t cap = g->add_cap ? g->add_cap * 2 : 256;
+    int64_t *a = realloc(g->add_ids, cap * sizeof *a);
+    if (!a) return BRASS_ENOMEM;
+    g->add_ids = a;
+    float *f = realloc(g->add_vecs, cap * (size_t)dim * sizeof *f);
+    if (!f) return BRASS_ENOMEM;
+    g->add_vecs = f;
+    g->add_cap = cap;
+  }
+  g->add_ids[g->nadd] = chunk_id;
+  memcpy(g->add_vecs + g->nadd * (size_t)dim, v, (size_t)dim * sizeof *v);
+  g->nadd++;
+  return 0;
+}
+
+static void graph_scan_free(graph_scan *g) {
+  free(g->ids);
+  free(g->add_ids);
+  free(g->add_vecs);
+}
+
+static int graph_cmp_id(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Tombstones every live label of h that is not in ids (sorted). The live labels are listed by
+ * an exact search for all of them (k = size), a linear scan the index already offers. */
+static int graph_drop_stale(hnsw *h, const int64_t *ids, size_t nids, brass_error *err) {
+  size_t live = hnsw_size(h);
+  if (!live) return 0;
+  if (live > (size_t)INT32_MAX) return err_set(err, BRASS_ERANGE, "graph: too many vectors");
+  hnsw_stats hs;
+  hnsw_get_stats(h, &hs);
+  int64_t *labels = malloc(live * sizeof *labels);
+  float *scores = malloc(live * sizeof *scores);
+  float *q = calloc((size_t)hs.dim, sizeof *q);
+  int rc = 0;
+  if (!labels || !scores || !q) rc = err_set(err, BRASS_ENOMEM, "graph: out of memory");
+  if (!rc) q[0] = 1.0f;
+  int got = rc ? 0 : hnsw_search_exact(h, q, (int)live, labels, scores, err);
+  if (got < 0) rc = got;
+  for (int i = 0; !rc && i < got; i++)
+    if (!nids || !bsearch(&labels[i], ids, nids, sizeof *ids, graph_cmp_id))
+      rc = hnsw_remove(h, labels[i], err);
+  free(labels);
+  free(scores);
+  free(q);
+  return rc;
+}
+
+/* Loads the saved graph if its generation is gen; *out NULL when there is none or it is stale or
+ * unreadable (the caller then rebuilds). */
+static int graph_load(brass_library *lib, int64_t gen, hnsw **out, brass_error *err) {
+  *out = NULL;
+  char buf[32];
+  int have = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
+  if (have <= 0) return have;
+  if (strtoll(buf, NULL, 10) != gen) return 0;
+  store_graph_info info;
+  unsigned char *data = NULL;
+  size_t len = 0;
+  int rc = store_graph_load(lib->st, &info, &data, &len, err);
+  if (rc <= 0) return rc;
+  brass_error derr;
+  hnsw *h = NULL;
+  if (hnsw_deserialize(data, len, &h, &derr)) h = NULL; /* corrupt: rebuilt by the caller */
+  free(data);
+  if (h) {
+    hnsw_stats hs;
+    hnsw_get_stats(h, &hs);
+    if (hs.dim != lib->dim) {
+      hnsw_free(h);
+      h = NULL;
+    }
+  }
+  *out = h;
+  return 0;
+}
+
+/* Brings h (NULL: a new graph) up to date with the stored vectors. */
+static int graph_sync(brass_library *lib, hnsw **hp, brass_error *err) {
+  hnsw *h = *hp;
+  int rc = 0;
+  if (!h) {
+    hnsw_params p;
+    hnsw_params_init(&p, lib->dim);
+    if ((rc = hnsw_create(&p, &h, err))) return rc;
+    *hp = h;
+  }
+  graph_scan g = {h, lib->dim, NULL, 0, 0, NULL, NULL, 0, 0};
+  rc = store_vector_foreach(lib->st, graph_scan_fn, &g, err);
+  if (rc == BRASS_ENOMEM || rc == BRASS_EFORMAT)
+    rc = err_set(err, rc, "%s: cannot load the vectors (%s)", store_path(lib->st),
+                 rc == BRASS_ENOMEM ? "out of memory" : "wrong dimension");
+  pool *p = lib->model ? lib->model->pool : NULL;
+  if (!rc) rc = graph_drop_stale(h, g.ids, g.nids, err);
+  if (!rc && g.nadd) rc = hnsw_reserve(h, hnsw_size(h) + g.nadd, err);
+  if (!rc && g.nadd) rc = hnsw_add_batch(h, p, g.add_ids, g.add_vecs, g.nadd, err);
+  if (!rc && hnsw_needs_rebuild(h)) rc = hnsw_rebuild(h, p, err);
+  graph_scan_free(&g);
+  return rc;
+}
+
+int engine_graph_current(brass_library *lib, brass_error *err) {
+  int64_t gen = engine_generation(lib->st, err);
+  if (gen < 0) return (int)gen;
+  if (lib->graph && lib->graph_generation == gen) return 0;
+  hnsw *h = NULL;
+  int rc = graph_load(lib, gen, &h, err);
+  if (!rc && !h) rc = graph_sync(lib, &h, err);
+  if (rc) {
+    hnsw_free(h);
+    return rc;
+  }
+  hnsw_free(lib->graph);
+  lib->graph = h;
+  lib->graph_generation = gen;
+  return 0;
+}
+
+int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err) {
+  int64_t gen = engine_generation(lib->st, err);
+  if (gen < 0) return (int)gen;
+  char buf[32];
+  int have = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
+  if (have < 0) return have;
+  if (have && strtoll(buf, NULL, 10) == gen) return 0; /* saved graph is current */
+  hnsw *h = NULL;
+  int rc = 0;
+  if (lib->graph && lib->graph_generation == gen0) {
+    h = lib->graph; /* take the cached graph over */
+    lib->graph = NULL;
+  } else {
+    rc = graph_load(lib, gen0, &h, err);
+  }
+  if (!rc) rc = graph_sync(lib, &h, err);
+  uint8_t *data = NULL;
+  size_t len = 0;
+  if (!rc) rc = hnsw_serialize_alloc(h, &data, &len, err);
+  if (!rc) {
+    hnsw_stats hs;
+    hnsw_get_stats(h, &hs);
+    store_graph_info info = {hs.dim, hs.M, hs.ef_construction, hs.ef_search, 42, (int64_t)hs.live};
+    char g[32];
+    snprintf(g, sizeof g, "%lld", (long long)gen);
+    rc = store_begin(lib->st, err);
+    if (!rc) rc = store_graph_save(lib->st, &info, data, len, err);
+    if (!rc) rc = store_meta_set(lib->st, "graph_generation", g, err);
+    if (!rc) rc = store_commit(lib->st, err);
+    if (rc) {
+      brass_error ignored;
+      store_rollback(lib->st, &ignored);
+    }
+  }
+  free(data);
+  if (rc) {
+    hnsw_free(h);
+    return rc;
+  }
+  hnsw_free(lib->graph);
+  lib->graph = h;
+  lib->graph_generation = gen;
+  return 0;
+}

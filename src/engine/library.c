@@ -1,0 +1,232 @@
+/*
+ * library.c - opening a brass library: the store file plus, when there is one, the embedding
+ * model its vectors came from.
+ *
+ * A model is identified by a name (config.json's _name_or_path, else the folder's name), its
+ * dimension and a SHA-256 over config.json, the weights' size and three 1 MiB samples of the
+ * weights (start, which holds the safetensors header with every tensor's name, shape and offset;
+ * middle; end). Hashing samples instead of every byte keeps opening a 100 MB model for one search
+ * cheap while any re-export or different checkpoint still changes the hash.
+ *
+ * The folder of the model used to index is kept in meta "model_dir", so later searches find the
+ * model without --model. Binding (recording the model in the store) happens at the first indexing
+ * with a model, not at open: searching with a model never writes.
+ */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/error.h"
+#include "base/file.h"
+#include "base/sha256.h"
+#include "engine/engine.h"
+
+#define LIB_SAMPLE_BYTES (1u << 20)
+
+int64_t engine_generation(store *st, brass_error *err) {
+  char buf[32];
+  int rc = store_meta_get(st, "generation", buf, sizeof buf, err);
+  if (rc <= 0) return rc;
+  return strtoll(buf, NULL, 10);
+}
+
+int engine_bump_generation(store *st, brass_error *err) {
+  int64_t g = engine_generation(st, err);
+  if (g < 0) return (int)g;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%lld", (long long)(g + 1));
+  return store_meta_set(st, "generation", buf, err);
+}
+
+/* Fills m->name and m->hash for the model folder dir. */
+static int lib_model_identity(const char *dir, store_model_info *m, brass_error *err) {
+  char path[PATH_MAX];
+  char *cfg = NULL;
+  size_t cfg_len = 0;
+  if (path_join(path, sizeof path, dir, "config.json"))
+    return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
+  int rc = file_read_all(path, 16u << 20, &cfg, &cfg_len, err);
+  if (rc) return rc;
+  sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, cfg, cfg_len);
+  /* name: _name_or_path, else the folder's last component */
+  m->name[0] = '\0';
+  cJSON *j = cJSON_ParseWithLength(cfg, cfg_len);
+  const cJSON *n = j ? cJSON_GetObjectItemCaseSensitive(j, "_name_or_path") : NULL;
+  if (cJSON_IsString(n) && n->valuestring[0])
+    snprintf(m->name, sizeof m->name, "%s", n->valuestring);
+  cJSON_Delete(j);
+  free(cfg);
+  if (!m->name[0]) {
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    size_t b = len;
+    while (b > 0 && dir[b - 1] != '/') b--;
+    snprintf(m->name, sizeof m->name, "%.*s", (int)(len - b), dir + b);
+  }
+  if (path_join(path, sizeof path, dir, "model.safetensors"))
+    return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
+  file_map fm;
+  if ((rc = file_map_open(path, &fm, err))) return rc;
+  uint64_t size = fm.size;
+  sha256_update(&c, &size, sizeof size);
+  size_t take = fm.size < LIB_SAMPLE_BYTES ? fm.size : LIB_SAMPLE_BYTES;
+  if (take) {
+    sha256_update(&c, fm.data, take);
+    sha256_update(&c, fm.data + fm.size / 2 - take / 2, take);
+    sha256_update(&c, fm.data + fm.size - take, take);
+  }
+  file_map_close(&fm);
+  unsigned char d[SHA256_DIGEST_SIZE];
+  sha256_final(&c, d);
+  sha256_hex(d, m->hash);
+  return 0;
+}
+
+/* 1 if dir holds a config.json. */
+static int lib_model_dir_exists(const char *dir) {
+  char path[PATH_MAX];
+  return !path_join(path, sizeof path, dir, "config.json") && file_exists(path);
+}
+
+int brass_library_open(const char *path, const char *model_dir, const brass_model_options *mopts,
+                       int flags, brass_library **out, brass_error *err) {
+  *out = NULL;
+  if (!path || !*path) return err_set(err, BRASS_EINVAL, "library: no library path given");
+  brass_library *lib = calloc(1, sizeof *lib);
+  if (!lib) return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
+  int rc =
+      store_open_flags(path, (flags & BRASS_OPEN_EXISTING) ? STORE_NOCREATE : 0, &lib->st, err);
+  if (rc) goto fail;
+  store_model_info have;
+  int recorded = store_model_get(lib->st, &have, err);
+  if (recorded < 0) {
+    rc = recorded;
+    goto fail;
+  }
+  char saved_dir[PATH_MAX];
+  int lookup_done = model_dir != NULL; /* "" means: open no model, not even the recorded one */
+  if (!model_dir && !lookup_done) {
+    int got = store_meta_get(lib->st, "model_dir", saved_dir, sizeof saved_dir, err);
+    if (got < 0) {
+      rc = got;
+      goto fail;
+    }
+    if (got == 1 && recorded && lib_model_dir_exists(saved_dir)) model_dir = saved_dir;
+  }
+  if (model_dir && !*model_dir) model_dir = NULL; /* "": no model at all */
+  if (model_dir) {
+    char abs[PATH_MAX];
+    if (!realpath(model_dir, abs)) {
+      rc = err_set(err, BRASS_EIO, "%s: model folder not found", model_dir);
+      goto fail;
+    }
+    store_model_info m;
+    memset(&m, 0, sizeof m);
+    if ((rc = lib_model_identity(abs, &m, err))) goto fail;
+    if ((rc = brass_model_open(abs, mopts, &lib->model, err))) goto fail;
+    m.dim = brass_model_dim(lib->model);
+    if (recorded && (strcmp(have.name, m.name) || have.dim != m.dim || strcmp(have.hash, m.hash))) {
+      rc = err_set(err, BRASS_EUNSUPPORTED,
+                   "%s: the library was indexed with model %s (dim %d, hash %.12s), not %s (dim "
+                   "%d, hash %.12s); use that model, or index into a new library (--library FILE)",
+                   path, have.name, have.dim, have.hash, m.name, m.dim, m.hash);
+      goto fail;
+    }
+    lib->dim = m.dim;
+    lib->ident = m;
+    lib->model_dir = strdup(abs);
+    if (!lib->model_dir) {
+      rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
+      goto fail;
+    }
+    if (!recorded) {
+      int64_t n = store_chunk_count(lib->st, err);
+      if (n < 0) {
+        rc = (int)n;
+        goto fail;
+      }
+      lib->keyword_only_vectors = n > 0;
+    }
+  }
+  lib->model_missing = recorded && !lib->model;
+  *out = lib;
+  return 0;
+fail:
+  brass_library_close(lib);
+  return rc;
+}
+
+int engine_record_model(brass_library *lib, brass_error *err) {
+  if (!lib->model) return 0;
+  int rc = store_begin(lib->st, err);
+  if (!rc) rc = store_model_bind(lib->st, &lib->ident, err);
+  if (!rc) rc = store_meta_set(lib->st, "model_dir", lib->model_dir, err);
+  if (!rc) rc = store_commit(lib->st, err);
+  if (rc) {
+    brass_error ignored;
+    store_rollback(lib->st, &ignored);
+  }
+  return rc;
+}
+
+void brass_library_close(brass_library *lib) {
+  if (!lib) return;
+  hnsw_free(lib->graph);
+  brass_model_close(lib->model);
+  store_close(lib->st);
+  free(lib->model_dir);
+  free(lib);
+}
+
+brass_model *brass_library_model(const brass_library *lib) {
+  return lib ? lib->model : NULL;
+}
+
+typedef struct lib_count {
+  int64_t n;
+} lib_count;
+
+static int lib_count_fn(void *ctx, const store_source *s) {
+  (void)s;
+  ((lib_count *)ctx)->n++;
+  return 0;
+}
+
+int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_error *err) {
+  memset(out, 0, sizeof *out);
+  lib_count c = {0};
+  int rc = store_source_foreach(lib->st, lib_count_fn, &c, err);
+  if (rc) return rc;
+  out->sources = c.n;
+  out->chunks = store_chunk_count(lib->st, err);
+  if (out->chunks < 0) return (int)out->chunks;
+  out->generation = engine_generation(lib->st, err);
+  if (out->generation < 0) return (int)out->generation;
+  store_model_info m;
+  int have = store_model_get(lib->st, &m, err);
+  if (have < 0) return have;
+  if (have) {
+    snprintf(out->model_name, sizeof out->model_name, "%s", m.name);
+    out->model_dim = m.dim;
+    snprintf(out->model_hash, sizeof out->model_hash, "%s", m.hash);
+    out->vectors = out->chunks; /* invariant: with a model every chunk has its vector */
+  }
+  if ((rc = store_meta_get(lib->st, "model_dir", out->model_dir, sizeof out->model_dir, err)) < 0)
+    return rc;
+  char buf[32];
+  if ((rc = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err)) < 0) return rc;
+  if (rc) out->graph = strtoll(buf, NULL, 10) == out->generation ? 1 : 2;
+  out->schema_version = store_schema_version(lib->st);
+  out->model_open = lib->model != NULL;
+  struct stat sb;
+  char wal[PATH_MAX];
+  if (!stat(store_path(lib->st), &sb)) out->file_bytes += (int64_t)sb.st_size;
+  if (snprintf(wal, sizeof wal, "%s-wal", store_path(lib->st)) < (int)sizeof wal && !stat(wal, &sb))
+    out->file_bytes += (int64_t)sb.st_size;
+  return 0;
+}

@@ -1,0 +1,387 @@
+/*
+ * search.c - brass_search: one query against a library.
+ *
+ * Plan: keyword mode runs FTS5 BM25 only; vector mode embeds the query (BRASS_QUERY) and asks the
+ * HNSW graph (or, with exact, compares with every stored vector); hybrid runs both and fuses the
+ * two chunk lists with Reciprocal Rank Fusion (rrf.c). Each list holds `candidates` chunks. The
+ * fused chunks are then grouped per source: a source appears once, at the rank of its best chunk,
+ * and carries that chunk's line range, heading, text and a snippet with the query terms marked.
+ *
+ * The graph comes from engine_graph_current() (graph.c).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "engine/engine.h"
+#include "engine/rrf.h"
+#include "model/model.h"
+#include "text/tok_internal.h"
+
+static double srch_ms(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return 1e3 * (double)(t.tv_sec - t0->tv_sec) + 1e-6 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+const char *brass_search_mode_name(brass_search_mode mode) {
+  switch (mode) {
+    case BRASS_SEARCH_VECTOR:
+      return "vector";
+    case BRASS_SEARCH_KEYWORD:
+      return "keyword";
+    default:
+      return "hybrid";
+  }
+}
+
+/* ---- exact search --------------------------------------------------------------------------- */
+
+typedef struct srch_exact {
+  const float *q; /* normalised query */
+  int dim, k;
+  int64_t *ids;
+  float *scores;
+  int n;
+} srch_exact;
+
+static int srch_exact_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
+  srch_exact *e = ctx;
+  if (dim != e->dim) return BRASS_EFORMAT;
+  double dot = 0, nv = 0;
+  for (int i = 0; i < dim; i++) {
+    dot += (double)e->q[i] * v[i];
+    nv += (double)v[i] * v[i];
+  }
+  float s = nv > 0 ? (float)(dot / sqrt(nv)) : 0.0f;
+  int pos = e->n; /* insertion into the sorted top-k; equal scores keep id order */
+  while (pos > 0 && e->scores[pos - 1] < s) pos--;
+  if (pos >= e->k) return 0;
+  int last = e->n < e->k ? e->n : e->k - 1;
+  memmove(e->ids + pos + 1, e->ids + pos, (size_t)(last - pos) * sizeof *e->ids);
+  memmove(e->scores + pos + 1, e->scores + pos, (size_t)(last - pos) * sizeof *e->scores);
+  e->ids[pos] = chunk_id;
+  e->scores[pos] = s;
+  if (e->n < e->k) e->n++;
+  return 0;
+}
+
+/* ---- snippets ------------------------------------------------------------------------------- */
+
+#define SRCH_MAX_TERMS 32
+#define SRCH_SNIPPET_BYTES 240
+
+typedef struct srch_terms {
+  const char *t[SRCH_MAX_TERMS];
+  size_t len[SRCH_MAX_TERMS];
+  int n;
+} srch_terms;
+
+static int srch_word_byte(unsigned char c) {
+  return isalnum(c) || c >= 0x80 || c == '_';
+}
+
+/* Splits query into words (runs of letters, digits, '_' and non-ASCII bytes). */
+static void srch_split(const char *q, srch_terms *t) {
+  t->n = 0;
+  for (size_t i = 0; q[i] && t->n < SRCH_MAX_TERMS;) {
+    if (!srch_word_byte((unsigned char)q[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (q[j] && srch_word_byte((unsigned char)q[j])) j++;
+    t->t[t->n] = q + i;
+    t->len[t->n++] = j - i;
+    i = j;
+  }
+}
+
+/* Length of the term that starts a word at text[i], or 0. */
+static size_t srch_term_at(const srch_terms *t, const char *text, size_t len, size_t i) {
+  if (i > 0 && srch_word_byte((unsigned char)text[i - 1])) return 0;
+  for (int k = 0; k < t->n; k++)
+    if (t->len[k] <= len - i && !strncasecmp(text + i, t->t[k], t->len[k])) return t->len[k];
+  return 0;
+}
+
+typedef struct srch_buf {
+  char *d;
+  size_t n, cap;
+  int failed;
+} srch_buf;
+
+static void srch_put(srch_buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    while (cap < b->n + n + 1) cap *= 2;
+    char *d = realloc(b->d, cap);
+    if (!d) {
+      b->failed = 1;
+      return;
+    }
+    b->d = d;
+    b->cap = cap;
+  }
+  memcpy(b->d + b->n, s, n);
+  b->n += n;
+  b->d[b->n] = '\0';
+}
+
+/* One line of about SRCH_SNIPPET_BYTES around the first query term in text, terms marked,
+ * whitespace collapsed. Returns a heap string or NULL (no memory). */
+static char *srch_snippet(const char *text, size_t len, const srch_terms *t, const char *open,
+                          const char *close) {
+  size_t first = len;
+  for (size_t i = 0; i < len && first == len; i++)
+    if (srch_term_at(t, text, len, i)) first = i;
+  size_t start = first == len || first < 60 ? 0 : first - 60;
+  size_t end = start + SRCH_SNIPPET_BYTES < len ? start + SRCH_SNIPPET_BYTES : len;
+  while (start < len && ((unsigned char)text[start] & 0xC0) == 0x80) start++;
+  while (end < len && end > start && ((unsigned char)text[end] & 0xC0) == 0x80) end--;
+  srch_buf b = {0};
+  srch_put(&b, "", 0);
+  if (start > 0) srch_put(&b, "...", 3);
+  int space = 0;
+  for (size_t i = start; i < end;) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = 1;
+      i++;
+      continue;
+    }
+    if (space && b.n > 0 && !(b.n == 3 && start > 0)) srch_put(&b, " ", 1);
+    space = 0;
+    size_t m = srch_term_at(t, text, len, i);
+    if (m) {
+      if (i + m > end) m = end - i;
+      srch_put(&b, open, strlen(open));
+      srch_put(&b, text + i, m);
+      srch_put(&b, close, strlen(close));
+      i += m;
+    } else {
+      srch_put(&b, text + i, 1);
+      i++;
+    }
+  }
+  if (end < len) srch_put(&b, "...", 3);
+  if (b.failed) {
+    free(b.d);
+    return NULL;
+  }
+  return b.d;
+}
+
+/* Replaces *s by a copy in which every invalid UTF-8 sequence is U+FFFD (as browsers decode),
+ * so that results can go into JSON as they are. Returns 0 or BRASS_ENOMEM (then *s is kept). */
+static int srch_utf8_fix(char **s) {
+  const unsigned char *u = (const unsigned char *)*s;
+  size_t len = strlen(*s), pos = 0, bad = 0;
+  while (pos < len) {
+    size_t at = pos;
+    uint32_t cp = tok_utf8_next(u, len, &pos);
+    if (cp == 0xFFFD && !(pos - at == 3 && u[at] == 0xEF && u[at + 1] == 0xBF && u[at + 2] == 0xBD))
+      bad++;
+  }
+  if (!bad) return 0;
+  char *out = malloc(len + 3 * bad + 1); /* each bad subpart (>= 1 byte) becomes 3 bytes */
+  if (!out) return BRASS_ENOMEM;
+  size_t o = 0;
+  for (pos = 0; pos < len;)
+    o += (size_t)tok_utf8_put(tok_utf8_next(u, len, &pos), (unsigned char *)out + o);
+  out[o] = '\0';
+  free(*s);
+  *s = out;
+  return 0;
+}
+
+/* ---- the search ----------------------------------------------------------------------------- */
+
+void brass_results_free(brass_results *r) {
+  if (!r) return;
+  for (size_t i = 0; i < r->count; i++) {
+    free(r->items[i].source);
+    free(r->items[i].heading);
+    free(r->items[i].snippet);
+    free(r->items[i].text);
+  }
+  free(r->items);
+  free(r->query);
+  free(r);
+}
+
+/* Fills result res from chunk id (source path moved in). */
+static int srch_fill(brass_library *lib, int64_t id, char *path, const srch_terms *t,
+                     const brass_search_options *o, brass_result *res, brass_error *err) {
+  store_chunk c;
+  char *owned = NULL;
+  int rc = store_chunk_get(lib->st, id, &c, &owned, err);
+  if (rc < 0) {
+    free(path);
+    return rc;
+  }
+  res->source = path;
+  res->chunk_id = id;
+  if (rc == 0) { /* deleted under our feet: keep the source, empty text */
+    res->heading = strdup("");
+    res->text = strdup("");
+    res->snippet = strdup("");
+  } else {
+    res->line_start = c.line_start;
+    res->line_end = c.line_end;
+    res->heading = strdup(c.heading ? c.heading : "");
+    res->text = malloc(c.text_len + 1);
+    if (res->text) {
+      memcpy(res->text, c.text, c.text_len);
+      res->text[c.text_len] = '\0';
+    }
+    res->snippet = srch_snippet(c.text, c.text_len, t, o->mark_open, o->mark_close);
+  }
+  free(owned);
+  if (!res->heading || !res->text || !res->snippet || srch_utf8_fix(&res->source) ||
+      srch_utf8_fix(&res->heading) || srch_utf8_fix(&res->text) || srch_utf8_fix(&res->snippet))
+    return err_set(err, BRASS_ENOMEM, "search: out of memory");
+  return 0;
+}
+
+int brass_search(brass_library *lib, const char *query, const brass_search_options *opts,
+                 brass_results **out, brass_error *err) {
+  *out = NULL;
+  if (!lib || !query) return err_set(err, BRASS_EINVAL, "search: no library or query");
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  brass_search_options o = {0};
+  if (opts) o = *opts;
+  if (o.k <= 0) o.k = 10;
+  if (o.rrf_k <= 0) o.rrf_k = RRF_DEFAULT_K;
+  if (o.candidates <= 0) o.candidates = o.k * 10 > 50 ? o.k * 10 : 50;
+  if (!o.mark_open) o.mark_open = "**";
+  if (!o.mark_close) o.mark_close = "**";
+  brass_results *r = calloc(1, sizeof *r);
+  if (!r) return err_set(err, BRASS_ENOMEM, "search: out of memory");
+  r->mode = o.mode;
+  r->query = strdup(query);
+  if (!r->query || srch_utf8_fix(&r->query)) {
+    brass_results_free(r);
+    return err_set(err, BRASS_ENOMEM, "search: out of memory");
+  }
+  if (!lib->model && o.mode != BRASS_SEARCH_KEYWORD) {
+    r->mode = BRASS_SEARCH_KEYWORD;
+    r->note = lib->model_missing ? "the library's model is not available (pass --model DIR): "
+                                   "keyword search only"
+                                 : "the library has no model: keyword search only";
+  }
+  int rc = 0;
+  int64_t *vid = NULL, *kid = NULL;
+  float *vscore = NULL, *qv = NULL;
+  store_hit *hits = NULL;
+  size_t nv = 0, nk = 0, nf = 0;
+  rrf_item *fused = NULL;
+  /* vector list */
+  if (r->mode != BRASS_SEARCH_KEYWORD) {
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    qv = malloc((size_t)lib->dim * sizeof *qv);
+    vid = malloc((size_t)o.candidates * sizeof *vid);
+    vscore = malloc((size_t)o.candidates * sizeof *vscore);
+    if (!qv || !vid || !vscore) rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
+    if (!rc) rc = brass_embed_as(lib->model, BRASS_QUERY, &query, 1, qv, err);
+    r->embed_ms = srch_ms(&t);
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (!rc && o.exact) {
+      double nq = 0;
+      for (int i = 0; i < lib->dim; i++) nq += (double)qv[i] * qv[i];
+      nq = nq > 0 ? sqrt(nq) : 1;
+      for (int i = 0; i < lib->dim; i++) qv[i] = (float)(qv[i] / nq);
+      srch_exact e = {qv, lib->dim, o.candidates, vid, vscore, 0};
+      rc = store_vector_foreach(lib->st, srch_exact_fn, &e, err);
+      if (rc == BRASS_EFORMAT)
+        rc = err_set(err, rc, "%s: a stored vector has the wrong dimension", store_path(lib->st));
+      nv = (size_t)e.n;
+    } else if (!rc) {
+      rc = engine_graph_current(lib, err);
+      int got = rc ? 0 : hnsw_search(lib->graph, qv, o.candidates, 0, vid, vscore, err);
+      if (got < 0) rc = got;
+      nv = got > 0 ? (size_t)got : 0;
+    }
+    r->vector_ms = srch_ms(&t);
+  }
+  /* keyword list */
+  if (!rc && r->mode != BRASS_SEARCH_VECTOR) {
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    rc = store_fts_search(lib->st, query, STORE_FTS_ANY, o.candidates, &hits, &nk, err);
+    if (!rc && nk && !(kid = malloc(nk * sizeof *kid)))
+      rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
+    for (size_t i = 0; !rc && i < nk; i++) kid[i] = hits[i].chunk_id;
+    r->keyword_ms = srch_ms(&t);
+  }
+  /* fuse */
+  if (!rc) {
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    const int64_t *lists[2];
+    size_t lens[2];
+    int nl = 0;
+    if (r->mode != BRASS_SEARCH_KEYWORD) lists[nl] = vid, lens[nl++] = nv;
+    if (r->mode != BRASS_SEARCH_VECTOR) lists[nl] = kid, lens[nl++] = nk;
+    rc = rrf_fuse(lists, lens, nl, o.rrf_k, &fused, &nf, err);
+    r->fuse_ms = srch_ms(&t);
+  }
+  /* group per source and fetch */
+  srch_terms terms;
+  srch_split(query, &terms);
+  int64_t *seen = NULL;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  if (!rc && nf) {
+    seen = malloc((size_t)o.k * sizeof *seen);
+    r->items = calloc((size_t)o.k, sizeof *r->items);
+    if (!seen || !r->items) rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
+  }
+  for (size_t i = 0; !rc && i < nf && r->count < (size_t)o.k; i++) {
+    int64_t sid = 0;
+    char *path = NULL;
+    int got = store_chunk_source(lib->st, fused[i].id, &sid, &path, err);
+    if (got < 0) {
+      rc = got;
+      break;
+    }
+    if (got == 0) continue; /* a stale graph label */
+    int dup = 0;
+    for (size_t j = 0; j < r->count && !dup; j++) dup = seen[j] == sid;
+    if (dup) {
+      free(path);
+      continue;
+    }
+    brass_result *res = &r->items[r->count];
+    seen[r->count] = sid;
+    r->count++;
+    res->rank = (int)r->count;
+    res->score = fused[i].score;
+    if (r->mode == BRASS_SEARCH_VECTOR) {
+      for (size_t j = 0; j < nv; j++)
+        if (vid[j] == fused[i].id) res->score = vscore[j];
+    } else if (r->mode == BRASS_SEARCH_KEYWORD) {
+      for (size_t j = 0; j < nk; j++)
+        if (hits[j].chunk_id == fused[i].id) res->score = hits[j].score;
+    }
+    rc = srch_fill(lib, fused[i].id, path, &terms, &o, res, err);
+  }
+  r->fetch_ms = srch_ms(&t);
+  free(seen);
+  free(fused);
+  free(hits);
+  free(kid);
+  free(vid);
+  free(vscore);
+  free(qv);
+  if (rc) {
+    brass_results_free(r);
+    return rc;
+  }
+  r->took_ms = srch_ms(&t0);
+  *out = r;
+  return 0;
+}
