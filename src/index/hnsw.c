@@ -23,7 +23,8 @@
  * to get wrong); readers walk lists lock-free with acquire loads (hnsw_internal.h explains why a
  * torn list is still safe). An insert that raises the top level holds entry_mu for its whole
  * duration, as hnswlib does, so the entry point changes one at a time. Slots, labels and vectors
- * are handed out under label_mu before linking starts; growth takes grow_lock for writing.
+ * are handed out under label_mu before linking starts, and the room is checked there (see
+ * reserve_slots); growth takes grow_lock for writing. A node is linked bottom up (insert_slot).
  *
  * Levels come from a hash of (seed, label), not from a shared random stream, so they are the same
  * whatever order threads insert in, and rebuilding reproduces them.
@@ -473,21 +474,38 @@ static void insert_slot(hnsw *h, hnsw_scratch *s, uint32_t slot) {
   uint32_t cur = (uint32_t)e;
   float dcur = dist_q(h, q, cur), self_d = dist_q(h, q, slot);
   for (int l = max_level; l > level; l--) greedy(h, q, &cur, &dcur, l);
+
+  /* First choose the neighbours on every level, top down; then link, bottom up. The order of
+   * linking matters to concurrent walks: the slot becomes visible on level l when its first
+   * reverse link there is stored, and a walk that reaches it there goes on down through its
+   * lists of levels l-1..0. Linking top down (as the paper's pseudocode reads) would leave those
+   * lists empty for a while, and every insert whose walk passed through the slot meanwhile would
+   * stop there and link to it alone, a poorly connected node that later searches miss. Linked
+   * bottom up, a slot's lists below any level it is reachable on are already complete. */
+  int top = level < max_level ? level : max_level;
+  uint32_t kept_ids[HNSW_MAX_LEVEL + 1][HNSW_MAX_M]; /* (top + 1, M): chosen neighbours */
+  uint8_t kept_n[HNSW_MAX_LEVEL + 1];
   hnsw_cand kept[HNSW_MAX_M];
-  for (int l = level < max_level ? level : max_level; l >= 0; l--) {
+  for (int l = top; l >= 0; l--) {
     size_t n = search_layer(h, s, q, cur, dcur, (size_t)h->ef_construction, l, 0);
     maxheap_sort(s->res, n);
     size_t w = 0; /* drop the node itself: a concurrent insert may have linked to it already */
     for (size_t j = 0; j < n; j++)
       if (s->res[j].id != slot) s->res[w++] = s->res[j];
     size_t m = select_neighbors(h, s->res, w, (size_t)h->M, self_d, kept);
-    for (size_t j = 0; j < m; j++) add_link(h, slot, kept[j].id, l, 0);
-    for (size_t j = 0; j < m; j++) add_link(h, kept[j].id, slot, l, 0);
-    if (l == 0 && m && indeg_of(h, slot) == 0) add_link(h, kept[0].id, slot, 0, 1);
+    for (size_t j = 0; j < m; j++) kept_ids[l][j] = kept[j].id;
+    kept_n[l] = (uint8_t)m;
     if (m) { /* the closest kept neighbour enters the next level down */
       cur = kept[0].id;
       dcur = kept[0].d;
     }
+  }
+  for (int l = 0; l <= top; l++) {
+    const uint32_t *ids = kept_ids[l];
+    size_t m = kept_n[l];
+    for (size_t j = 0; j < m; j++) add_link(h, slot, ids[j], l, 0);
+    for (size_t j = 0; j < m; j++) add_link(h, ids[j], slot, l, 0);
+    if (l == 0 && m && indeg_of(h, slot) == 0) add_link(h, ids[0], slot, 0, 1);
   }
   __atomic_fetch_or(&h->g.flags[slot], HNSW_F_LINKED, __ATOMIC_RELEASE);
   if (raises) {
@@ -686,14 +704,27 @@ static void link_range(void *ctx, size_t begin, size_t end, int worker) {
     insert_slot(job->h, job->scratch[worker], job->first + (uint32_t)i);
 }
 
+/* reserve_slots: the room seen by read_lock_with_room was taken by a concurrent insert. */
+#define HNSW_RESERVE_RETRY 1
+
 /* Hands out n slots to the batch: checks labels, writes labels, levels, upper lists and
- * normalised vectors, bumps count. All or nothing. Caller holds grow_lock for reading with room. */
+ * normalised vectors, bumps count. All or nothing. Caller holds grow_lock for reading.
+ *
+ * The room check belongs here, under label_mu, and not only in read_lock_with_room: several
+ * threads hold grow_lock for reading at once, so two of them can both see one free slot there
+ * and then both reserve it, the second writing past the end of every array. When the slots are
+ * gone, nothing is written and HNSW_RESERVE_RETRY is returned: the caller drops grow_lock and
+ * grows. */
 static int reserve_slots(hnsw *h, const hnsw_src *src, size_t n, uint32_t *first,
                          brass_error *err) {
   hnsw_graph *g = &h->g;
   pthread_mutex_lock(&h->label_mu);
   int rc = 0;
   size_t base = g->count, done = 0;
+  if (n > g->capacity - base) {
+    pthread_mutex_unlock(&h->label_mu);
+    return HNSW_RESERVE_RETRY;
+  }
   if (hnsw_labels_reserve(&g->map, g->map.len + n) != 0) {
     rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for %zu labels", g->map.len + n);
     goto out;
@@ -745,22 +776,27 @@ static int add_src(hnsw *h, pool *p, const hnsw_src *src, size_t n, brass_error 
   hnsw_scratch *local[8] = {0}, **scr = local;
   if (nthreads > 8 && !(scr = calloc((size_t)nthreads, sizeof *scr)))
     return err_set(err, BRASS_ENOMEM, "hnsw: out of memory");
-  int rc = read_lock_with_room(h, n, err);
-  if (rc) goto out_free;
-  for (int t = 0; t < nthreads; t++) {
-    if (!(scr[t] = scratch_get(h))) {
-      rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
-      goto out_unlock;
+  int rc;
+  do { /* retried while concurrent inserts take the room before this one reserves it */
+    rc = read_lock_with_room(h, n, err);
+    if (rc) goto out_free;
+    for (int t = 0; t < nthreads; t++) {
+      if (!(scr[t] = scratch_get(h))) {
+        rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
+        break;
+      }
     }
-  }
-  uint32_t first = 0;
-  if ((rc = reserve_slots(h, src, n, &first, err)) != 0) goto out_unlock;
-  link_job job = {h, first, scr};
-  pool_for(n > 1 ? p : NULL, n, 1, link_range, &job);
-out_unlock:
-  for (int t = 0; t < nthreads; t++)
-    if (scr[t]) scratch_put(h, scr[t]);
-  pthread_rwlock_unlock(&h->grow_lock);
+    uint32_t first = 0;
+    if (rc == 0 && (rc = reserve_slots(h, src, n, &first, err)) == 0) {
+      link_job job = {h, first, scr};
+      pool_for(n > 1 ? p : NULL, n, 1, link_range, &job);
+    }
+    for (int t = 0; t < nthreads; t++) {
+      if (scr[t]) scratch_put(h, scr[t]);
+      scr[t] = NULL;
+    }
+    pthread_rwlock_unlock(&h->grow_lock);
+  } while (rc == HNSW_RESERVE_RETRY);
 out_free:
   if (scr != local) free(scr);
   return rc;

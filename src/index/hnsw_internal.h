@@ -21,7 +21,9 @@
  * level, upper lists) before its id was first stored anywhere, so following it is safe. Vectors,
  * levels, labels and upper[] pointers of a slot are written once, before the slot is linked, and
  * never change. Reallocation (growing capacity) happens only under grow_lock held for writing;
- * every other operation holds it for reading.
+ * every other operation holds it for reading. Holding it for reading guarantees no free slot:
+ * slots are handed out under label_mu, which re-checks count against capacity. A node is linked
+ * bottom up (level 0 first), so once it is reachable on level l its lists below l are complete.
  */
 #ifndef BRASS_INDEX_HNSW_INTERNAL_H
 #define BRASS_INDEX_HNSW_INTERNAL_H
