@@ -48,7 +48,7 @@ SHORT=$OUT/texts-short.txt
 REAL=$OUT/texts-real.txt
 FIXED=$OUT/texts-fixed128.txt
 # short: one-line package synopses (about 12 tokens each), every 37th of the archive's
-apt-cache dumpavail | sed -n 's/^Description: //p' | awk 'NR % 37 == 0' | head -n 512 >"$SHORT"
+apt-cache dumpavail | sed -n 's/^Description: //p' | awk 'NR % 37 == 0 && n < 512 { print; n++ }' >"$SHORT"
 $PY tests/model/make_texts.py --plain --count 256 --seed 3 >"$REAL"
 $PY bench/fixed_texts.py "$MODEL" --tokens 128 --count 64 >"$FIXED"
 
