@@ -28,6 +28,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The tokenizer parity test and the benchmarks read real text from apt's package lists.
+if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+  echo "setup: apt-get update (the package lists are test data)"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (post-install scripts off; the packages carry their CPU binaries)"
   npm ci --ignore-scripts --no-audit --no-fund
