@@ -21,6 +21,8 @@ extern const cli_command cli_embed;
 extern const cli_command cli_index;
 extern const cli_command cli_search;
 extern const cli_command cli_status;
+extern const cli_command cli_remove;
+extern const cli_command cli_compact;
 
 /* The library file: given (--library) if set, else $BRASS_LIBRARY, else
  * $XDG_DATA_HOME/brass/library.db, else $HOME/.local/share/brass/library.db (written into buf).

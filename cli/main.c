@@ -10,7 +10,8 @@
 #include "brass.h"
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cli_embed, &cli_index, &cli_search, &cli_status};
+static const cli_command *const commands[] = {&cli_embed,  &cli_index,  &cli_search,
+                                              &cli_status, &cli_remove, &cli_compact};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_error(int code, const char *fmt, ...) {

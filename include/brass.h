@@ -155,6 +155,25 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
                 const brass_index_options *opts, brass_index_summary *summary,
                 brass_progress_fn progress, void *ctx, brass_error *err);
 
+typedef struct brass_remove_summary {
+  int64_t sources; /* sources removed */
+  int64_t chunks;  /* their chunks (and vectors) */
+} brass_remove_summary;
+
+/* Removes indexed sources: a path names one source exactly, or a folder and every source under
+ * it (paths are made absolute and normalised as brass_index stores them; they need not exist
+ * any more). Everything matched is deleted in one transaction; the HNSW graph then tombstones
+ * their vectors (rebuilt past 30% tombstones) and is saved. matched, if not NULL, receives for
+ * each of the n paths how many sources it matched (0: none; not an error here). */
+int brass_remove(brass_library *lib, const char *const *paths, size_t n, int64_t *matched,
+                 brass_remove_summary *summary, brass_error *err);
+
+/* Rebuilds the HNSW graph from the live vectors (dropping tombstones; skipped when the library's
+ * model is not open), saves it, then VACUUMs the file. bytes_before/after (may be NULL) receive
+ * the size of the library file plus its WAL. */
+int brass_compact(brass_library *lib, int64_t *bytes_before, int64_t *bytes_after,
+                  brass_error *err);
+
 typedef enum brass_search_mode {
   BRASS_SEARCH_HYBRID = 0,
   BRASS_SEARCH_VECTOR = 1,

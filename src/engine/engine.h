@@ -41,5 +41,8 @@ int engine_graph_current(brass_library *lib, brass_error *err);
 /* After an indexing run that started at generation gen0: updates the graph incrementally and
  * saves it with the current generation (own transaction); a no-op when the saved one is current. */
 int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err);
+/* Rebuilds the current graph from its live vectors (dropping tombstones) and saves it (own
+ * transaction). Needs lib's model dimension (lib->dim > 0). */
+int engine_graph_compact(brass_library *lib, brass_error *err);
 
 #endif

@@ -166,25 +166,11 @@ int engine_graph_current(brass_library *lib, brass_error *err) {
   return 0;
 }
 
-int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err) {
-  int64_t gen = engine_generation(lib->st, err);
-  if (gen < 0) return (int)gen;
-  char buf[32];
-  int have = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
-  if (have < 0) return have;
-  if (have && strtoll(buf, NULL, 10) == gen) return 0; /* saved graph is current */
-  hnsw *h = NULL;
-  int rc = 0;
-  if (lib->graph && lib->graph_generation == gen0) {
-    h = lib->graph; /* take the cached graph over */
-    lib->graph = NULL;
-  } else {
-    rc = graph_load(lib, gen0, &h, err);
-  }
-  if (!rc) rc = graph_sync(lib, &h, err);
+/* Saves h as the library's graph for generation gen (own transaction). */
+static int graph_save(brass_library *lib, const hnsw *h, int64_t gen, brass_error *err) {
   uint8_t *data = NULL;
   size_t len = 0;
-  if (!rc) rc = hnsw_serialize_alloc(h, &data, &len, err);
+  int rc = hnsw_serialize_alloc(h, &data, &len, err);
   if (!rc) {
     hnsw_stats hs;
     hnsw_get_stats(h, &hs);
@@ -201,6 +187,26 @@ int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err) {
     }
   }
   free(data);
+  return rc;
+}
+
+int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err) {
+  int64_t gen = engine_generation(lib->st, err);
+  if (gen < 0) return (int)gen;
+  char buf[32];
+  int have = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
+  if (have < 0) return have;
+  if (have && strtoll(buf, NULL, 10) == gen) return 0; /* saved graph is current */
+  hnsw *h = NULL;
+  int rc = 0;
+  if (lib->graph && lib->graph_generation == gen0) {
+    h = lib->graph; /* take the cached graph over */
+    lib->graph = NULL;
+  } else {
+    rc = graph_load(lib, gen0, &h, err);
+  }
+  if (!rc) rc = graph_sync(lib, &h, err);
+  if (!rc) rc = graph_save(lib, h, gen, err);
   if (rc) {
     hnsw_free(h);
     return rc;
@@ -209,4 +215,14 @@ int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err) {
   lib->graph = h;
   lib->graph_generation = gen;
   return 0;
+}
+
+int engine_graph_compact(brass_library *lib, brass_error *err) {
+  int rc = engine_graph_current(lib, err);
+  if (rc) return rc;
+  pool *p = lib->model ? lib->model->pool : NULL;
+  hnsw_stats hs;
+  hnsw_get_stats(lib->graph, &hs);
+  if (hs.deleted && (rc = hnsw_rebuild(lib->graph, p, err))) return rc;
+  return graph_save(lib, lib->graph, lib->graph_generation, err);
 }

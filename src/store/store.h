@@ -168,4 +168,9 @@ int store_graph_load(store *st, store_graph_info *info, unsigned char **data, si
                      brass_error *err);
 int store_graph_drop(store *st, brass_error *err);
 
+/* ---- upkeep --------------------------------------------------------------------------------- */
+/* Rewrites the file without free pages (VACUUM) and truncates the WAL. Not inside a transaction
+ * (BRASS_EINVAL); needs a writable handle. */
+int store_vacuum(store *st, brass_error *err);
+
 #endif

@@ -1,0 +1,111 @@
+/*
+ * cmd_remove.c - `brass remove`: takes indexed files, or every file under indexed folders, out of
+ * a library (documents, chunks, vectors, keyword index and graph nodes), reporting how many.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brass.h"
+#include "cli.h"
+
+static const char remove_help[] =
+    "usage: brass remove [options] PATH...\n"
+    "\n"
+    "Removes indexed sources from the library: a file path removes that file, a folder path every\n"
+    "indexed file under it. Paths are made absolute as 'brass index' stores them; they need not\n"
+    "exist any more. Their chunks, vectors and keyword entries go in one transaction; their HNSW\n"
+    "graph nodes are tombstoned (the graph is rebuilt once tombstones pass 30%). 'brass compact'\n"
+    "gives the freed space back.\n"
+    "\n"
+    "options:\n"
+    "  --library FILE     library file (default: $BRASS_LIBRARY, else\n"
+    "                     $XDG_DATA_HOME/brass/library.db, else ~/.local/share/brass/library.db)\n"
+    "  --model DIR        model folder, to update the HNSW graph (default: $BRASS_MODEL, else the\n"
+    "                     folder recorded at indexing; without one the graph is rebuilt at the\n"
+    "                     next search or index run)\n"
+    "  --json             print one JSON object: {\"sources\", \"chunks\", \"unmatched\": "
+    "[PATH...]}\n"
+    "  --help             show this help\n"
+    "\n"
+    "exit status: 0 on success; 1 on failure or when a PATH matches no indexed source (the\n"
+    "paths that matched are still removed); 2 on a usage error.\n";
+
+static int run_remove(int argc, char **argv) {
+  const char *given = NULL, *model_dir = getenv("BRASS_MODEL");
+  if (model_dir && !*model_dir) model_dir = NULL;
+  int json = 0, i = 1;
+  for (; i < argc; i++) {
+    const char *v = NULL;
+    int r;
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if (argv[i][0] != '-' || !argv[i][1]) break;
+    if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+      if (r < 0) return CLI_USAGE;
+      given = v;
+    } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
+      if (r < 0) return CLI_USAGE;
+      model_dir = v;
+    } else if (!strcmp(argv[i], "--json")) {
+      json = 1;
+    } else {
+      return cli_error(CLI_USAGE, "remove: unknown option '%s' (see 'brass help remove')", argv[i]);
+    }
+  }
+  if (i >= argc)
+    return cli_error(CLI_USAGE, "remove: give at least one path (see 'brass help remove')");
+  size_t n = (size_t)(argc - i);
+  char buf[PATH_MAX];
+  const char *path = cli_library_path(given, buf, sizeof buf, 0);
+  if (!path) return cli_error(CLI_USAGE, "remove: no library path: set --library or $HOME");
+  int64_t *matched = calloc(n, sizeof *matched);
+  if (!matched) return cli_error(CLI_FAIL, "out of memory");
+  brass_error err;
+  brass_library *lib = NULL;
+  brass_remove_summary sum;
+  int rc = brass_library_open(path, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, &err);
+  if (!rc) rc = brass_remove(lib, (const char *const *)argv + i, n, matched, &sum, &err);
+  brass_library_close(lib);
+  if (rc) {
+    free(matched);
+    return cli_error(CLI_FAIL, "%s", err.message);
+  }
+  int status = CLI_OK;
+  for (size_t k = 0; k < n; k++)
+    if (!matched[k]) status = cli_error(CLI_FAIL, "no indexed source matches %s", argv[i + k]);
+  if (json) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *un = o ? cJSON_AddArrayToObject(o, "unmatched") : NULL;
+    for (size_t k = 0; un && k < n; k++)
+      if (!matched[k]) cJSON_AddItemToArray(un, cJSON_CreateString(argv[i + k]));
+    char *s = NULL;
+    if (un && cJSON_AddNumberToObject(o, "sources", (double)sum.sources) &&
+        cJSON_AddNumberToObject(o, "chunks", (double)sum.chunks))
+      s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s) {
+      free(matched);
+      return cli_error(CLI_FAIL, "out of memory");
+    }
+    puts(s);
+    free(s);
+  } else {
+    printf("removed %lld sources, %lld chunks\n", (long long)sum.sources, (long long)sum.chunks);
+  }
+  free(matched);
+  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+  return status;
+}
+
+const cli_command cli_remove = {
+    .name = "remove",
+    .summary = "take files or folders out of a library",
+    .help = remove_help,
+    .run = run_remove,
+};
