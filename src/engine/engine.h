@@ -45,4 +45,10 @@ int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err);
  * transaction). Needs lib's model dimension (lib->dim > 0). */
 int engine_graph_compact(brass_library *lib, brass_error *err);
 
+/* 1 if the absolute path lies inside the folder root (a root ending in '/' is a folder too), or,
+ * with or_equal, is root itself. Shared by index (files gone from an indexed folder) and remove. */
+int engine_path_under(const char *path, const char *root, int or_equal);
+/* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
+int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
+
 #endif

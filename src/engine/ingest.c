@@ -413,24 +413,13 @@ typedef struct ing_gone {
 static int ing_gone_fn(void *ctx, const store_source *s) {
   ing_gone *g = ctx;
   int under = 0;
-  for (size_t r = 0; r < g->w->nroots && !under; r++) {
-    size_t n = strlen(g->w->roots[r]);
-    under =
-        !strncmp(s->path, g->w->roots[r], n) && (s->path[n] == '/' || g->w->roots[r][n - 1] == '/');
-  }
+  for (size_t r = 0; r < g->w->nroots && !under; r++)
+    under = engine_path_under(s->path, g->w->roots[r], 0);
   if (!under) return 0;
   const char *key = s->path;
   char **hit = g->w->n ? bsearch(&key, g->w->paths, g->w->n, sizeof *g->w->paths, ing_cmp) : NULL;
   if (hit && g->kept[hit - g->w->paths]) return 0;
-  if (g->n == g->cap) {
-    size_t c = g->cap ? g->cap * 2 : 32;
-    int64_t *a = realloc(g->ids, c * sizeof *a);
-    if (!a) return BRASS_ENOMEM;
-    g->ids = a;
-    g->cap = c;
-  }
-  g->ids[g->n++] = s->id;
-  return 0;
+  return engine_ids_push(&g->ids, &g->n, &g->cap, s->id);
 }
 
 static int ing_remove_gone(ing_state *s, const ing_walk *w, const unsigned char *kept,

@@ -230,3 +230,21 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
     out->file_bytes += (int64_t)sb.st_size;
   return 0;
 }
+
+int engine_path_under(const char *path, const char *root, int or_equal) {
+  size_t n = strlen(root);
+  if (n == 0 || strncmp(path, root, n) != 0) return 0;
+  return path[n] == '/' || root[n - 1] == '/' || (or_equal && path[n] == '\0');
+}
+
+int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id) {
+  if (*n == *cap) {
+    size_t c = *cap ? *cap * 2 : 32;
+    int64_t *a = realloc(*ids, c * sizeof *a);
+    if (!a) return BRASS_ENOMEM;
+    *ids = a;
+    *cap = c;
+  }
+  (*ids)[(*n)++] = id;
+  return 0;
+}

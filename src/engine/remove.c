@@ -67,25 +67,12 @@ static int rm_match_fn(void *ctx, const store_source *s) {
   rm_match *m = ctx;
   int hit = 0;
   for (size_t i = 0; i < m->n; i++) {
-    const char *root = m->paths[i];
-    size_t len = strlen(root);
-    int under = !strncmp(s->path, root, len) &&
-                (s->path[len] == '\0' || s->path[len] == '/' || root[len - 1] == '/');
-    if (under) {
+    if (engine_path_under(s->path, m->paths[i], 1)) {
       m->matched[i]++;
       hit = 1;
     }
   }
-  if (!hit) return 0;
-  if (m->nids == m->cap) {
-    size_t c = m->cap ? m->cap * 2 : 32;
-    int64_t *a = realloc(m->ids, c * sizeof *a);
-    if (!a) return BRASS_ENOMEM;
-    m->ids = a;
-    m->cap = c;
-  }
-  m->ids[m->nids++] = s->id;
-  return 0;
+  return hit ? engine_ids_push(&m->ids, &m->nids, &m->cap, s->id) : 0;
 }
 
 /* Deletes the matched sources and bumps the generation in one transaction. */
