@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "brass.h"
+
 /* Exit codes: 0 success, 1 failure (bad input, I/O), 2 usage error. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -23,6 +25,8 @@ extern const cli_command cli_search;
 extern const cli_command cli_status;
 extern const cli_command cli_remove;
 extern const cli_command cli_compact;
+extern const cli_command cli_serve;
+extern const cli_command cli_model;
 
 /* The library file: given (--library) if set, else $BRASS_LIBRARY, else
  * $XDG_DATA_HOME/brass/library.db, else $HOME/.local/share/brass/library.db (written into buf).
@@ -47,5 +51,26 @@ int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out);
  * returns -1 (after printing a usage error) if the value is missing, 0 if argv[*i] is another
  * option. */
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* --model ARG: ARG itself if it is a folder (or NULL/empty, or not a model name); otherwise, if
+ * a model of that name was pulled (`brass model pull ARG`), its folder under the models folder
+ * (a static buffer, valid until the next call). Defined in cmd_model.c. */
+const char *cli_resolve_model(const char *arg);
+
+/* ---- opening the library a sub-command works on (cli_library.c) ---- */
+
+/* If argv[*i] is --library FILE or (when model is not NULL) --model DIR, in either the `--name
+ * VALUE` or `--name=VALUE` form, stores the value, advances *i and returns 1; returns -1 after a
+ * usage error (missing value), 0 for any other argument. */
+int cli_library_option(int argc, char **argv, int *i, const char **library, const char **model);
+
+/* Opens the library for sub-command cmd (named in messages): the file cli_library_path(library)
+ * gives (creating the default's folders unless flags has BRASS_OPEN_EXISTING), with the model
+ * cli_resolve_model(model) (NULL: the one the library was indexed with; "": none). Returns CLI_OK
+ * with *out open and, if path is not NULL, *path the library file (library itself or a static
+ * buffer); otherwise prints one error line and returns CLI_USAGE (no path) or CLI_FAIL. */
+int cli_open_library(const char *cmd, const char *library, const char *model,
+                     const brass_model_options *mopts, int flags, brass_library **out,
+                     const char **path);
 
 #endif

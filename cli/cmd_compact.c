@@ -31,27 +31,21 @@ static int run_compact(int argc, char **argv) {
   const char *given = NULL, *model_dir = getenv("BRASS_MODEL");
   if (model_dir && !*model_dir) model_dir = NULL;
   for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
     int r;
-    if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+    if ((r = cli_library_option(argc, argv, &i, &given, &model_dir))) {
       if (r < 0) return CLI_USAGE;
-      given = v;
-    } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
-      if (r < 0) return CLI_USAGE;
-      model_dir = v;
     } else {
       return cli_error(CLI_USAGE, "compact: unknown argument '%s' (see 'brass help compact')",
                        argv[i]);
     }
   }
-  char buf[PATH_MAX];
-  const char *path = cli_library_path(given, buf, sizeof buf, 0);
-  if (!path) return cli_error(CLI_USAGE, "compact: no library path: set --library or $HOME");
-  brass_error err;
   brass_library *lib = NULL;
+  const char *path = NULL;
+  int orc = cli_open_library("compact", given, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, &path);
+  if (orc) return orc;
+  brass_error err;
   int64_t before = 0, after = 0;
-  int rc = brass_library_open(path, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, &err);
-  if (!rc) rc = brass_compact(lib, &before, &after, &err);
+  int rc = brass_compact(lib, &before, &after, &err);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
   printf("%s: %lld bytes before, %lld after\n", path, (long long)before, (long long)after);

@@ -189,7 +189,7 @@ static int run_embed(int argc, char **argv) {
 
   brass_error err;
   brass_model *model = NULL;
-  if (brass_model_open(a.model_dir, &a.opts, &model, &err))
+  if (brass_model_open(cli_resolve_model(a.model_dir), &a.opts, &model, &err))
     return cli_error(CLI_FAIL, "%s", err.message);
 
   int dim = brass_model_dim(model), maxlen = brass_model_max_length(model);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,12 +110,8 @@ static int parse_args(int argc, char **argv, index_args *a) {
       break;
     }
     if (argv[i][0] != '-' || !argv[i][1]) break;
-    if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
+    if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
       if (r < 0) return -1;
-      a->model_dir = v;
-    } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
-      if (r < 0) return -1;
-      a->library = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--max-file-size", &v))) {
@@ -143,12 +140,103 @@ static int parse_args(int argc, char **argv, index_args *a) {
 
 typedef struct progress_state {
   int tty, quiet;
-  int shown;         /* a \r line is on screen */
-  double last_print; /* seconds at the last plain progress line */
+  int shown;                 /* a progress line is on screen, the cursor at its end (tty) */
+  int have;                  /* last holds a report */
+  double last_draw;          /* seconds at the last redraw (tty) or plain line */
+  brass_index_progress last; /* the latest report (its path and note are not kept) */
 } progress_state;
 
-/* On a terminal: one line rewritten in place (files, chunks, tokens/s, ETA from the file count).
- * Otherwise: a plain line every 5 seconds. Skips are always reported on their own line. */
+#define PROGRESS_REDRAW_S 0.1 /* terminal: at most 10 redraws a second */
+#define PROGRESS_PLAIN_S 5.0  /* otherwise: a plain line every 5 seconds */
+
+/* Columns of the terminal on fd: TIOCGWINSZ, else $COLUMNS, else 80. Read at every redraw so
+ * that a resized window is followed. */
+static int term_width(int fd) {
+#ifdef TIOCGWINSZ
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+#else
+  (void)fd;
+#endif
+  const char *c = getenv("COLUMNS");
+  int n = c ? atoi(c) : 0;
+  return n > 0 ? n : 80;
+}
+
+/* 1234 -> "1234", 52100 -> "52.1k", 3.2e6 -> "3.2M". */
+static void fmt_count(char *buf, size_t cap, double v) {
+  if (v < 1e4)
+    snprintf(buf, cap, "%.0f", v);
+  else if (v < 1e6)
+    snprintf(buf, cap, "%.1fk", v / 1e3);
+  else
+    snprintf(buf, cap, "%.1fM", v / 1e6);
+}
+
+/* Seconds as m:ss or h:mm:ss; "--:--" when unknown. */
+static void fmt_duration(char *buf, size_t cap, double s) {
+  if (!(s >= 0) || s > 359999) {
+    snprintf(buf, cap, "--:--");
+    return;
+  }
+  long t = (long)(s + 0.5);
+  if (t >= 3600)
+    snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else
+    snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* Redraws the terminal line: "[=====>    ] 12/200 files  340 chunks  5.2k tokens/s  ETA 0:12",
+ * fitted to the terminal's width less one column (so that it never wraps); the bar is dropped
+ * on narrow terminals and the text cut short on very narrow ones. */
+static void draw_bar(progress_state *s) {
+  const brass_index_progress *p = &s->last;
+  char rate[32], eta[32], text[256], line[512];
+  fmt_count(rate, sizeof rate, p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0);
+  if (p->files_done >= p->files_total)
+    fmt_duration(eta, sizeof eta, 0);
+  else if (p->files_done > 0 && p->seconds > 0)
+    fmt_duration(eta, sizeof eta,
+                 p->seconds * (double)(p->files_total - p->files_done) / (double)p->files_done);
+  else
+    fmt_duration(eta, sizeof eta, -1);
+  int tlen = snprintf(text, sizeof text, " %lld/%lld files  %lld chunks  %s tokens/s  ETA %s",
+                      (long long)p->files_done, (long long)p->files_total,
+                      (long long)p->chunks_done, rate, eta);
+  if (tlen < 0) return;
+  if (tlen >= (int)sizeof text) tlen = (int)sizeof text - 1;
+  int width = term_width(STDERR_FILENO) - 1;
+  if (width > (int)sizeof line - 1) width = (int)sizeof line - 1;
+  int bar = width - tlen - 2, n = 0;
+  if (bar >= 10) {
+    double frac = p->files_total > 0 ? (double)p->files_done / (double)p->files_total : 0;
+    if (frac > 1) frac = 1;
+    int fill = (int)(frac * bar);
+    line[n++] = '[';
+    for (int i = 0; i < bar; i++) line[n++] = i < fill ? '=' : i == fill ? '>' : ' ';
+    line[n++] = ']';
+    memcpy(line + n, text, (size_t)tlen);
+    n += tlen;
+  } else {
+    n = tlen - 1 < width ? tlen - 1 : width; /* without the leading space */
+    if (n < 0) n = 0;
+    memcpy(line, text + 1, (size_t)n);
+  }
+  line[n] = '\0';
+  fprintf(stderr, "\r%s\033[K", line);
+  fflush(stderr);
+  s->shown = 1;
+}
+
+static void plain_line(const brass_index_progress *p) {
+  fprintf(stderr, "brass: files %lld/%lld, chunks %lld, %.0f tokens/s, %.1f s\n",
+          (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done,
+          p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0, p->seconds);
+}
+
+/* On a terminal: one line on stderr redrawn in place (progress bar, files, chunks, tokens/s,
+ * ETA from the file count), at most 10 times a second. Otherwise: a plain line every 5 seconds.
+ * Skips are always reported on their own line. progress_end() writes the last state. */
 static void on_progress(void *ctx, const brass_index_progress *p) {
   progress_state *s = ctx;
   if (s->quiet) return;
@@ -158,41 +246,49 @@ static void on_progress(void *ctx, const brass_index_progress *p) {
     fprintf(stderr, "brass: skipped %s (%s)\n", p->path, p->note);
     return;
   }
-  double rate = p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0;
+  s->last = *p;
+  s->last.path = s->last.note = NULL;
+  s->have = 1;
   if (s->tty) {
-    double eta = p->files_done > 0
-                     ? p->seconds * (double)(p->files_total - p->files_done) / (double)p->files_done
-                     : 0;
-    fprintf(stderr, "\r\033[Kfiles %lld/%lld  chunks %lld  %.0f tokens/s  ETA %.0f s",
-            (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done, rate,
-            eta);
-    s->shown = 1;
-  } else if (p->seconds - s->last_print >= 5.0) {
-    s->last_print = p->seconds;
-    fprintf(stderr, "brass: files %lld/%lld, chunks %lld, %.0f tokens/s\n",
-            (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done, rate);
+    if (!s->shown || p->seconds - s->last_draw >= PROGRESS_REDRAW_S) {
+      s->last_draw = p->seconds;
+      draw_bar(s);
+    }
+  } else if (p->seconds - s->last_draw >= PROGRESS_PLAIN_S) {
+    s->last_draw = p->seconds;
+    plain_line(p);
+  }
+}
+
+/* The final state: on a terminal the bar is drawn once more and kept (the cursor moves to the
+ * next line); otherwise one last plain line when the run succeeded. */
+static void progress_end(progress_state *s, int ok) {
+  if (s->quiet || !s->have) return;
+  if (s->tty) {
+    draw_bar(s);
+    fputc('\n', stderr);
+    s->shown = 0;
+  } else if (ok) {
+    plain_line(&s->last);
   }
 }
 
 static int run_index(int argc, char **argv) {
   index_args a;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
-  char buf[PATH_MAX];
-  const char *lib_path = cli_library_path(a.library, buf, sizeof buf, 1);
-  if (!lib_path) return cli_error(CLI_USAGE, "index: no library path: set --library or $HOME");
-  brass_error err;
   brass_library *lib = NULL;
-  if (brass_library_open(lib_path, a.model_dir, &a.mopts, 0, &lib, &err))
-    return cli_error(CLI_FAIL, "%s", err.message);
+  int orc = cli_open_library("index", a.library, a.model_dir, &a.mopts, 0, &lib, NULL);
+  if (orc) return orc;
+  brass_error err;
   if (!brass_library_model(lib) && !a.quiet)
     fprintf(stderr,
             "brass: no model: indexing for keyword search only (pass --model DIR for "
             "hybrid search)\n");
-  progress_state ps = {cli_isatty(STDERR_FILENO), a.quiet, 0, 0.0};
+  progress_state ps = {.tty = cli_isatty(STDERR_FILENO), .quiet = a.quiet};
   brass_index_summary sum;
   int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
                        &a.iopts, &sum, on_progress, &ps, &err);
-  if (ps.shown) fputs("\r\033[K", stderr);
+  progress_end(&ps, rc == 0);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
   if (a.json) {

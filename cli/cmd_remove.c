@@ -39,19 +39,14 @@ static int run_remove(int argc, char **argv) {
   if (model_dir && !*model_dir) model_dir = NULL;
   int json = 0, i = 1;
   for (; i < argc; i++) {
-    const char *v = NULL;
     int r;
     if (!strcmp(argv[i], "--")) {
       i++;
       break;
     }
     if (argv[i][0] != '-' || !argv[i][1]) break;
-    if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+    if ((r = cli_library_option(argc, argv, &i, &given, &model_dir))) {
       if (r < 0) return CLI_USAGE;
-      given = v;
-    } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
-      if (r < 0) return CLI_USAGE;
-      model_dir = v;
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
     } else {
@@ -61,16 +56,17 @@ static int run_remove(int argc, char **argv) {
   if (i >= argc)
     return cli_error(CLI_USAGE, "remove: give at least one path (see 'brass help remove')");
   size_t n = (size_t)(argc - i);
-  char buf[PATH_MAX];
-  const char *path = cli_library_path(given, buf, sizeof buf, 0);
-  if (!path) return cli_error(CLI_USAGE, "remove: no library path: set --library or $HOME");
-  int64_t *matched = calloc(n, sizeof *matched);
-  if (!matched) return cli_error(CLI_FAIL, "out of memory");
-  brass_error err;
   brass_library *lib = NULL;
+  int orc = cli_open_library("remove", given, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, NULL);
+  if (orc) return orc;
+  int64_t *matched = calloc(n, sizeof *matched);
+  if (!matched) {
+    brass_library_close(lib);
+    return cli_error(CLI_FAIL, "out of memory");
+  }
+  brass_error err;
   brass_remove_summary sum;
-  int rc = brass_library_open(path, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, &err);
-  if (!rc) rc = brass_remove(lib, (const char *const *)argv + i, n, matched, &sum, &err);
+  int rc = brass_remove(lib, (const char *const *)argv + i, n, matched, &sum, &err);
   brass_library_close(lib);
   if (rc) {
     free(matched);

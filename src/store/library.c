@@ -3,10 +3,12 @@
  * uses (statement cache, error mapping).
  *
  * Opening checks, in order: the file is SQLite (else "not an SQLite database"), it is a brass
- * library or empty (application_id, or no tables yet), its schema is not newer than this binary.
+ * library or empty (application_id, or no tables yet), its schema is not newer than this binary;
+ * an empty file or database becomes a library only when the open may create one.
  * Then a writable open switches to WAL (readers never block the single writer), turns foreign keys
  * on (cascading deletes depend on it) and migrates. Every connection waits up to 5 s for locks.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,11 +27,24 @@ const char *store_path(const store *st) {
 int store_sqlerr(store *st, int rc, const char *what, brass_error *err) {
   const char *path = st ? st->path : "?";
   if (st && st->tx) st->tx_failed = 1;
+  int saved_errno = errno;
   const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+  /* A failed write reaches SQLite as an I/O error; the system's errno says whether the disk (or a
+   * quota or file size limit) is full, which deserves the plain message below. SQLite 3.40 does
+   * not always record it (sqlite3_system_errno answers 0 after a failed WAL write), but errno
+   * still holds it when this runs right after the failed call. */
+  int sys = (rc & 0xff) == SQLITE_IOERR && st && st->db ? sqlite3_system_errno(st->db) : 0;
+  int full = saved_errno == ENOSPC || saved_errno == EFBIG || saved_errno == EDQUOT;
+  if ((rc & 0xff) == SQLITE_IOERR && !sys && full) sys = saved_errno;
+  if (sys == ENOSPC || sys == EFBIG || sys == EDQUOT) rc = SQLITE_FULL;
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return err_set(err, BRASS_EIO,
-                     "%s: disk full (or the library reached its size limit) while %s", path, what);
+                     "%s: disk full (or the library reached its size limit) while %s%s%s%s", path,
+                     what, sys ? " (" : "", sys ? strerror(sys) : "", sys ? ")" : "");
+    case SQLITE_IOERR:
+      return err_set(err, BRASS_EIO, "%s: %s: %s%s%s%s", path, what, msg, sys ? " (" : "",
+                     sys ? strerror(sys) : "", sys ? ")" : "");
     case SQLITE_NOTADB:
       return err_set(err, BRASS_EFORMAT,
                      "%s: not a brass library (the file is not an SQLite database)", path);
@@ -182,6 +197,15 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
 
   int version = 0;
   if ((ret = store_check_header(st, &version, err)) < 0) goto fail;
+  if (version == 0 && (flags & STORE_NOCREATE)) {
+    /* An empty file (or empty database) is no library yet: only a creating open makes it one, so
+     * that searching it never writes a schema into a file the user named by mistake. */
+    ret = err_set(err, BRASS_EFORMAT,
+                  exists && sb.st_size == 0 ? "%s: not a brass library (an empty file)"
+                                            : "%s: not a brass library (an empty database)",
+                  path);
+    goto fail;
+  }
   if (readonly) {
     if (version < STORE_SCHEMA_VERSION) {
       ret = err_set(err, BRASS_EUNSUPPORTED,

@@ -27,7 +27,8 @@ typedef struct store store;
 
 enum {
   STORE_READONLY = 1, /* open an existing library for searching; never creates or migrates */
-  STORE_NOCREATE = 2, /* fail with BRASS_EIO if the file does not exist */
+  STORE_NOCREATE = 2, /* fail with BRASS_EIO if the file does not exist, BRASS_EFORMAT if it is
+                         an empty file or database (no library yet) */
 };
 
 /* Opens (creating if needed) the library at path, migrating an older schema to
@@ -172,5 +173,16 @@ int store_graph_drop(store *st, brass_error *err);
 /* Rewrites the file without free pages (VACUUM) and truncates the WAL. Not inside a transaction
  * (BRASS_EINVAL); needs a writable handle. */
 int store_vacuum(store *st, brass_error *err);
+
+/* ---- listings (listing.c) ------------------------------------------------------------------- */
+/* Calls fn for every source in path order with its size in bytes and its number of chunks; fn's
+ * non-zero return stops and is returned. path is valid only during the call. */
+int store_source_list(store *st,
+                      int (*fn)(void *ctx, const char *path, int64_t bytes, int64_t chunks),
+                      void *ctx, brass_error *err);
+/* Calls fn for every chunk of the source with exactly this path, in document and seq order (none
+ * when there is no such source); c's strings are valid only during the call. */
+int store_source_chunks(store *st, const char *path, int (*fn)(void *ctx, const store_chunk *c),
+                        void *ctx, brass_error *err);
 
 #endif
