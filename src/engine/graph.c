@@ -119,6 +119,10 @@ static int graph_load(brass_library *lib, int64_t gen, hnsw **out, brass_error *
     if (hs.dim != lib->dim) {
       hnsw_free(h);
       h = NULL;
+    } else {
+      /* efSearch is a query-time choice: the saved one is only the default of the build that
+       * saved it, so graphs saved before a default changed search at today's default */
+      hnsw_set_ef_search(h, HNSW_DEFAULT_EF_SEARCH);
     }
   }
   *out = h;

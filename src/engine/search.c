@@ -304,7 +304,7 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
       nv = (size_t)e.n;
     } else if (!rc) {
       rc = engine_graph_current(lib, err);
-      int got = rc ? 0 : hnsw_search(lib->graph, qv, o.candidates, 0, vid, vscore, err);
+      int got = rc ? 0 : hnsw_search(lib->graph, qv, o.candidates, o.ef_search, vid, vscore, err);
       if (got < 0) rc = got;
       nv = got > 0 ? (size_t)got : 0;
     }
