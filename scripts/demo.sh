@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh - the main job on a fresh machine without network: generate a model with the
-# all-MiniLM-L6-v2 shape (random weights, the real BERT vocabulary, Hugging Face layout), then embed
-# a few lines with build/brass and show the cosine similarities. With a real model folder in
-# BRASS_MODEL, that one is used instead.
+# demo.sh - `make demo`, the main job on a fresh machine without network: the README's quick start
+# (scripts/quickstart.sh: set up, build, generate a model with the all-MiniLM-L6-v2 shape - random
+# weights, the real BERT vocabulary, Hugging Face layout - index the Python docs and search them),
+# then embed a few lines with build/brass and show the cosine similarities. With a real model
+# folder in BRASS_MODEL, that one is used for the embedding part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-model=${BRASS_MODEL:-build/demo-model}
+bash scripts/quickstart.sh
+model=${BRASS_MODEL:-build/models/minilm}
 if [ -z "${BRASS_MODEL:-}" ] && [ ! -f "$model/model.safetensors" ]; then
   echo "demo: generating a MiniLM-shaped model in $model (random weights)"
   /usr/bin/python3 tests/oracle/make_model.py "$model" --preset minilm >/dev/null

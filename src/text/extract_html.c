@@ -1,12 +1,14 @@
 /*
  * extract_html.c - the HTML extractor: one left-to-right pass that drops tags, comments,
  * <script>/<style>/<noscript>/<template> (raw text up to the matching close tag), <head> and
- * <nav>; decodes character references (a named set plus &#N; / &#xH;, invalid ones stay as
- * text); collapses whitespace outside <pre>; turns block elements into paragraph breaks (a
- * new block) and <br>/<li>/<tr> into line breaks; h1-h6 give the heading path; <pre> becomes a
- * code block, lists and tables list blocks. Nesting is tracked with counters only (no element
- * stack), so 100k nested tags cost nothing, and '>' is found with a cached forward search so
- * unclosed tags stay linear. Every output byte maps back to its source bytes (extract_run).
+ * <nav> (and elements marked role="navigation": breadcrumb bars and sidebars, as Sphinx writes
+ * them), and heading permalinks (<a class="headerlink">, Sphinx's "¶"); decodes character
+ * references (a named set plus &#N; / &#xH;, invalid ones stay as text); collapses whitespace
+ * outside <pre>; turns block elements into paragraph breaks (a new block) and <br>/<li>/<tr> into
+ * line breaks; h1-h6 give the heading path; <pre> becomes a code block, lists and tables list
+ * blocks. Nesting is tracked with counters only (no element stack), so 100k nested tags cost
+ * nothing, and '>' is found with a cached forward search so unclosed tags stay linear. Every output
+ * byte maps back to its source bytes (extract_run).
  */
 #include "text/extract.h"
 
@@ -32,6 +34,10 @@ typedef struct html_state {
   size_t space_s, space_e; /* source span of the pending whitespace */
   /* element counters */
   int pre, list, nav, head, h_level, path;
+  /* role="navigation" blocks: how many <div>s are open, and the depths at which such a block
+   * opened (a short stack; deeper nesting of navigation blocks is counted but not closed early) */
+  int divs, nav_divs;
+  int nav_div_at[8];
   size_t gt;   /* position of the next '>' at or after the last search start */
   int gt_none; /* no '>' remains */
 } html_state;
@@ -298,9 +304,58 @@ static const char *const html_raw_tags[] = {"script", "style",    "noscript", "t
 static const char *const html_head_tags[] = {"meta",   "link",     "base",     "title", "style",
                                              "script", "noscript", "template", NULL};
 
-/* Handles tag <name ...> (close: </name>) ending at gt; returns the position after it. */
-static size_t html_tag(html_state *st, const char *name, int close, size_t gt) {
+/* Whether the attributes src[p, q) contain needle (ASCII, case-insensitive). */
+static int html_attr_has(const char *src, size_t p, size_t q, const char *needle) {
+  size_t n = strlen(needle);
+  for (; p + n <= q; p++)
+    if (strncasecmp(src + p, needle, n) == 0) return 1;
+  return 0;
+}
+
+static int html_role_navigation(const char *src, size_t p, size_t q) {
+  return html_attr_has(src, p, q, "role=\"navigation\"") ||
+         html_attr_has(src, p, q, "role='navigation'") ||
+         html_attr_has(src, p, q, "role=navigation");
+}
+
+/* Handles <div> and </div>: a div marked role="navigation" is skipped like <nav>. */
+static void html_div(html_state *st, int close, size_t attrs, size_t gt) {
+  if (!close) {
+    if (html_role_navigation(st->src, attrs, gt)) {
+      if (st->nav_divs < (int)(sizeof st->nav_div_at / sizeof st->nav_div_at[0]))
+        st->nav_div_at[st->nav_divs++] = st->divs;
+      st->nav++;
+    }
+    st->divs++;
+    return;
+  }
+  if (st->divs > 0) st->divs--;
+  if (st->nav_divs > 0 && st->nav_div_at[st->nav_divs - 1] == st->divs) {
+    st->nav_divs--;
+    if (st->nav > 0) st->nav--;
+  }
+}
+
+/* Handles tag <name attrs...> (close: </name>) ending at gt; returns the position after it. */
+static size_t html_tag(html_state *st, const char *name, int close, size_t attrs, size_t gt) {
   size_t after = gt + 1;
+  if (!close && strcmp(name, "a") == 0 && html_attr_has(st->src, attrs, gt, "headerlink")) {
+    /* a heading's permalink ("¶"): skip it up to its </a> */
+    size_t p = after;
+    while (p < st->len) {
+      const char *lt = memchr(st->src + p, '<', st->len - p);
+      if (!lt) return st->len;
+      p = (size_t)(lt - st->src);
+      if (p + 3 < st->len && st->src[p + 1] == '/' && (st->src[p + 2] | 0x20) == 'a' &&
+          (st->src[p + 3] == '>' || html_is_space((unsigned char)st->src[p + 3]))) {
+        size_t g = html_find_gt(st, p);
+        return g < st->len ? g + 1 : st->len;
+      }
+      p++;
+    }
+    return st->len;
+  }
+  if (strcmp(name, "div") == 0) html_div(st, close, attrs, gt);
   if (!close && html_name_is(name, html_raw_tags)) {
     if (strcmp(name, "textarea") == 0 || strcmp(name, "xmp") == 0) return after;
     if (strcmp(name, "title") == 0 && !st->head) return after; /* a stray title: keep its text */
@@ -404,7 +459,7 @@ int extract_html(const char *src, size_t len, extract_doc *doc, brass_error *err
       k++;
     }
     name[k] = '\0';
-    p = html_tag(&st, name, close, gt);
+    p = html_tag(&st, name, close, ns + k, gt);
   }
   html_boundary(&st);
   extract_heads_free(&st.heads);

@@ -243,6 +243,31 @@ static void test_html(void) {
   extract_doc_free(&d);
 }
 
+/* Sphinx-style pages: navigation blocks marked with role="navigation" (nested divs inside)
+ * and heading permalinks are dropped; the content div after them is kept. */
+static void test_html_sphinx(void) {
+  const char *h =
+      "<body><div class=\"related\" role=\"navigation\"><div><ul><li>Previous topic "
+      "<a>glob</a></li></ul></div></div>\n"
+      "<div class=body><h1>tempfile<a class=\"headerlink\" href=\"#t\">\xC2\xB6</a></h1>"
+      "<div><p>Temporary files.</p></div></div>\n"
+      "<DIV ROLE='navigation'>Next topic</DIV><div><p>After.</p></div></body>";
+  extract_doc d;
+  brass_error err = {0};
+  CHECK(extract_html(h, strlen(h), &d, &err) == 0);
+  CHECK(!memmem(d.text, d.len, "Previous", 8) && !memmem(d.text, d.len, "glob", 4));
+  CHECK(!memmem(d.text, d.len, "Next topic", 10) && !memmem(d.text, d.len, "\xC2\xB6", 2));
+  CHECK(memmem(d.text, d.len, "Temporary files.", 16) && memmem(d.text, d.len, "After.", 6));
+  CHECK_MSG(d.nblocks == 3, "%zu blocks", d.nblocks);
+  if (d.nblocks == 3) {
+    CHECK(strcmp(block_text(&d, 0), "tempfile") == 0);
+    CHECK(strcmp(block_path(&d, 1), "tempfile") == 0);
+    CHECK(strcmp(block_text(&d, 2), "After.") == 0);
+  }
+  check_map(&d);
+  extract_doc_free(&d);
+}
+
 static void test_kind_and_binary(void) {
   CHECK(extract_kind_for_path("a/README.md") == DOC_MARKDOWN);
   CHECK(extract_kind_for_path("x.MarkDown") == DOC_MARKDOWN);
@@ -323,6 +348,7 @@ int main(void) {
   test_code();
   test_text();
   test_html();
+  test_html_sphinx();
   test_kind_and_binary();
   test_pathological();
   CHECK_DONE();
