@@ -44,7 +44,9 @@ static const gemm_kernel *kernel_available(const char *name) {
   if (strcmp(name, "avx512") == 0 && f->avx512f) return &gemm_kernel_avx512;
 #endif
 #ifdef GEMM_HAVE_WASM
-  if (strcmp(name, "wasm") == 0 || strcmp(name, "wasm-simd128") == 0) return &gemm_kernel_wasm;
+  /* one wasm kernel per binary: "wasm-simd128", or "wasm-relaxed-simd" in the relaxed build */
+  if (strcmp(name, "wasm") == 0 || strcmp(name, gemm_kernel_wasm.name) == 0)
+    return &gemm_kernel_wasm;
 #endif
   return NULL;
 }
@@ -67,7 +69,7 @@ static void choose_default(void) {
   int start = 0, n = (int)(sizeof order / sizeof order[0]);
   if (cap && *cap) {
     for (int i = 0; i < n; i++)
-      if (strcmp(cap, order[i]) == 0 || (i == 2 && strcmp(cap, "wasm-simd128") == 0)) start = i;
+      if (strcmp(cap, order[i]) == 0 || (i == 2 && strncmp(cap, "wasm-", 5) == 0)) start = i;
   }
   for (int i = start; i < n && !default_kernel; i++) default_kernel = kernel_available(order[i]);
 }

@@ -15,9 +15,16 @@
  * 2 B loads + loop and stack-guard overhead, ~31). Unrolling k would cut the overhead, but
  * TurboFan hoists the loads of the unrolled body above the arithmetic, which spills accumulators
  * (2x unroll: 20% slower); 3 x 8 with a 2x unroll and B at constant offsets was 3% faster on the
- * bare kernel and within noise end to end. Relaxed-SIMD FMA is out of reach with Emscripten
- * 3.1.6: its LLVM 14 emits the prototype opcode (f32x4.fma = 0xfd 0xaf 0x01), which no current
- * engine accepts, and node 20 needs --experimental-wasm-relaxed-simd even for the final one.
+ * bare kernel and within noise end to end.
+ *
+ * Relaxed SIMD (BRASS_WASM_RELAXED, a second binary chosen at load time by feature detection):
+ * the multiply-adds become f32x4.relaxed_madd, which engines lower to a fused multiply-add where
+ * the host has one. Emscripten 3.1.6's LLVM 14 only knows the pre-standard encoding of that
+ * instruction (0xfd 0xaf 0x01, "f32x4.fma", a + b * c), which current engines reject; the build
+ * therefore rewrites each one to the standard relaxed_madd (0xfd 0x85 0x02, a * b + c) after
+ * linking (scripts/wasm_relaxed_madd.py, which checks it rewrote exactly the instructions the
+ * disassembler counts). Because the standard instruction multiplies its first two operands, the
+ * source passes them in that order: MADD(a, b, c) = a * b + c either way.
  */
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
 #include <float.h>
@@ -32,6 +39,14 @@
 #endif
 #ifndef WASM_NV
 #define WASM_NV 2 /* 4-float vectors per row: NR = 4 * NV */
+#endif
+#ifdef BRASS_WASM_RELAXED
+/* a * b + c, fused where the host can (see the top comment for the operand order) */
+#define MADD(a, b, c) __builtin_wasm_fma_f32x4((a), (b), (c))
+#define KERNEL_NAME "wasm-relaxed-simd"
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+#define KERNEL_NAME "wasm-simd128"
 #endif
 #define MR WASM_MR
 #define NV WASM_NV
@@ -48,7 +63,7 @@ static void wasm_micro(size_t kc, const float *a, size_t lda, const float *b, si
     for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + 4 * v);
     for (int i = 0; i < MR; i++) {
       v128_t ai = wasm_v128_load32_splat(a + i * lda + k);
-      for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(ai, bv[v]));
+      for (int v = 0; v < NV; v++) acc[i][v] = MADD(ai, bv[v], acc[i][v]);
     }
     b += ldb;
   }
@@ -97,7 +112,7 @@ static inline v128_t erf4(v128_t x) {
   v128_t r = wasm_i8x16_swizzle(wasm_v128_load(MP_ERF[MP_ERF_DEGREE]), bidx);
 #pragma GCC unroll 16
   for (int j = MP_ERF_DEGREE - 1; j >= 0; j--)
-    r = wasm_f32x4_add(wasm_f32x4_mul(r, u), wasm_i8x16_swizzle(wasm_v128_load(MP_ERF[j]), bidx));
+    r = MADD(r, u, wasm_i8x16_swizzle(wasm_v128_load(MP_ERF[j]), bidx));
   return wasm_v128_xor(r, wasm_v128_and(x, wasm_f32x4_splat(-0.0f)));
 }
 
@@ -116,8 +131,7 @@ static inline v128_t exp4(v128_t x) {
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(MP_LN2_LO)));
   v128_t p = wasm_f32x4_splat(MP_EXP[MP_EXP_DEGREE]);
 #pragma GCC unroll 16
-  for (int j = MP_EXP_DEGREE - 1; j >= 0; j--)
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(MP_EXP[j]));
+  for (int j = MP_EXP_DEGREE - 1; j >= 0; j--) p = MADD(p, r, wasm_f32x4_splat(MP_EXP[j]));
   v128_t e =
       wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
   return wasm_v128_and(keep, wasm_f32x4_mul(p, e));
@@ -197,7 +211,7 @@ static void wasm_softmax(float *x, size_t n, float scale) {
 }
 
 const gemm_kernel gemm_kernel_wasm = {
-    .name = "wasm-simd128",
+    .name = KERNEL_NAME,
     .mr = MR,
     .nr = NR,
     .kc = 256,
