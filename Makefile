@@ -9,7 +9,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all test test-native test-asan test-wasm fuzz bench bench-hnsw wasm demo setup format format-check clean
+.PHONY: all test test-native test-asan test-wasm test-web fuzz bench bench-web bench-hnsw wasm demo setup format format-check clean
 
 all: build/Makefile
 	cmake --build build -j$(JOBS)
@@ -20,7 +20,7 @@ build/Makefile: CMakeLists.txt
 setup:
 	bash scripts/setup.sh
 
-test: test-native test-asan test-wasm fuzz format-check
+test: test-native test-asan test-wasm test-web fuzz format-check
 	@echo "all test suites passed"
 
 test-native: all
@@ -38,6 +38,10 @@ wasm:
 test-wasm: wasm all
 	bash tests/wasm/run_wasm_tests.sh
 
+# the browser app in headless Chromium, served by `brass serve` (tests/web)
+test-web: wasm all
+	BRASS=$(CURDIR)/build/brass BRASS_BUILD=$(CURDIR)/build bash tests/web/run_web_tests.sh
+
 fuzz:
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBRASS_FUZZ=ON -DBRASS_TESTS=ON -DCMAKE_C_COMPILER=clang
 	cmake --build build-fuzz -j$(JOBS) --target $$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$$//' | tr '\n' ' ')
@@ -45,6 +49,10 @@ fuzz:
 
 bench: all
 	bash bench/run.sh
+
+# the browser benchmark alone (brass web vs ONNX Runtime Web; bench/run.sh also runs it)
+bench-web: all wasm
+	node bench/web/run_web_bench.mjs --out build/bench/web.json
 
 # HNSW against hnswlib (100k x 384, ~8 minutes) and FAISS (20k; Debian's build has no SIMD)
 bench-hnsw: all
@@ -63,4 +71,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz build-wasm
+	rm -rf build build-asan build-fuzz build-wasm build-wasm-st build-wasm-relaxed web/dist

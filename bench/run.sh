@@ -9,7 +9,11 @@
 #   3. runs bench_embed (brass) and ort_embed_bench.js (onnxruntime-node) at 1 and 2 threads,
 #      bench_gemm (kernel peak and GEMM efficiency) when built, and the WebAssembly CLI in node
 #      when build-wasm/brass.js can embed;
-#   4. prints a markdown table (also written to build/bench/results.md) for the README.
+#   4. prints a markdown table (also written to build/bench/results.md) for the README;
+#   5. bench/bench_e2e.sh: indexes the Python 3.11 docs (python3.11-doc) with the same model and
+#      times hybrid search in process (bench_search), appending its rows to results.md. The
+#      library is cached under build/bench/e2e/: the first run indexes for about 5 minutes on 2
+#      idle cores, later runs only search (under a minute).
 # BENCH_SECONDS (default 3) is the minimum measuring time per configuration. About 3-5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,7 +89,24 @@ if [ -f "$WASM" ] && head -1 "$REAL" >"$OUT/one.txt" &&
 else
   say "no runnable build-wasm/brass.js with 'embed' (make wasm): WebAssembly skipped"
 fi
+# Browser: brass's web build (web/dist, `make wasm`) against ONNX Runtime Web in headless Chromium
+# (bench/web/run_web_bench.mjs); skipped when either is missing. Its table goes after the main one.
+WEB_SUMMARY=$OUT/web-summary.txt
+rm -f "$WEB_SUMMARY"
+if [ -f web/dist/engine-worker.js ] && [ -x "${BRASS_CHROMIUM:-/usr/bin/chromium}" ]; then
+  say "browser: brass web vs onnxruntime-web"
+  node bench/web/run_web_bench.mjs --brass "$BUILD/brass" --model "$MODEL" --onnx "$ONNX" --texts "$SHORT" \
+    --min-seconds "$SECS" --out "$RES/web.json" >"$WEB_SUMMARY" || say "browser benchmark failed"
+else
+  say "no web/dist (make wasm) or no Chromium: browser benchmark skipped"
+fi
 cat /proc/loadavg >"$RES/loadavg-end.txt" 2>/dev/null || true
 
 # 4. the table
 $PY bench/report.py "$OUT" | tee "$OUT/results.md"
+if [ -s "$WEB_SUMMARY" ]; then
+  { echo; sed 's/^/    /' "$WEB_SUMMARY"; } | tee -a "$OUT/results.md"
+fi
+
+# 5. end to end: index the Python docs (cached) and time searches in one process
+BRASS_BUILD=$BUILD bash bench/bench_e2e.sh | tee -a "$OUT/results.md"

@@ -2,7 +2,6 @@
  * cmd_search.c - `brass search`: one query against a library (brass_search), printed as a ranked
  * list (query terms in colour on a terminal) or with --json as one JSON object.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@ static const char search_help[] =
     "  --exact            brute-force vector search instead of the HNSW graph\n"
     "  --rrf-k N          Reciprocal Rank Fusion constant (default 60)\n"
     "  --candidates N     chunks taken from each list before fusion (default max(50, 10 K))\n"
+    "  --ef N             HNSW search list size (default 192; more: better recall, slower)\n"
     "  --json             print one JSON object: {\"query\", \"mode\", \"took_ms\", \"timings\",\n"
     "                     \"results\": [{\"rank\", \"source\", \"line_start\", \"line_end\",\n"
     "                     \"heading\", \"score\", \"snippet\", \"text\"}]}\n"
@@ -75,14 +75,12 @@ static int parse_args(int argc, char **argv, search_args *a) {
         }
       } else if ((r = cli_option_value(argc, argv, &i, "--rrf-k", &v))) {
         if (r < 0 || cli_parse_int("--rrf-k", v, 1, 1000000, &a->sopts.rrf_k)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--ef", &v))) {
+        if (r < 0 || cli_parse_int("--ef", v, 1, 100000, &a->sopts.ef_search)) return -1;
       } else if ((r = cli_option_value(argc, argv, &i, "--candidates", &v))) {
         if (r < 0 || cli_parse_int("--candidates", v, 1, 100000, &a->sopts.candidates)) return -1;
-      } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+      } else if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
         if (r < 0) return -1;
-        a->library = v;
-      } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
-        if (r < 0) return -1;
-        a->model_dir = v;
       } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
         if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
       } else if (!strcmp(argv[i], "--exact")) {
@@ -111,41 +109,8 @@ static int parse_args(int argc, char **argv, search_args *a) {
   return 0;
 }
 
-static int print_json(const search_args *a, const brass_results *r) {
-  cJSON *o = cJSON_CreateObject(), *t = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-  if (!o || !t || !arr) {
-    cJSON_Delete(o);
-    cJSON_Delete(t);
-    cJSON_Delete(arr);
-    return cli_error(CLI_FAIL, "out of memory");
-  }
-  cJSON_AddStringToObject(o, "query", r->query);
-  cJSON_AddStringToObject(o, "mode", brass_search_mode_name(r->mode));
-  if (r->note) cJSON_AddStringToObject(o, "note", r->note);
-  cJSON_AddNumberToObject(o, "took_ms", r->took_ms);
-  cJSON_AddNumberToObject(t, "embed_ms", r->embed_ms);
-  cJSON_AddNumberToObject(t, "vector_ms", r->vector_ms);
-  cJSON_AddNumberToObject(t, "keyword_ms", r->keyword_ms);
-  cJSON_AddNumberToObject(t, "fuse_ms", r->fuse_ms);
-  cJSON_AddNumberToObject(t, "fetch_ms", r->fetch_ms);
-  cJSON_AddItemToObject(o, "timings", t);
-  for (size_t i = 0; i < r->count; i++) {
-    const brass_result *x = &r->items[i];
-    cJSON *e = cJSON_CreateObject();
-    if (!e) break;
-    cJSON_AddNumberToObject(e, "rank", x->rank);
-    cJSON_AddStringToObject(e, "source", x->source);
-    cJSON_AddNumberToObject(e, "line_start", x->line_start);
-    cJSON_AddNumberToObject(e, "line_end", x->line_end);
-    cJSON_AddStringToObject(e, "heading", x->heading);
-    cJSON_AddNumberToObject(e, "score", x->score);
-    cJSON_AddStringToObject(e, "snippet", x->snippet);
-    cJSON_AddStringToObject(e, "text", x->text);
-    cJSON_AddItemToArray(arr, e);
-  }
-  cJSON_AddItemToObject(o, "results", arr);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
+static int print_json(const brass_results *r) {
+  char *s = brass_results_json(r);
   if (!s) return cli_error(CLI_FAIL, "out of memory");
   puts(s);
   free(s);
@@ -169,21 +134,19 @@ static void print_text(const brass_results *r) {
 static int run_search(int argc, char **argv) {
   search_args a;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
-  char buf[PATH_MAX];
-  const char *lib_path = cli_library_path(a.library, buf, sizeof buf, 0);
-  if (!lib_path) return cli_error(CLI_USAGE, "search: no library path: set --library or $HOME");
   int color = !a.json && cli_isatty(STDOUT_FILENO);
   a.sopts.mark_open = a.json ? "**" : color ? "\033[1;33m" : "*";
   a.sopts.mark_close = a.json ? "**" : color ? "\033[0m" : "*";
-  brass_error err;
   brass_library *lib = NULL;
-  if (brass_library_open(lib_path, a.model_dir, &a.mopts, BRASS_OPEN_EXISTING, &lib, &err))
-    return cli_error(CLI_FAIL, "%s", err.message);
+  int orc =
+      cli_open_library("search", a.library, a.model_dir, &a.mopts, BRASS_OPEN_EXISTING, &lib, NULL);
+  if (orc) return orc;
+  brass_error err;
   brass_results *r = NULL;
   int rc = brass_search(lib, a.query, &a.sopts, &r, &err);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
-  rc = a.json ? print_json(&a, r) : (print_text(r), 0);
+  rc = a.json ? print_json(r) : (print_text(r), 0);
   brass_results_free(r);
   if (rc) return rc;
   if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));

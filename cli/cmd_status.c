@@ -2,7 +2,6 @@
  * cmd_status.c - `brass status`: what a library holds (sources, chunks, vectors, the HNSW graph,
  * the model, size on disk), as lines of text or with --json one object.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,11 +38,9 @@ static int run_status(int argc, char **argv) {
   const char *given = NULL;
   int json = 0;
   for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
     int r;
-    if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+    if ((r = cli_library_option(argc, argv, &i, &given, NULL))) {
       if (r < 0) return CLI_USAGE;
-      given = v;
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
     } else {
@@ -51,45 +48,18 @@ static int run_status(int argc, char **argv) {
                        argv[i]);
     }
   }
-  char buf[PATH_MAX];
-  const char *path = cli_library_path(given, buf, sizeof buf, 0);
-  if (!path) return cli_error(CLI_USAGE, "status: no library path: set --library or $HOME");
-  brass_error err;
   brass_library *lib = NULL;
+  const char *path = NULL;
   /* an empty model folder name opens no model: status only reads the store */
-  if (brass_library_open(path, "", NULL, BRASS_OPEN_EXISTING, &lib, &err))
-    return cli_error(CLI_FAIL, "%s", err.message);
+  int orc = cli_open_library("status", given, "", NULL, BRASS_OPEN_EXISTING, &lib, &path);
+  if (orc) return orc;
+  brass_error err;
   brass_library_info in;
   int rc = brass_library_info_get(lib, &in, &err);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
   if (json) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return cli_error(CLI_FAIL, "out of memory");
-    cJSON_AddStringToObject(o, "library", path);
-    cJSON_AddNumberToObject(o, "sources", (double)in.sources);
-    cJSON_AddNumberToObject(o, "chunks", (double)in.chunks);
-    cJSON_AddNumberToObject(o, "vectors", (double)in.vectors);
-    cJSON_AddStringToObject(o, "graph",
-                            in.graph == 1   ? "current"
-                            : in.graph == 2 ? "stale"
-                                            : "none");
-    cJSON_AddNumberToObject(o, "generation", (double)in.generation);
-    cJSON_AddNumberToObject(o, "schema_version", in.schema_version);
-    cJSON_AddNumberToObject(o, "bytes", (double)in.file_bytes);
-    if (in.model_name[0]) {
-      cJSON *m = cJSON_AddObjectToObject(o, "model");
-      if (m) {
-        cJSON_AddStringToObject(m, "name", in.model_name);
-        cJSON_AddNumberToObject(m, "dim", in.model_dim);
-        cJSON_AddStringToObject(m, "hash", in.model_hash);
-        cJSON_AddStringToObject(m, "dir", in.model_dir);
-      }
-    } else {
-      cJSON_AddNullToObject(o, "model");
-    }
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
+    char *s = brass_library_info_json(&in, path);
     if (!s) return cli_error(CLI_FAIL, "out of memory");
     puts(s);
     free(s);

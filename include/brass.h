@@ -127,6 +127,11 @@ typedef struct brass_index_options {
   int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
   int chunk_tokens;       /* chunk size in model tokens; 0 = 256 */
   int batch_chunks;       /* chunks embedded and committed per transaction; 0 = 64 */
+  /* NULL: sources are stored as absolute paths. Otherwise an absolute folder holding uploaded
+   * copies (the browser build): files under it are stored by their path relative to it
+   * ("notes/a.md"); the copies are transient, so a source whose file is missing is neither taken
+   * as renamed nor dropped as vanished. */
+  const char *root;
 } brass_index_options;
 
 typedef struct brass_index_summary {
@@ -141,7 +146,7 @@ typedef struct brass_index_progress {
   int64_t files_done, files_total;
   int64_t chunks_done, tokens_done;
   double seconds;
-  const char *path; /* the file just handled, or a skip notice */
+  const char *path; /* the file just handled, or a skip notice; NULL after a batch is embedded */
   const char *note; /* NULL, or why path was skipped */
 } brass_index_progress;
 
@@ -162,11 +167,36 @@ typedef struct brass_remove_summary {
 
 /* Removes indexed sources: a path names one source exactly, or a folder and every source under
  * it (paths are made absolute and normalised as brass_index stores them; they need not exist
- * any more). Everything matched is deleted in one transaction; the HNSW graph then tombstones
- * their vectors (rebuilt past 30% tombstones) and is saved. matched, if not NULL, receives for
- * each of the n paths how many sources it matched (0: none; not an error here). */
+ * any more; a relative path also matches sources stored relative to an index root as given).
+ * Everything matched is deleted in one transaction; the HNSW graph then tombstones their vectors
+ * (rebuilt past 30% tombstones) and is saved. matched, if not NULL, receives for each of the n
+ * paths how many sources it matched (0: none; not an error here). */
 int brass_remove(brass_library *lib, const char *const *paths, size_t n, int64_t *matched,
                  brass_remove_summary *summary, brass_error *err);
+
+/* One source for brass_sources: its stored path, its size in bytes and its number of chunks. */
+typedef struct brass_source_info {
+  const char *source; /* valid only during the callback */
+  int64_t bytes, chunks;
+} brass_source_info;
+
+/* Calls fn for every source in path order; fn's non-zero return stops and is returned. */
+int brass_sources(brass_library *lib, int (*fn)(void *ctx, const brass_source_info *s), void *ctx,
+                  brass_error *err);
+
+/* One chunk for brass_source_chunks: its text and where it came from in the source. */
+typedef struct brass_chunk_info {
+  const char *text; /* text_len bytes, NUL-terminated; valid only during the callback */
+  size_t text_len;
+  int line_start, line_end; /* 1-based, inclusive */
+  const char *heading;      /* heading path, "" when none */
+} brass_chunk_info;
+
+/* Calls fn for every chunk of the source stored under exactly this path, in order; returns 1 if
+ * the source has chunks, 0 if none (unknown source), fn's non-zero return, or an error. */
+int brass_source_chunks(brass_library *lib, const char *source,
+                        int (*fn)(void *ctx, const brass_chunk_info *c), void *ctx,
+                        brass_error *err);
 
 /* Rebuilds the HNSW graph from the live vectors (dropping tombstones; skipped when the library's
  * model is not open), saves it, then VACUUMs the file. bytes_before/after (may be NULL) receive
@@ -186,7 +216,8 @@ typedef struct brass_search_options {
   int exact;              /* 1: brute-force vector search instead of HNSW */
   int rrf_k;              /* Reciprocal Rank Fusion constant; 0 = 60 */
   int candidates;         /* chunks taken from each list before fusion; 0 = max(50, 10 k) */
-  const char *mark_open;  /* around query terms in snippets; NULL = "**" */
+  int ef_search;         /* HNSW candidate list size; 0 = the default (192), raised to candidates */
+  const char *mark_open; /* around query terms in snippets; NULL = "**" */
   const char *mark_close; /* NULL = "**" */
 } brass_search_options;
 
@@ -215,6 +246,14 @@ typedef struct brass_results {
 int brass_search(brass_library *lib, const char *query, const brass_search_options *opts,
                  brass_results **out, brass_error *err);
 void brass_results_free(brass_results *r);
+/* The results as one JSON object (the shape `brass search --json` prints: query, mode, note,
+ * took_ms, timings {embed_ms, vector_ms, keyword_ms, fuse_ms, fetch_ms}, results [{rank, source,
+ * line_start, line_end, heading, score, snippet, text}]). malloc'd; NULL when out of memory. */
+char *brass_results_json(const brass_results *r);
+/* A library's status as one JSON object (`brass status --json`: library, sources, chunks,
+ * vectors, graph, generation, schema_version, bytes, model {name, dim, hash, dir, open} or null).
+ * malloc'd; NULL when out of memory. */
+char *brass_library_info_json(const brass_library_info *in, const char *library_path);
 /* "hybrid", "vector" or "keyword". */
 const char *brass_search_mode_name(brass_search_mode mode);
 

@@ -13,6 +13,10 @@
  * are binary, too large or unreadable are skipped. Sources under an indexed folder that the walk
  * did not keep are removed.
  *
+ * With an index root (brass_index_options.root, the browser build), files under the root are
+ * stored by their path relative to it, and since those files are transient uploaded copies, a
+ * missing file means nothing: no rename detection, no vanished-file removal.
+ *
  * Batches: changed files are chunked and queued; when the queue holds batch_chunks chunks it is
  * embedded in one call and written in one transaction (source, document, chunks, vectors, and the
  * generation bump), so a crash loses at most the batch in flight and never leaves a file half
@@ -160,7 +164,15 @@ typedef struct ing_state {
   float *vecs;
   size_t vecs_cap; /* floats */
   int64_t files_done, files_total;
+  char root[PATH_MAX]; /* absolute index root, "" when none */
 } ing_state;
+
+/* The path a file is stored under: relative to the index root when it lies under it. */
+static const char *ing_key(const ing_state *s, const char *path) {
+  size_t n = strlen(s->root);
+  if (!n || !engine_path_under(path, s->root, 0)) return path;
+  return path + n + (s->root[n - 1] == '/' ? 0 : 1);
+}
 
 static double ing_seconds(const struct timespec *t0) {
   struct timespec t;
@@ -281,6 +293,7 @@ static int ing_flush(ing_state *s, brass_error *err) {
   }
   s->nfiles = 0;
   s->nchunks = 0;
+  ing_report(s, NULL, NULL); /* the embedded chunks and tokens, for a progress display */
   return 0;
 }
 
@@ -303,16 +316,17 @@ static int ing_rename(ing_state *s, const store_source *old, const char *path, i
 /* Handles one walked file. *kept is set to 1 when the library keeps a source for it. */
 static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *err) {
   brass_library *lib = s->lib;
+  const char *key = ing_key(s, path);
   *kept = 0;
   struct stat sb;
   if (stat(path, &sb)) {
     s->sum->skipped++;
-    ing_report(s, path, "unreadable");
+    ing_report(s, key, "unreadable");
     return 0;
   }
   if ((int64_t)sb.st_size > s->opt.max_file_bytes) {
     s->sum->skipped++;
-    ing_report(s, path, "too large");
+    ing_report(s, key, "too large");
     return 0;
   }
   char *data = NULL;
@@ -320,13 +334,13 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   brass_error ferr;
   if (file_read_all(path, (size_t)s->opt.max_file_bytes, &data, &len, &ferr)) {
     s->sum->skipped++;
-    ing_report(s, path, "unreadable");
+    ing_report(s, key, "unreadable");
     return 0;
   }
   if (extract_is_binary(data, len)) {
     free(data);
     s->sum->skipped++;
-    ing_report(s, path, "binary");
+    ing_report(s, key, "binary");
     return 0;
   }
   *kept = 1;
@@ -335,7 +349,7 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   sha256(data, len, sha);
   store_source src;
   memset(&src, 0, sizeof src);
-  int rc = store_source_find(lib->st, path, &src, err);
+  int rc = store_source_find(lib->st, key, &src, err);
   if (rc < 0) goto done;
   int64_t sid = 0;
   if (rc == 1) {
@@ -347,11 +361,11 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
       rc = 0;
       goto done;
     }
-  } else {
+  } else if (!s->root[0]) {
     rc = store_source_find_by_hash(lib->st, sha, &src, err);
     if (rc < 0) goto done;
     if (rc == 1 && !file_exists(src.path) && !lib->keyword_only_vectors) {
-      rc = ing_rename(s, &src, path, (int64_t)len, mtime_ns, err);
+      rc = ing_rename(s, &src, key, (int64_t)len, mtime_ns, err);
       store_source_clear(&src);
       if (!rc) {
         s->sum->added++;
@@ -383,7 +397,7 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     chunk_list_free(&f->chunks);
     goto done;
   }
-  f->path = strdup(path);
+  f->path = strdup(key);
   if (!f->path) {
     chunk_list_free(&f->chunks);
     rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
@@ -473,6 +487,8 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   s.progress = progress;
   s.ctx = ctx;
   clock_gettime(CLOCK_MONOTONIC, &s.t0);
+  if (s.opt.root && *s.opt.root && !realpath(s.opt.root, s.root))
+    return err_set(err, BRASS_EIO, "%s: %s", s.opt.root, strerror(errno));
 
   int rc = ing_bind_model(lib, err);
   if (rc) return rc;
@@ -491,10 +507,10 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
     rc = ing_file_one(&s, w.paths[i], &k, err);
     kept[i] = (unsigned char)k;
     s.files_done++;
-    if (!rc) ing_report(&s, w.paths[i], NULL);
+    if (!rc) ing_report(&s, ing_key(&s, w.paths[i]), NULL);
   }
   if (!rc) rc = ing_flush(&s, err);
-  if (!rc) rc = ing_remove_gone(&s, &w, kept, err);
+  if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
   if (!rc && lib->model) {
     lib->keyword_only_vectors = 0;
     rc = engine_graph_update(lib, gen0, err);

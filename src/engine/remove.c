@@ -5,7 +5,8 @@
  * Paths are matched against sources as brass_index stores them: absolute, symlinks resolved
  * (realpath) when the path still exists, otherwise normalised lexically (".", ".." and repeated
  * slashes folded), so a deleted file can still be removed. A path matches the source with exactly
- * that path and every source under it as a folder.
+ * that path and every source under it as a folder. A relative path also matches, as given,
+ * sources stored relative to an index root (brass_index_options.root: "notes/a.md", "notes").
  */
 #include <errno.h>
 #include <limits.h>
@@ -56,7 +57,8 @@ static int rm_normalise(const char *path, char *out, brass_error *err) {
 
 /* Ids of the sources matched, and per path how many. */
 typedef struct rm_match {
-  char **paths; /* normalised */
+  char **paths;           /* normalised */
+  const char *const *raw; /* as given: relative ones also match root-relative sources */
   size_t n;
   int64_t *matched; /* per path */
   int64_t *ids;
@@ -67,7 +69,8 @@ static int rm_match_fn(void *ctx, const store_source *s) {
   rm_match *m = ctx;
   int hit = 0;
   for (size_t i = 0; i < m->n; i++) {
-    if (engine_path_under(s->path, m->paths[i], 1)) {
+    if (engine_path_under(s->path, m->paths[i], 1) ||
+        (m->raw[i][0] != '/' && engine_path_under(s->path, m->raw[i], 1))) {
       m->matched[i]++;
       hit = 1;
     }
@@ -110,6 +113,7 @@ int brass_remove(brass_library *lib, const char *const *paths, size_t n, int64_t
   rm_match m;
   memset(&m, 0, sizeof m);
   m.n = n;
+  m.raw = paths;
   m.paths = calloc(n, sizeof *m.paths);
   m.matched = calloc(n, sizeof *m.matched);
   int rc = m.paths && m.matched ? 0 : err_set(err, BRASS_ENOMEM, "remove: out of memory");

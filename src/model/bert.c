@@ -6,6 +6,8 @@
  * anything sized by the config), converts to F32 and packs Linear weights for
  * the GEMM kernel. Packed weights are private copies, so the file pages they came from are
  * discarded right away (file_map_discard) and resident memory stays near one copy of the model.
+ * A file that was read into memory instead (WebAssembly) is closed after loading, keeping a copy
+ * of the word embeddings only.
  *
  * The forward pass, top to bottom, for a ragged batch of T tokens (H hidden, I intermediate):
  *   x = LayerNorm(word[id] + type[0] + pos[p])                          x: (T, H)
@@ -234,6 +236,18 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   L.vec_next = m->vectors;
   if ((rc = bl_all(&L, cfg, NULL))) goto fail;
   free(L.tmp);
+  L.tmp = NULL;
+  if (!m->file.map.mapped) {
+    /* The file was read into memory (WebAssembly has no mmap): keep a copy of the word
+     * embeddings only, so the whole file does not stay beside the packed weights. */
+    size_t bytes = (size_t)m->vocab * H * st_dtype_size(m->word_dtype);
+    m->word_emb_copy = malloc(bytes ? bytes : 1);
+    if (m->word_emb_copy) {
+      memcpy(m->word_emb_copy, m->word_emb, bytes);
+      m->word_emb = m->word_emb_copy;
+      safetensors_close(&m->file);
+    }
+  }
   return 0;
 fail:
   free(L.tmp);
@@ -254,6 +268,7 @@ void bert_free(bert_model *m) {
   }
   free(m->layer);
   free(m->vectors);
+  free(m->word_emb_copy);
   safetensors_close(&m->file);
   memset(m, 0, sizeof *m);
 }

@@ -41,6 +41,7 @@ typedef struct bert_model {
   const gemm_kernel *kern;
   st_file file;                  /* stays open: the word embeddings are read from it */
   const unsigned char *word_emb; /* (vocab, hidden) in word_dtype, inside file; any alignment */
+  unsigned char *word_emb_copy;  /* read-in files (WebAssembly): word_emb's own copy, file closed */
   st_dtype word_dtype;
   const float *pos_emb;   /* (max_seq, hidden): the first max_seq rows, as F32 */
   const float *type_emb0; /* (hidden): token type 0, the only one a single text uses */

@@ -1,0 +1,384 @@
+#!/usr/bin/env node
+// test_app.mjs - end-to-end test of the browser app (issue 4) in headless Chromium via playwright-core,
+// run by tests/web/run_web_tests.sh (make test-web). Generates a tiny model and a fixture folder, then:
+//  A. `brass serve --model M`: cross-origin isolated, the engine runs on navigator.hardwareConcurrency
+//     threads (the engine worker + N-1 pthread workers, counted by the engine);
+//     the fixture folder is indexed through the folder input; searches find the expected documents;
+//     hostile text (<script>, <img onerror>, HTML entities) shows as text and never runs (a dialog
+//     or the onerror flag fails the test); a screenshot of the results is kept; browser top-10
+//     equals `brass index` + `brass search` top-10 for the same files and model (keyword, hybrid);
+//     a reload keeps the library (OPFS); a second tab on the same library is told so; removing a
+//     source takes its results away.
+//  B. the same app without COOP/COEP (tests/web/static_server.mjs, service worker blocked): one
+//     thread with a visible notice, and search still works.
+// Artifacts (screenshots, console log, native-vs-web.json) go to $BRASS_BUILD/web-artifacts.
+// Env: BRASS (native CLI with `serve`), BRASS_BUILD, BRASS_WEB_DIST (default web/dist).
+// Exit 0 when all checks pass.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { SRC, artifactsDir, launchBrowser, capture, startBrassServe, brassHasServe, makeModel }
+  from './lib.mjs';
+import { startStaticServer } from './static_server.mjs';
+import { makeFixture, listFiles } from './fixture.mjs';
+
+const BRASS = process.env.BRASS || path.join(SRC, 'build/brass');
+const DIST = process.env.BRASS_WEB_DIST || path.join(SRC, 'web/dist');
+const ART = artifactsDir();
+const T0 = Date.now();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brass-web-'));
+const logs = { lines: [], errors: [] };
+let fails = 0;
+
+function ok(what) {
+  console.log(`ok: ${what}`);
+}
+function fail(what) {
+  console.error(`FAIL: ${what}`);
+  fails++;
+}
+function check(cond, what, detail = '') {
+  if (cond) ok(what);
+  else fail(detail ? `${what}: ${detail}` : what);
+  return !!cond;
+}
+const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1) + ' s';
+
+// ---------------------------------------------------------------------------------------------
+// Page helpers over the UI's stable ids (docs/web-ui.md).
+
+const READY_MS = 90000;
+
+// Waits for the engine to be ready; fails at once when the app says it could not start.
+async function waitReady(page) {
+  await page.waitForFunction(() => !document.getElementById('status-ready').hidden ||
+    document.body.dataset.state === 'error', null, { timeout: READY_MS });
+  if (await page.evaluate(() => document.body.dataset.state === 'error')) {
+    const why = await page.evaluate(() => `${document.getElementById('notice').innerText} ${document.getElementById('status').innerText}`);
+    throw new Error(`the app could not start: ${why.replace(/\s+/g, ' ').trim()}`);
+  }
+}
+
+async function waitSources(page, n, timeout = 120000) {
+  await page.waitForFunction((want) =>
+    document.querySelectorAll('#sources [data-testid="source-row"]').length === want &&
+    document.body.dataset.state !== 'indexing', n, { timeout });
+}
+
+// Runs a search through the UI and returns the rendered hits [{rank, source, line_start, line_end,
+// text}] in rank order, once the app has answered this query (search-status is replaced).
+// The box is emptied before the mode changes (a mode change re-runs the current query) and the
+// debounce has passed before the status is marked, so the answer seen is this query's.
+async function search(page, query, mode = 'hybrid') {
+  await page.fill('#search-input', '');
+  if (!(await page.isChecked(`#mode-${mode}`))) await page.click(`label[for="mode-${mode}"]`);
+  if (!(await page.isChecked(`#mode-${mode}`))) throw new Error(`mode ${mode} cannot be selected`);
+  await page.waitForFunction(() => !document.getElementById('results').hasAttribute('aria-busy'), null,
+    { timeout: 30000 });
+  await page.waitForTimeout(250);
+  await page.evaluate(() => { document.getElementById('search-status').textContent = '…test-pending…'; });
+  await page.fill('#search-input', query);
+  await page.press('#search-input', 'Enter');
+  await page.waitForFunction((q) => {
+    const s = document.getElementById('search-status').textContent;
+    return s && s !== '…test-pending…' && !document.getElementById('results').hasAttribute('aria-busy') &&
+      document.getElementById('search-input').value === q;
+  }, query, { timeout: 30000 });
+  const status = await page.textContent('#search-status');
+  const hits = await page.$$eval('#results [data-testid="result"]', (bs) => bs.map((b) => ({
+    rank: +b.dataset.rank, source: b.dataset.source, line_start: +b.dataset.lineStart,
+    line_end: +b.dataset.lineEnd, text: b.textContent,
+  })));
+  hits.sort((a, b) => a.rank - b.rank);
+  return { status, hits };
+}
+
+function attach(page, tag, dialogs) {
+  capture(page, tag, logs);
+  page.on('dialog', async (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    if (d.type() === 'confirm') await d.accept();
+    else await d.dismiss();
+  });
+}
+
+async function shot(page, name) {
+  const file = path.join(ART, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+function engineFacts(page) {
+  return page.evaluate(() => {
+    const mt = document.getElementById('metrics-threads');
+    const m = /(\d+) worker thread/.exec(mt.title || '');
+    return { isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency,
+      threads: parseInt(mt.textContent, 10), threaded: mt.dataset.threaded, workers: m ? +m[1] : null,
+      xss: window.__brassXss ?? null };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Native side: the same files through the CLI.
+
+function native(args) {
+  const r = spawnSync(BRASS, args, { encoding: 'utf8', env: { ...process.env, BRASS_THREADS: '2' } });
+  if (r.status !== 0) throw new Error(`brass ${args.join(' ')}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+// "/tmp/x/corpus/gen/doc01.txt" and "corpus/gen/doc01.txt" both become "gen/doc01.txt".
+const rel = (src) => {
+  const i = src.lastIndexOf('corpus/');
+  return i >= 0 ? src.slice(i + 'corpus/'.length) : src;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+async function flowIsolated(browser, model, corpus, files) {
+  console.log(`-- A: brass serve, cross-origin isolated (${elapsed()})`);
+  const srv = await startBrassServe(BRASS, ['--root', DIST, '--model', model]);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // 10 results per query, like `brass search` (-n 10)
+  await context.addInitScript(() => {
+    localStorage.setItem('brass.settings', JSON.stringify({ k: 10, mode: 'hybrid' }));
+  });
+  const dialogs = [];
+  try {
+    const page = await context.newPage();
+    attach(page, 'A', dialogs);
+    const manifest = await (await fetch(srv.url + 'model/manifest.json')).json();
+    check(manifest.files && manifest.files.some((f) => f.path === 'model.safetensors'),
+      'brass serve lists the model in /model/manifest.json');
+    // model file downloads (200 answers; a 304 to a revalidation is no download), seen from the
+    // page (the engine worker's fetches included)
+    const modelFetches = [];
+    page.on('response', (res) => {
+      const u = new URL(res.url());
+      if (u.pathname.startsWith('/model/') && u.pathname !== '/model/manifest.json' && res.status() === 200) {
+        modelFetches.push(u.pathname);
+      }
+    });
+    const t0 = Date.now();
+    await page.goto(srv.url);
+    await waitReady(page);
+    const firstFetches = [...modelFetches];
+    ok(`app ready in ${Date.now() - t0} ms (first open, model fetched)`);
+    const f = await engineFacts(page);
+    check(f.isolated === true, 'crossOriginIsolated is true under brass serve', JSON.stringify(f));
+    const isoNotice = await page.$('[data-testid="notice-isolation"]');
+    check(!isoNotice || !(await isoNotice.isVisible()), 'no one-thread notice when isolated');
+    if (f.cores > 1) {
+      check(f.threaded === '1' && f.threads > 1, `engine runs ${f.threads} threads`, JSON.stringify(f));
+      // the engine worker computes too: N threads = the engine worker + N-1 pthread workers
+      check(f.workers >= f.threads - 1 && f.workers >= 1,
+        `${f.workers} pthread worker(s) running beside the engine worker (${f.threads} threads)`, JSON.stringify(f));
+    } else {
+      console.log(`note: navigator.hardwareConcurrency is ${f.cores}: thread count not checked`);
+    }
+
+    // index the fixture folder through the folder picker
+    const t1 = Date.now();
+    await page.setInputFiles('#folder-input', corpus);
+    await waitSources(page, files.length);
+    ok(`indexed ${files.length} files through #folder-input in ${Date.now() - t1} ms`);
+    const srcs = await page.$$eval('#sources [data-testid="source-row"]', (rs) => rs.map((r) => r.dataset.source));
+    check(srcs.every((s) => s.startsWith('corpus/')) && srcs.map(rel).sort().join() === files.join(),
+      'sources are stored under their relative paths', srcs.join(', '));
+
+    // known items
+    let r = await search(page, 'zapfhilde', 'keyword');
+    check(r.hits[0] && r.hits[0].source === 'corpus/notes/garden.md', 'keyword "zapfhilde" -> notes/garden.md',
+      JSON.stringify(r.hits.slice(0, 2)));
+    r = await search(page, 'quorbleton stew', 'hybrid');
+    check(r.hits[0] && r.hits[0].source === 'corpus/notes/kitchen.txt', 'hybrid "quorbleton stew" -> notes/kitchen.txt',
+      JSON.stringify(r.hits.slice(0, 2)));
+
+    // hostile markup: shown as text, never executed
+    r = await search(page, 'marmelquist', 'keyword');
+    const xss = r.hits.find((h) => h.source === 'corpus/notes/xss.md');
+    check(xss, 'keyword "marmelquist" -> notes/xss.md', JSON.stringify(r.hits));
+    check(xss && xss.text.includes('<script>alert(1)</script>'), 'the <script> in xss.md is shown as text',
+      xss && xss.text);
+    check(xss && xss.text.includes('onerror='), 'the <img onerror> in xss.md is shown as text', xss && xss.text);
+    check(xss && xss.text.includes('&amp;') && xss.text.includes('&lt;b&gt;'),
+      'entities typed in a markdown file stay literal', xss && xss.text);
+    await page.waitForTimeout(300); // give a broken image's onerror the chance to run
+    await shot(page, 'results-xss.png');
+    r = await search(page, 'flonderwhip', 'keyword');
+    const pg = r.hits.find((h) => h.source === 'corpus/web/page.html');
+    check(pg, 'keyword "flonderwhip" -> web/page.html', JSON.stringify(r.hits));
+    check(pg && pg.text.includes('Café & crème') && pg.text.includes('<script>alert(3)</script>'),
+      'HTML entities are decoded once and the decoded markup is shown as text', pg && pg.text);
+    // the preview of a hostile source
+    r = await search(page, 'marmelquist', 'keyword');
+    await page.click('#results [data-testid="result"][data-source="corpus/notes/xss.md"]');
+    try {
+      await page.waitForSelector('[data-testid="preview-line"]', { timeout: 10000 });
+      const pv = await page.$$eval('[data-testid="preview-line"]', (ls) => ls.map((l) => l.textContent).join('\n'));
+      check(pv.includes('<script>alert(1)</script>'), 'the preview shows the <script> line as text', pv);
+      await shot(page, 'preview-xss.png');
+      await page.keyboard.press('Escape');
+    } catch (e) {
+      fail(`preview of notes/xss.md: ${e.message.split('\n')[0]}`);
+    }
+    const dom = await page.evaluate(() => ({
+      scripts: document.querySelectorAll('#results script, #preview script, #sources script').length,
+      imgs: document.querySelectorAll('#results img, #preview img, #sources img').length,
+      xss: window.__brassXss ?? null,
+    }));
+    check(dom.scripts === 0 && dom.imgs === 0, 'no <script>/<img> element was created from indexed text',
+      JSON.stringify(dom));
+    check(dom.xss === null, 'no injected handler ran (window.__brassXss unset)');
+    check(!dialogs.some((d) => d.startsWith('alert')), 'no alert() ran', dialogs.join('; '));
+
+    // browser top-10 == native top-10 (same files, same model, same relative layout)
+    await compareWithNative(page, model, corpus);
+
+    // the results view
+    r = await search(page, 'river stone lantern', 'hybrid');
+    check(r.hits.length === 10, `hybrid "river stone lantern" shows 10 results (${r.hits.length})`);
+    const resultsShot = await shot(page, 'results.png');
+    ok(`screenshot ${resultsShot}`);
+
+    // reload: the library persists (OPFS) and the model comes from the browser's cache
+    check(firstFetches.length > 0, `the first open downloaded the model files (${firstFetches.length} requests seen)`);
+    modelFetches.length = 0;
+    await page.reload();
+    await waitReady(page);
+    await waitSources(page, files.length, 30000).catch(() => {});
+    const n = await page.$$eval('#sources [data-testid="source-row"]', (rs) => rs.length);
+    check(n === files.length, `after reload the library still has ${files.length} sources (${n})`);
+    check(modelFetches.length === 0, 'after reload no model file is downloaded again (cached)', modelFetches.join(', '));
+    r = await search(page, 'zapfhilde', 'hybrid');
+    check(r.hits[0] && r.hits[0].source === 'corpus/notes/garden.md', 'after reload "zapfhilde" still -> notes/garden.md',
+      JSON.stringify(r.hits.slice(0, 2)));
+
+    // a second tab on the same library is told, not left silent
+    const tab2 = await context.newPage();
+    attach(tab2, 'A-tab2', dialogs);
+    await tab2.goto(srv.url);
+    try {
+      await tab2.waitForFunction(() => /another tab/i.test(document.body.innerText), null, { timeout: 30000 });
+      const tabNotice = await tab2.$('[data-testid="notice-tab"]');
+      check(tabNotice && await tabNotice.isVisible(), 'a second tab shows the "open in another tab" notice');
+    } catch (e) {
+      fail(`second tab: no "open in another tab" message within 30 s (${(await tab2.textContent('#status')) || ''})`);
+    }
+    await shot(tab2, 'second-tab.png');
+    await tab2.close();
+    r = await search(page, 'zapfhilde', 'keyword');
+    check(r.hits.length > 0, 'the first tab still searches after the second tab tried the library');
+
+    // remove a source: its results are gone, the others stay
+    await page.click('#sources [data-testid="source-row"][data-source="corpus/notes/garden.md"] button.remove');
+    await waitSources(page, files.length - 1, 30000);
+    r = await search(page, 'zapfhilde', 'keyword');
+    check(!r.hits.some((h) => h.source === 'corpus/notes/garden.md'), 'after remove, "zapfhilde" finds nothing in notes/garden.md',
+      JSON.stringify(r.hits));
+    r = await search(page, 'zapfhilde', 'hybrid');
+    check(!r.hits.some((h) => h.source === 'corpus/notes/garden.md'), 'after remove, hybrid results exclude notes/garden.md');
+    r = await search(page, 'quorbleton', 'keyword');
+    check(r.hits[0] && r.hits[0].source === 'corpus/notes/kitchen.txt', 'other sources still answer after a remove');
+    check(!dialogs.some((d) => d.startsWith('alert')), 'no alert() ran in flow A', dialogs.join('; '));
+  } catch (e) {
+    fail(`flow A stopped: ${e.message.split('\n')[0]}`);
+    for (const p of context.pages()) await shot(p, `failure-A-${context.pages().indexOf(p)}.png`).catch(() => {});
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
+async function compareWithNative(page, model, corpus) {
+  const lib = path.join(tmp, 'native.db');
+  native(['index', '--quiet', '--library', lib, '--model', model, corpus]);
+  const queries = [['river', 'keyword'], ['stone lantern', 'keyword'], ['harbor window orchard', 'keyword'],
+    ['river', 'hybrid'], ['stone lantern', 'hybrid'], ['copper garden thread', 'hybrid'], ['zapfhilde hedge', 'hybrid']];
+  let same = 0, empty = 0;
+  const diffs = [];
+  for (const [q, mode] of queries) {
+    const nat = JSON.parse(native(['search', '--json', '-n', '10', '--mode', mode, '--library', lib, q])).results
+      .map((h) => `${rel(h.source)}:${h.line_start}-${h.line_end}`);
+    const web = (await search(page, q, mode)).hits.map((h) => `${rel(h.source)}:${h.line_start}-${h.line_end}`);
+    if (nat.length < 3) empty++;
+    if (nat.join() === web.join()) same++;
+    else {
+      const setSame = [...nat].sort().join() === [...web].sort().join();
+      diffs.push({ q, mode, setSame, native: nat, web });
+    }
+  }
+  fs.writeFileSync(path.join(ART, 'native-vs-web.json'), JSON.stringify({ same, diffs }, null, 1));
+  check(empty === 0, 'every comparison query has at least 3 native results (the comparison means something)');
+  // keyword (BM25) must match exactly; hybrid may swap near-tied vector neighbours (float sums in a
+  // different order in SIMD128 vs AVX kernels), but must return the same documents.
+  const kwDiff = diffs.filter((d) => d.mode === 'keyword');
+  check(kwDiff.length === 0, 'browser keyword top-10 equals native `brass search` top-10 (3 queries)',
+    JSON.stringify(kwDiff));
+  const hyDiff = diffs.filter((d) => d.mode === 'hybrid');
+  check(hyDiff.every((d) => d.setSame), 'browser hybrid top-10 holds the same results as native (4 queries)',
+    JSON.stringify(hyDiff));
+  if (hyDiff.length) console.log(`note: ${hyDiff.length} hybrid list(s) differ from native (see native-vs-web.json)`);
+  else ok('browser hybrid top-10 equals native in order too');
+}
+
+async function flowNotIsolated(browser, model, corpus) {
+  console.log(`-- B: no cross-origin isolation, service worker blocked (${elapsed()})`);
+  const srv = await startStaticServer({ root: DIST, model, isolated: false });
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const dialogs = [];
+  try {
+    const page = await context.newPage();
+    attach(page, 'B', dialogs);
+    await page.goto(srv.url);
+    await waitReady(page);
+    const f = await engineFacts(page);
+    check(f.isolated === false, 'crossOriginIsolated is false without the headers');
+    check(f.threads === 1, `the engine runs on one thread (${f.threads})`, JSON.stringify(f));
+    const box = await page.$('[data-testid="notice-isolation"]');
+    const text = box ? await box.textContent() : '';
+    check(box && await box.isVisible() && /one thread/i.test(text), 'a visible notice says it runs on one thread', text);
+    await page.setInputFiles('#file-input', [path.join(corpus, 'notes/garden.md'), path.join(corpus, 'notes/kitchen.txt')]);
+    await waitSources(page, 2);
+    const r = await search(page, 'zapfhilde hedge', 'hybrid');
+    check(r.hits[0] && r.hits[0].source === 'garden.md', 'single-threaded search finds garden.md', JSON.stringify(r.hits));
+    await shot(page, 'not-isolated.png');
+  } catch (e) {
+    fail(`flow B stopped: ${e.message.split('\n')[0]}`);
+    for (const p of context.pages()) await shot(p, 'failure-B.png').catch(() => {});
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
+async function main() {
+  if (!brassHasServe(BRASS)) throw new Error(`${BRASS} has no 'serve' command`);
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing (make wasm)`);
+  const model = makeModel(path.join(tmp, 'tiny-model'),
+    ['--layers', '2', '--hidden', '64', '--heads', '4', '--intermediate', '128', '--seed', '1']);
+  const corpus = path.join(tmp, 'corpus');
+  makeFixture(corpus);
+  const files = listFiles(corpus);
+  const browser = await launchBrowser();
+  try {
+    await flowIsolated(browser, model, corpus, files);
+    await flowNotIsolated(browser, model, corpus);
+  } finally {
+    await browser.close();
+  }
+  // the second tab's refusal is expected to log; 404s are the favicon
+  const unexpected = logs.errors.filter((l) => !l.startsWith('[A-tab2]') &&
+    !/favicon|Failed to load resource.*404/.test(l));
+  check(unexpected.length === 0, 'no page errors or console errors', unexpected.slice(0, 5).join(' | '));
+}
+
+main()
+  .catch((e) => fail(e.message.split('\n')[0]))
+  .finally(() => {
+    fs.writeFileSync(path.join(ART, 'console.log'), logs.lines.join('\n') + '\n');
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.log(`web: ${fails ? `${fails} check(s) FAILED` : 'all checks passed'} in ${elapsed()} (artifacts: ${ART})`);
+    process.exit(fails ? 1 : 0);
+  });
