@@ -101,11 +101,16 @@ static void srch_split(const char *q, srch_terms *t) {
   }
 }
 
-/* Length of the term that starts a word at text[i], or 0. */
+/* Length of the query term that is the whole word at text[i], or 0 (FTS5's unicode61 tokenizer
+ * matches whole words, so a snippet marks whole words too: "value" not inside "valuable"). */
 static size_t srch_term_at(const srch_terms *t, const char *text, size_t len, size_t i) {
   if (i > 0 && srch_word_byte((unsigned char)text[i - 1])) return 0;
-  for (int k = 0; k < t->n; k++)
-    if (t->len[k] <= len - i && !strncasecmp(text + i, t->t[k], t->len[k])) return t->len[k];
+  for (int k = 0; k < t->n; k++) {
+    size_t n = t->len[k];
+    if (n <= len - i && !strncasecmp(text + i, t->t[k], n) &&
+        (i + n == len || !srch_word_byte((unsigned char)text[i + n])))
+      return n;
+  }
   return 0;
 }
 
@@ -142,6 +147,16 @@ static char *srch_snippet(const char *text, size_t len, const srch_terms *t, con
     if (srch_term_at(t, text, len, i)) first = i;
   size_t start = first == len || first < 60 ? 0 : first - 60;
   size_t end = start + SRCH_SNIPPET_BYTES < len ? start + SRCH_SNIPPET_BYTES : len;
+  /* cut between words where there is a word boundary to cut at (a boundary is next to an ASCII
+   * byte, so it is also a character boundary), else between UTF-8 characters */
+  size_t s2 = start, e2 = end;
+  while (s2 > 0 && s2 < end && srch_word_byte((unsigned char)text[s2]) &&
+         srch_word_byte((unsigned char)text[s2 - 1]))
+    s2++;
+  while (e2 < len && e2 > s2 && srch_word_byte((unsigned char)text[e2]) &&
+         srch_word_byte((unsigned char)text[e2 - 1]))
+    e2--;
+  if (s2 < e2 && (first == len || (s2 <= first && e2 > first))) start = s2, end = e2;
   while (start < len && ((unsigned char)text[start] & 0xC0) == 0x80) start++;
   while (end < len && end > start && ((unsigned char)text[end] & 0xC0) == 0x80) end--;
   srch_buf b = {0};

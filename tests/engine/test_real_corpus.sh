@@ -206,14 +206,15 @@ for f in glob.glob(sys.argv[1] + "/f-*.json"):
         h1 = [(line, t) for tag, line, t in hs if tag == "h1"]
         if h1 and a > h1[0][0] and (not parts or parts[0] != h1[0][1]):
             bad.append("%s: heading %r does not start at the page's h1 %r" % (where, r["heading"], h1[0][1]))
-        # snippet marks are query words (a word cut by the snippet's end may be marked in part)
+        # snippet marks are whole query words; the snippet is cut between words
         marked = re.findall(r"\*\*(\w+)\*\*", r["snippet"])  # the text may hold "**" itself (**kwargs)
         qw = [w.lower() for w in re.findall(r"\w+", j["query"])]
-        cut = r["snippet"].endswith("**...") or r["snippet"].endswith("**\u2026")
-        ok = [m.lower() in qw or (cut and i == len(marked) - 1 and any(w.startswith(m.lower()) for w in qw))
-              for i, m in enumerate(marked)]
-        if not marked or not all(ok):
+        if not marked or not all(m.lower() in qw for m in marked):
             bad.append("%s: snippet marks %r do not match the query %r" % (where, marked, j["query"]))
+        body = r["snippet"].replace("**", "")
+        for edge, word in (("start", re.match(r"\.\.\.(\w+)", body)), ("end", re.search(r"(\w+)\.\.\.$", body))):
+            if word and not re.search(r"(^|\W)" + re.escape(word.group(1)) + r"(\W|$)", r["text"]):
+                bad.append("%s: snippet %s cuts a word: %r" % (where, edge, word.group(1)))
 if bad:
     print("\n".join(bad[:15]))
     sys.exit(1)
