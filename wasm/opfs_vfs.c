@@ -18,7 +18,8 @@
 
 /* Implemented in opfs_vfs.js. */
 extern int opfs_js_slot(const char *name); /* handle slot for name, -1 when not pre-opened */
-extern double opfs_js_size(int slot);      /* bytes, or -1 on error */
+extern double opfs_js_size(int slot);      /* bytes (cached), or -1 on error */
+extern void opfs_js_forget(int slot);      /* drops the cached size */
 extern int opfs_js_read(int slot, void *buf, int n, double offset);        /* bytes read or -1 */
 extern int opfs_js_write(int slot, const void *buf, int n, double offset); /* 0, 1 quota, 2 */
 extern int opfs_js_truncate(int slot, double size);                        /* 0, 1 quota, 2 */
@@ -142,6 +143,7 @@ static int opfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int fl
   memset(of, 0, sizeof *of);
   of->slot = opfs_js_slot(name);
   if (of->slot < 0) return SQLITE_CANTOPEN;
+  opfs_js_forget(of->slot); /* the worker may have truncated it since the last open */
   if (flags & SQLITE_OPEN_DELETEONCLOSE) {
     /* not expected for the library's files; start empty like a fresh temporary file */
     opfs_js_truncate(of->slot, 0);

@@ -178,7 +178,9 @@ async function chooseModel() {
   } catch {
     // no server model
   }
-  return null;
+  // a model folder picked earlier and kept in browser storage (the worker answers "no model"
+  // when none is kept)
+  return { kind: 'cached' };
 }
 
 // The files of a picked model folder the engine reads, as [{path: "<folder>/config.json", file}]
@@ -294,8 +296,12 @@ function applyInit(res) {
     : m.describe
       ? `${m.name}: ${m.describe}`
       : `${m.name}: ${m.dim} dimensions, up to ${m.max_length} tokens.`;
+  if (m && state.init.model_cached) $('model-status').textContent += ' Kept in this browser.';
   // a server model stays; without one (or with a chosen folder) the user can choose a folder
-  $('model-choose').hidden = !!state.model && !state.modelFiles;
+  const fromServer = !!state.model && (state.model.source ? state.model.source === 'server' : !state.modelFiles);
+  $('model-choose').hidden = fromServer;
+  // a picked folder kept in browser storage can be forgotten
+  $('model-forget').hidden = !state.init.model_cached;
   updateModes();
 }
 
@@ -677,6 +683,8 @@ function wire() {
     enqueue(() => startEngine());
   });
 
+  $('model-forget').addEventListener('click', forgetModel);
+
   $('sources').addEventListener('click', (e) => {
     const b = e.target.closest('button.remove');
     if (!b) return;
@@ -696,6 +704,21 @@ function wire() {
     if (t.closest && t.closest('input, textarea, select, [contenteditable], dialog')) return;
     e.preventDefault();
     input.focus();
+  });
+}
+
+// Deletes the model kept in browser storage and restarts the engine without it.
+function forgetModel() {
+  if (!window.confirm('Forget the model kept in this browser? You can choose its folder again.')) return;
+  enqueue(async () => {
+    try {
+      await engine.call('forget_model');
+    } catch (e) {
+      reportError(e, 'Forgetting the model');
+      return;
+    }
+    state.modelFiles = null;
+    await startEngine();
   });
 }
 

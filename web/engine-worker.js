@@ -16,7 +16,9 @@
 // - Model: {kind: "server", base} fetches base + "manifest.json" and each file listed, through the
 //   Cache API (keyed by URL and size, revalidated by ETag) so a reload does not download again
 //   unless a file changed; {kind: "files", files}
-//   takes File objects. Either way the files land in MEMFS /models/<name>/, so the library
+//   takes File objects and, once the model loaded, keeps a copy in OPFS models/<name>/ (+
+//   models/manifest.json) that {kind: "cached"} loads on the next start; op forget_model deletes
+//   it. Either way the files land in MEMFS /models/<name>/, so the library
 //   records the model under its folder's name, as the CLI does for a folder of that name.
 // - Indexing: dropped files are written to MEMFS /input/<relative path> in batches of about
 //   32 MiB, indexed with /input as the index root (sources are stored as "notes/a.md"), then
@@ -36,7 +38,7 @@ const MAX_THREADS = 16;
 const LOCK_NAME = 'brass-library';
 
 let M = null; // the Emscripten module
-let state = { threaded: false, isolated: false, threads: 1, model: null, libPath: null };
+let state = { threaded: false, isolated: false, threads: 1, model: null, libPath: null, picked: null, modelSource: null };
 let handles = {}; // "/opfs/library.db" -> FileSystemSyncAccessHandle
 let releaseLock = null;
 let busy = Promise.resolve(); // requests run one at a time, in order
@@ -157,6 +159,8 @@ function modelDirName(name) {
 // Puts the model's files under /models/<name>/ and returns that folder, or null for no model.
 async function loadModel(model) {
   removeTree(MODELS_DIR);
+  state.picked = null;
+  state.modelSource = model ? model.kind : null;
   if (!model) return null;
   if (model.kind === 'files') {
     const files = model.files || [];
@@ -169,14 +173,38 @@ async function loadModel(model) {
     if (['1_Pooling', '2_Normalize'].includes(top)) top = null;
     folder = folder || top;
     const dir = MODELS_DIR + '/' + modelDirName(folder);
+    state.picked = { name: modelDirName(folder), files: [] };
     for (let i = 0; i < files.length; i++) {
       const file = files[i].file || files[i];
       const rel = rels[i];
       const path = top ? rel.slice(1).join('/') : rel.join('/');
       writeMem(dir + '/' + path, new Uint8Array(await file.arrayBuffer()));
+      state.picked.files.push({ path, file });
       done += file.size;
       post({ event: 'progress', phase: 'model', path, bytes_done: done, bytes_total: total });
     }
+    return dir;
+  }
+  if (model.kind === 'cached') {
+    const got = await cachedModelManifest();
+    if (!got) return null; // nothing kept: no model
+    const { name, files } = got.manifest;
+    const src = await got.dir.getDirectoryHandle(modelDirName(name));
+    const dir = MODELS_DIR + '/' + modelDirName(name);
+    const total = files.reduce((a, f) => a + f.size, 0);
+    let done = 0;
+    for (const f of files) {
+      const rel = safeRel(f.path);
+      const parts = rel.split('/');
+      const sub = await opfsDir(src, parts.slice(0, -1), false);
+      const file = await (await sub.getFileHandle(parts[parts.length - 1])).getFile();
+      if (file.size !== f.size) throw new Error(`the kept model's ${f.path} has ${file.size} bytes, not ${f.size}: pick the model again`);
+      writeMem(dir + '/' + rel, new Uint8Array(await file.arrayBuffer()));
+      done += f.size;
+      post({ event: 'progress', phase: 'model', path: rel, bytes_done: done, bytes_total: total });
+    }
+    state.modelSource = 'cache';
+    log('info', `model ${name} loaded from browser storage`);
     return dir;
   }
   if (model.kind !== 'server') throw new Error(`init: unknown model kind ${model.kind}`);
@@ -206,6 +234,93 @@ async function loadModel(model) {
   }
   if (!fetched) log('info', 'model loaded from the cache');
   return dir;
+}
+
+// ---- a picked model kept in OPFS ---------------------------------------------------------------
+// A model picked as a local folder ({kind: "files"}) is copied to OPFS models/<name>/ after it
+// loaded, with models/manifest.json = {name, files: [{path, size}]} written last (a partial copy
+// has no manifest and is never used). {kind: "cached"} loads it back on the next start. Storage
+// errors while copying become a notice; the model stays loaded for this session.
+
+const OPFS_MODELS = 'models';
+const OPFS_MODEL_MANIFEST = 'manifest.json';
+
+async function opfsRoot() {
+  if (!self.navigator.storage || !navigator.storage.getDirectory) return null;
+  try {
+    return await navigator.storage.getDirectory();
+  } catch {
+    return null;
+  }
+}
+
+async function opfsDir(dir, rel, create) {
+  for (const part of rel) dir = await dir.getDirectoryHandle(part, { create });
+  return dir;
+}
+
+// The cached model's manifest, or null (none, unreadable, or its files do not match).
+async function cachedModelManifest() {
+  const root = await opfsRoot();
+  if (!root) return null;
+  try {
+    const dir = await root.getDirectoryHandle(OPFS_MODELS);
+    const m = JSON.parse(await (await (await dir.getFileHandle(OPFS_MODEL_MANIFEST)).getFile()).text());
+    if (!m || typeof m.name !== 'string' || !Array.isArray(m.files) || !m.files.length) return null;
+    return { dir, manifest: m };
+  } catch {
+    return null;
+  }
+}
+
+async function forgetModel() {
+  const root = await opfsRoot();
+  if (!root) return false;
+  try {
+    await root.removeEntry(OPFS_MODELS, { recursive: true });
+    return true;
+  } catch (e) {
+    if (e && e.name === 'NotFoundError') return false;
+    throw e;
+  }
+}
+
+// Copies the picked files [{path (inside the model folder), file}] to OPFS. Returns null or a notice.
+async function cacheModel(name, files) {
+  const want = files.map((f) => ({ path: f.path, size: f.file.size }));
+  const have = await cachedModelManifest();
+  if (have && have.manifest.name === name && JSON.stringify(have.manifest.files) === JSON.stringify(want)) return null;
+  const root = await opfsRoot();
+  if (!root) return 'this browser has no Origin Private File System: pick the model again after a reload';
+  try {
+    await forgetModel();
+    const top = await root.getDirectoryHandle(OPFS_MODELS, { create: true });
+    const dir = await top.getDirectoryHandle(modelDirName(name), { create: true });
+    for (const f of files) {
+      const parts = f.path.split('/');
+      const sub = await opfsDir(dir, parts.slice(0, -1), true);
+      const fh = await sub.getFileHandle(parts[parts.length - 1], { create: true });
+      const w = await fh.createWritable();
+      try {
+        await w.write(f.file);
+        await w.close();
+      } catch (e) {
+        await w.abort().catch(() => {});
+        throw e;
+      }
+    }
+    const mh = await top.getFileHandle(OPFS_MODEL_MANIFEST, { create: true });
+    const w = await mh.createWritable();
+    await w.write(JSON.stringify({ name, files: want }));
+    await w.close();
+    log('info', `model ${name} kept in browser storage`);
+    return null;
+  } catch (e) {
+    await forgetModel().catch(() => {});
+    const why = e && e.name === 'QuotaExceededError' ? 'storage quota exceeded' : oneLine(e);
+    log('warn', `model cache: ${why}`);
+    return `the model could not be kept in browser storage (${why}): pick it again after a reload`;
+  }
 }
 
 // ---- the library in OPFS ----------------------------------------------------------------------
@@ -370,12 +485,22 @@ async function initOnce(args) {
   const r = openLibrary();
   if (r.warning) notice = notice ? notice + '; ' + r.warning : r.warning;
   if (r.model && !r.model.name) r.model.name = state.model.slice(MODELS_DIR.length + 1);
+  if (r.model) r.model.source = state.modelSource; // "server", "files" or "cache"
+  let modelCached = !!r.model && state.modelSource === 'cache';
+  if (r.model && state.picked && persistent) {
+    // a picked folder that loaded: keep it for the next start (a failure is only a notice)
+    const why = await cacheModel(state.picked.name, state.picked.files);
+    if (why) notice = notice ? notice + '; ' + why : why;
+    modelCached = !why;
+  }
+  state.picked = null;
   return {
     threaded: state.threaded,
     isolated,
     threads: r.threads,
     workers: M._web_workers(),
     model: r.model,
+    model_cached: modelCached,
     notice,
     persistent,
     ready_ms: Math.round(performance.now() - t0),
@@ -473,6 +598,7 @@ const ops = {
   preview: (a) => api('preview', String(a.source || ''), a.line_start | 0, a.line_end | 0),
   remove: (a) => api('remove', String(a.source || '')),
   clear: opClear,
+  forget_model: async () => ({ forgotten: await forgetModel() }),
 };
 
 self.onmessage = (ev) => {

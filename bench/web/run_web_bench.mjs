@@ -14,10 +14,11 @@
 //        [--out results.json] [--skip-brass] [--skip-ort] [--skip-search] [--chunks N] [--brass CLI]
 // Prints a short table and writes the JSON results to --out.
 import fs from 'node:fs';
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { SRC, BUILD, CHROMIUM, launchBrowser, capture, artifactsDir } from '../../tests/web/lib.mjs';
+import { SRC, BUILD, CHROMIUM, launchPersistent, capture, artifactsDir } from '../../tests/web/lib.mjs';
 import { startStaticServer } from '../../tests/web/static_server.mjs';
 
 const require = createRequire(path.join(SRC, 'package.json'));
@@ -151,8 +152,10 @@ async function main() {
       '/data/': path.dirname(path.resolve(a.onnx)) },
   });
   // measureUserAgentSpecificMemory answers at the next GC unless told to measure at once
-  const browser = await launchBrowser(['--enable-blink-features=ForceEagerMeasureMemory']);
-  const context = await browser.newContext();
+  // a fresh on-disk profile, as a user's browser has (OPFS per-call costs differ in memory-backed
+  // incognito-like contexts)
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'brass-bench-profile-'));
+  const context = await launchPersistent(profile, ['--enable-blink-features=ForceEagerMeasureMemory']);
   const logs = { lines: [], errors: [] };
   const loadavg = () => { try { return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); } catch { return '?'; } };
   const out = { texts: texts.length, file: a.texts, min_seconds: a.minSeconds, runs: [], loadavg_start: loadavg() };
@@ -213,7 +216,7 @@ async function main() {
   } finally {
     fs.writeFileSync(path.join(artifactsDir(), 'web-bench.log'), logs.lines.join('\n') + '\n');
     await context.close();
-    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
     await srv.close();
   }
   out.loadavg_end = loadavg();

@@ -39,6 +39,15 @@ export async function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
+// A browser with an on-disk profile in userDataDir (as a person's browser has): OPFS reads then go
+// to disk as they do for users, where an incognito-like context keeps them in memory-backed
+// storage with slower per-call costs. Returns the BrowserContext; closing it closes the browser.
+export async function launchPersistent(userDataDir, extraArgs = []) {
+  const { chromium } = require('playwright-core');
+  const args = [...CHROMIUM_ARGS, ...(smallShm() ? ['--disable-dev-shm-usage'] : []), ...extraArgs];
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args, headless: true });
+}
+
 // Records console messages, page errors and worker errors of a page; `errors` is what a test
 // asserts empty. Each line is also kept in `lines` for the log artifact.
 export function capture(page, tag, sink) {

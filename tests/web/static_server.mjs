@@ -47,7 +47,8 @@ function under(dir, rel) {
   }
 }
 
-export function startStaticServer({ root, model = null, isolated = true, mounts = {}, port = 0 }) {
+// `files` maps exact URL paths to single files (tests put a wrapper worker next to web/dist's).
+export function startStaticServer({ root, model = null, isolated = true, mounts = {}, files = {}, port = 0 }) {
   const headers = () => {
     const h = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' };
     if (isolated) {
@@ -76,6 +77,8 @@ export function startStaticServer({ root, model = null, isolated = true, mounts 
         return send(200, TYPES['.json'], Buffer.from(JSON.stringify(modelManifest(model))));
       }
       if (MODEL_FILES.includes(rel)) file = under(model, rel);
+    } else if (Object.prototype.hasOwnProperty.call(files, p)) {
+      file = files[p];
     } else {
       const m = Object.keys(mounts).sort((a, b) => b.length - a.length).find((k) => p.startsWith(k));
       file = m ? under(mounts[m], p.slice(m.length)) : under(root, p);

@@ -11,6 +11,11 @@
 //     source takes its results away.
 //  B. the same app without COOP/COEP (tests/web/static_server.mjs, service worker blocked): one
 //     thread with a visible notice, and search still works.
+//  C. no model on the server: the model folder picked through #model-input is kept in OPFS and
+//     loaded again after a reload without picking; "Forget model" deletes it.
+//  D. OPFS quota: the real engine worker with sync access handle writes refused past a budget
+//     (quota-worker.js): the error text, the library still searches, earlier sources intact,
+//     the worker survives, a fresh worker reopens the library.
 // Artifacts (screenshots, console log, native-vs-web.json) go to $BRASS_BUILD/web-artifacts.
 // Env: BRASS (native CLI with `serve`), BRASS_BUILD, BRASS_WEB_DIST (default web/dist).
 // Exit 0 when all checks pass.
@@ -353,6 +358,212 @@ async function flowNotIsolated(browser, model, corpus) {
   }
 }
 
+// C. No model on the server: the model folder is picked through the UI, kept in OPFS, and used
+// again after a reload without picking; "Forget model" deletes it.
+async function flowPickedModel(browser, model, corpus) {
+  console.log(`-- C: model picked as a folder, kept in browser storage (${elapsed()})`);
+  const srv = await startStaticServer({ root: DIST, model: null, isolated: true });
+  const context = await browser.newContext();
+  const dialogs = [];
+  const name = path.basename(model);
+  const modelShown = (page) => page.textContent('#metrics-model');
+  try {
+    const page = await context.newPage();
+    attach(page, 'C', dialogs);
+    await page.goto(srv.url);
+    await waitReady(page);
+    check(/none/i.test(await modelShown(page)), 'without /model the app starts with no model', await modelShown(page));
+    check(await page.isVisible('label[for="model-input"]'), 'the "Choose model folder" button is shown');
+    await page.setInputFiles('#model-input', model);
+    await page.waitForFunction((n) => document.getElementById('metrics-model').textContent.includes(n) &&
+      !document.getElementById('status-ready').hidden, name, { timeout: READY_MS });
+    ok(`the picked folder ${name} is the model`);
+    check(await page.isVisible('#model-forget'), 'a "Forget model" button is shown for a kept model');
+    await page.setInputFiles('#file-input', [path.join(corpus, 'notes/garden.md'), path.join(corpus, 'notes/kitchen.txt')]);
+    await waitSources(page, 2);
+    await page.reload();
+    await waitReady(page);
+    const st = await page.textContent('#model-status');
+    check(!/none/i.test(await modelShown(page)) && /kept in this browser/i.test(st),
+      'after reload the kept model is loaded without picking it again', `${await modelShown(page)} / ${st}`);
+    check(!(await page.isDisabled('#mode-hybrid')), 'hybrid search is available after the reload');
+    check(await page.isVisible('#model-forget'), '"Forget model" is shown after the reload');
+    let r = await search(page, 'zapfhilde hedge', 'hybrid');
+    check(r.hits[0] && r.hits[0].source === 'garden.md', 'hybrid search with the kept model finds garden.md',
+      JSON.stringify(r.hits.slice(0, 2)));
+    const kept = await page.evaluate(async () => {
+      const d = await (await navigator.storage.getDirectory()).getDirectoryHandle('models');
+      return JSON.parse(await (await (await d.getFileHandle('manifest.json')).getFile()).text());
+    });
+    check(kept.name === name && kept.files.some((f) => f.path === 'model.safetensors' &&
+      f.size === fs.statSync(path.join(model, 'model.safetensors')).size), 'OPFS models/manifest.json lists the model files with their sizes',
+      JSON.stringify(kept));
+    await page.click('#model-forget');
+    await page.waitForFunction(() => /none/i.test(document.getElementById('metrics-model').textContent) &&
+      !document.getElementById('status-ready').hidden, null, { timeout: READY_MS });
+    check(await page.isHidden('#model-forget'), '"Forget model" restarts the engine without the model');
+    await page.reload();
+    await waitReady(page);
+    check(/none/i.test(await modelShown(page)), 'after forgetting and a reload there is no model', await modelShown(page));
+    const left = await page.evaluate(async () => {
+      try {
+        await (await navigator.storage.getDirectory()).getDirectoryHandle('models');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    check(!left, 'the kept model is deleted from OPFS');
+    r = await search(page, 'zapfhilde', 'keyword');
+    check(r.hits[0] && r.hits[0].source === 'garden.md', 'keyword search still works after forgetting the model');
+  } catch (e) {
+    fail(`flow C stopped: ${e.message.split('\n')[0]}`);
+    for (const p of context.pages()) await shot(p, 'failure-C.png').catch(() => {});
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
+// D. OPFS quota and persistence edge cases, on the real engine worker and brass-web build, with
+// FileSystemSyncAccessHandle writes refused past a byte budget (tests/web/quota-worker.js).
+async function flowQuota(browser, model, corpus) {
+  console.log(`-- D: storage quota exceeded while writing the library (${elapsed()})`);
+  const srv = await startStaticServer({ root: DIST, model, isolated: true, files: {
+    '/quota-worker.js': path.join(SRC, 'tests/web/quota-worker.js'),
+    '/blank.html': path.join(SRC, 'tests/web/blank.html') } });
+  const context = await browser.newContext();
+  const read = (rel) => fs.readFileSync(path.join(corpus, rel), 'utf8');
+  // batch A: two known documents; batch B: enough generated text to need many page writes
+  const A = [['a/garden.md', read('notes/garden.md')], ['a/kitchen.txt', read('notes/kitchen.txt')]];
+  const B = [];
+  for (let d = 0; d < 12; d++) {
+    const lines = [];
+    for (let l = 0; l < 120; l++) lines.push(`paragraph ${l} of volume ${d}: the glimmerquad ${d * 1000 + l} ` +
+      'counts lanterns, rivers and copper threads beside the old harbor window.');
+    B.push([`b/vol${d}.txt`, lines.join('\n') + '\n']);
+  }
+  try {
+    const page = await context.newPage();
+    capture(page, 'D', logs);
+    await page.goto(srv.url + 'blank.html');
+    const r = await page.evaluate(async ({ A, B }) => {
+      const log = [];
+      const start = () => {
+        const w = new Worker('/quota-worker.js');
+        let next = 1;
+        const waiting = new Map();
+        const crashes = [];
+        w.onmessage = (e) => {
+          const m = e.data;
+          if (m && m.id !== undefined && waiting.has(m.id)) {
+            waiting.get(m.id)(m);
+            waiting.delete(m.id);
+          }
+        };
+        w.onerror = (e) => crashes.push(e.message || 'worker error');
+        const call = (op, args = {}) => new Promise((resolve) => {
+          const id = next++;
+          waiting.set(id, resolve);
+          w.postMessage({ id, op, ...args });
+          setTimeout(() => waiting.has(id) && resolve({ ok: false, error: `no answer to ${op} in 60 s` }), 60000);
+        });
+        return { w, call, crashes };
+      };
+      const files = (list) => list.map(([p, t]) => ({ path: p, file: new File([t], p.split('/').pop()) }));
+      const top = async (e, q, mode = 'keyword') => {
+        const a = await e.call('search', { query: q, mode, k: 5 });
+        return a.ok ? a.result.results.map((h) => h.source) : [`error: ${a.error}`];
+      };
+      let e = start();
+      const init = await e.call('init', { threads: 2, model: { kind: 'server', base: '/model/' } });
+      log.push({ init: init.ok ? { persistent: init.result.persistent, model: !!init.result.model } : init.error });
+      const a = await e.call('index', { files: files(A) });
+      const armed = await e.call('__quota', { bytes: 24 * 1024 });
+      const b = await e.call('index', { files: files(B) });
+      const refused = (await e.call('__quota', { bytes: -1 })).result.refused;
+      const after = {
+        garden: await top(e, 'zapfhilde'), kitchen: await top(e, 'quorbleton stew', 'hybrid'),
+        sources: (await e.call('sources')).result, info: (await e.call('info')).ok,
+      };
+      const b2 = await e.call('index', { files: files(B) });
+      const afterRetry = { glimmer: await top(e, 'glimmerquad'), sources: ((await e.call('sources')).result || []).length };
+      // quota refused at the very first write of a batch too
+      await e.call('__quota', { bytes: 0 });
+      const c = await e.call('index', { files: [{ path: 'c/late.txt', file: new File(['a late vandelbrook note\n'], 'late.txt') }] });
+      await e.call('__quota', { bytes: -1 });
+      const crashes1 = [...e.crashes];
+      e.w.terminate();
+      await new Promise((res) => setTimeout(res, 300));
+      // a fresh worker (a reload) opens the same library from OPFS
+      e = start();
+      const init2 = await e.call('init', { threads: 2, model: { kind: 'server', base: '/model/' } });
+      const reopened = {
+        init: init2.ok, garden: await top(e, 'zapfhilde'), glimmer: await top(e, 'glimmerquad'),
+        late: await top(e, 'vandelbrook'), sources: ((await e.call('sources')).result || []).map((s) => s.source),
+      };
+      e.w.terminate();
+      await new Promise((res) => setTimeout(res, 300));
+      // a picked model folder whose copy into OPFS runs out of quota: a notice, not a failure
+      e = start();
+      await e.call('__quota', { bytes: -1, streams: true });
+      const man = await (await fetch('/model/manifest.json')).json();
+      const mfiles = [];
+      for (const f of man.files) {
+        const blob = await (await fetch('/model/' + f.path)).blob();
+        mfiles.push({ path: man.name + '/' + f.path, file: new File([blob], f.path.split('/').pop()) });
+      }
+      const init3 = await e.call('init', { threads: 2, model: { kind: 'files', files: mfiles } });
+      let kept = true;
+      try {
+        await (await (await navigator.storage.getDirectory()).getDirectoryHandle('models')).getFileHandle('manifest.json');
+      } catch {
+        kept = false;
+      }
+      const picked = { ok: init3.ok, error: init3.error, model: init3.ok && !!init3.result.model,
+        cached: init3.ok && init3.result.model_cached, notice: init3.ok && init3.result.notice, kept,
+        kitchen: await top(e, 'quorbleton stew', 'hybrid') };
+      const crashes3 = [...e.crashes];
+      e.w.terminate();
+      return { log, init, a, armed, b, refused, after, b2, afterRetry, c, crashes: crashes1.concat(crashes3), reopened, picked };
+    }, { A, B });
+    check(r.init.ok && r.init.result.persistent, 'the quota worker runs the engine with the library in OPFS',
+      JSON.stringify(r.log));
+    check(r.a.ok && r.a.result.added === 2, 'batch A indexed before the quota runs out', JSON.stringify(r.a));
+    check(r.armed.ok, 'the sync access handle writes are wrapped (quota armed)', JSON.stringify(r.armed));
+    check(!r.b.ok && r.b.error === 'storage quota exceeded while writing the library',
+      'indexing past the quota answers "storage quota exceeded while writing the library"', JSON.stringify(r.b));
+    check(r.refused > 0, `the wrapped handle refused ${r.refused} write(s)`);
+    check(r.after.garden[0] === 'a/garden.md', 'after the quota error a keyword search still finds a/garden.md',
+      JSON.stringify(r.after.garden));
+    check(r.after.kitchen[0] === 'a/kitchen.txt', 'after the quota error a hybrid search still finds a/kitchen.txt',
+      JSON.stringify(r.after.kitchen));
+    const srcs = (r.after.sources || []).map((x) => x.source);
+    check(srcs.includes('a/garden.md') && srcs.includes('a/kitchen.txt') &&
+      srcs.every((x) => x.startsWith('a/') || x.startsWith('b/')) && r.after.info,
+      'sources committed before the error are intact (nothing else appeared)', JSON.stringify(srcs));
+    check(r.b2.ok && r.afterRetry.sources === 14 && r.afterRetry.glimmer.length > 0 &&
+      r.afterRetry.glimmer[0].startsWith('b/'), 'with room again the same batch indexes and is found',
+      JSON.stringify({ b2: r.b2, after: r.afterRetry }));
+    check(!r.c.ok && r.c.error === 'storage quota exceeded while writing the library',
+      'a quota refusal at the first write is reported the same way', JSON.stringify(r.c));
+    check(r.crashes.length === 0, 'the engine worker never crashed', r.crashes.join('; '));
+    check(r.reopened.init && r.reopened.garden[0] === 'a/garden.md' && r.reopened.glimmer.length > 0 &&
+      r.reopened.sources.length === 14 && r.reopened.late.length === 0,
+      'a fresh worker reopens the library from OPFS: A and B intact, the refused note absent', JSON.stringify(r.reopened));
+    check(r.picked.ok && r.picked.model && r.picked.cached === false && !r.picked.kept &&
+      /could not be kept in browser storage \(storage quota exceeded\)/.test(r.picked.notice || '') &&
+      r.picked.kitchen[0] === 'a/kitchen.txt',
+      'a picked model that cannot be kept (quota) still loads, with a notice, and leaves no partial copy',
+      JSON.stringify(r.picked));
+  } catch (e) {
+    fail(`flow D stopped: ${e.message.split('\n')[0]}`);
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
 async function main() {
   if (!brassHasServe(BRASS)) throw new Error(`${BRASS} has no 'serve' command`);
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing (make wasm)`);
@@ -365,6 +576,8 @@ async function main() {
   try {
     await flowIsolated(browser, model, corpus, files);
     await flowNotIsolated(browser, model, corpus);
+    await flowPickedModel(browser, model, corpus);
+    await flowQuota(browser, model, corpus);
   } finally {
     await browser.close();
   }
