@@ -14,6 +14,7 @@
 #      times hybrid search in process (bench_search), appending its rows to results.md. The
 #      library is cached under build/bench/e2e/: the first run indexes for about 5 minutes on 2
 #      idle cores, later runs only search (under a minute).
+#   6. HNSW: brass vs hnswlib vs FAISS on 8k x 384 vectors (about 2 minutes; BENCH_HNSW=0 skips).
 # BENCH_SECONDS (default 3) is the minimum measuring time per configuration. About 3-5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,3 +111,11 @@ fi
 
 # 5. end to end: index the Python docs (cached) and time searches in one process
 BRASS_BUILD=$BUILD bash bench/bench_e2e.sh | tee -a "$OUT/results.md"
+
+# 6. HNSW: brass against hnswlib and FAISS on 8k x 384 vectors (bench/hnsw_compare.sh, about 2
+# minutes; `make bench-hnsw` is the 100k run). BENCH_HNSW=0 skips this step.
+if [ "${BENCH_HNSW:-1}" != 0 ]; then
+  say "HNSW: brass vs hnswlib vs FAISS (8k x 384)"
+  { echo; BRASS_BUILD=$BUILD bash bench/hnsw_compare.sh; } | tee -a "$OUT/results.md" ||
+    say "HNSW step failed"
+fi
