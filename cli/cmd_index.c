@@ -3,7 +3,6 @@
  * summary line, or with --json one JSON object. Also owns cli_library_path(), the library
  * location rule shared with `brass search`.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -292,19 +291,7 @@ static int run_index(int argc, char **argv) {
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
   if (a.json) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return cli_error(CLI_FAIL, "out of memory");
-    cJSON_AddNumberToObject(o, "added", (double)sum.added);
-    cJSON_AddNumberToObject(o, "updated", (double)sum.updated);
-    cJSON_AddNumberToObject(o, "unchanged", (double)sum.unchanged);
-    cJSON_AddNumberToObject(o, "removed", (double)sum.removed);
-    cJSON_AddNumberToObject(o, "renamed", (double)sum.renamed);
-    cJSON_AddNumberToObject(o, "skipped", (double)sum.skipped);
-    cJSON_AddNumberToObject(o, "chunks_embedded", (double)sum.chunks_embedded);
-    cJSON_AddNumberToObject(o, "tokens", (double)sum.tokens);
-    cJSON_AddNumberToObject(o, "seconds", sum.seconds);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
+    char *s = brass_index_summary_json(&sum);
     if (!s) return cli_error(CLI_FAIL, "out of memory");
     puts(s);
     free(s);

@@ -254,6 +254,10 @@ char *brass_results_json(const brass_results *r);
  * vectors, graph, generation, schema_version, bytes, model {name, dim, hash, dir, open} or null).
  * malloc'd; NULL when out of memory. */
 char *brass_library_info_json(const brass_library_info *in, const char *library_path);
+/* An index run's summary as one JSON object (`brass index --json`: added, updated, unchanged,
+ * removed, renamed, skipped, chunks_embedded, tokens, seconds). malloc'd; NULL when out of memory.
+ */
+char *brass_index_summary_json(const brass_index_summary *sum);
 /* "hybrid", "vector" or "keyword". */
 const char *brass_search_mode_name(brass_search_mode mode);
 

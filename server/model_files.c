@@ -7,7 +7,6 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,19 +88,7 @@ const char *serve_model_name(const serve_model *m) {
 static int open_file(const serve_model *m, size_t i, int *fd, uint64_t *size, int64_t *mtime_ns) {
   char path[PATH_MAX + 64];
   snprintf(path, sizeof path, "%s/%s", m->dir, model_files[i]);
-  int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (f < 0) return 404;
-  struct stat st;
-  if (fstat(f, &st) || !S_ISREG(st.st_mode)) {
-    close(f);
-    return 404;
-  }
-  int fl = fcntl(f, F_GETFL);
-  if (fl >= 0) (void)fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
-  *fd = f;
-  *size = (uint64_t)st.st_size;
-  *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-  return 0;
+  return serve_open_regular(path, 1, fd, size, mtime_ns);
 }
 
 char *serve_model_manifest(const serve_model *m) {

@@ -46,6 +46,12 @@ int serve_query_decode(const char *raw, char *out, size_t cap);
 /* MIME type for a file name, by extension; "application/octet-stream" if unknown. */
 const char *serve_mime_type(const char *name);
 
+/* Opens a regular file for streaming: O_NONBLOCK while opening (a FIFO cannot block the server),
+ * blocking afterwards; follow = 0 refuses a symlink in the last component (paths already resolved
+ * under the root), 1 follows it (model folders link to cached blobs). Returns 0 and fills fd,
+ * size and mtime, or 404. */
+int serve_open_regular(const char *path, int follow, int *fd, uint64_t *size, int64_t *mtime_ns);
+
 /* Opens the regular file for decoded path `path` under root_real (a realpath): a folder means its
  * index.html; files and folders whose names start with '.' are hidden; the resolved file must lie
  * inside root_real (symbolic links pointing out of it are refused). Returns 0 with *fd (the caller

@@ -126,10 +126,8 @@ static int inside_root(const char *root, const char *resolved) {
   return strncmp(resolved, root, n) == 0 && (resolved[n] == '/' || resolved[n] == '\0');
 }
 
-/* Opens a regular file at an already resolved (symlink-free) path without following a link that
- * might have replaced it, and without blocking on FIFOs. */
-static int open_regular(const char *resolved, int *fd, uint64_t *size, int64_t *mtime_ns) {
-  int f = open(resolved, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+int serve_open_regular(const char *path, int follow, int *fd, uint64_t *size, int64_t *mtime_ns) {
+  int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
   if (f < 0) return 404;
   struct stat st;
   if (fstat(f, &st) || !S_ISREG(st.st_mode)) {
@@ -165,7 +163,7 @@ int serve_static_open(const char *root_real, const char *path, int *fd, uint64_t
     if (w < 0 || (size_t)w >= sizeof cand) return 404;
     if (!realpath(cand, res) || !inside_root(root_real, res)) return 404;
   }
-  int rc = open_regular(res, fd, size, mtime_ns);
+  int rc = serve_open_regular(res, 0, fd, size, mtime_ns);
   if (!rc) *mime = serve_mime_type(name);
   return rc;
 }

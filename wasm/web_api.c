@@ -215,16 +215,8 @@ EMSCRIPTEN_KEEPALIVE char *web_index(const char *paths_json, int chunk_tokens) {
                     &err)) {
       out = web_error(err.message);
     } else {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddNumberToObject(o, "added", (double)sum.added);
-      cJSON_AddNumberToObject(o, "updated", (double)sum.updated);
-      cJSON_AddNumberToObject(o, "unchanged", (double)sum.unchanged);
-      cJSON_AddNumberToObject(o, "removed", (double)sum.removed);
-      cJSON_AddNumberToObject(o, "skipped", (double)sum.skipped);
-      cJSON_AddNumberToObject(o, "chunks_embedded", (double)sum.chunks_embedded);
-      cJSON_AddNumberToObject(o, "tokens", (double)sum.tokens);
-      cJSON_AddNumberToObject(o, "seconds", sum.seconds);
-      out = web_print(o);
+      out = brass_index_summary_json(&sum);
+      if (!out) out = web_error("index: out of memory");
     }
   }
   for (int i = 0; paths && i < k; i++) free(paths[i]);

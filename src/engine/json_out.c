@@ -1,7 +1,8 @@
 /*
  * json_out.c - the JSON shapes that front ends print: a search's results (`brass search --json`,
  * `brass serve`'s /api/search, the browser worker's search reply) and a library's status
- * (`brass status --json`, /api/status). One writer, so the CLI, the server and the browser can
+ * (`brass status --json`, /api/status) and an index run's summary (`brass index --json`, the
+ * browser worker's index reply). One writer, so the CLI, the server and the browser can
  * never drift apart on field names or types.
  */
 #include <stdlib.h>
@@ -81,6 +82,23 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
   } else {
     cJSON_AddNullToObject(o, "model");
   }
+  char *s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return s;
+}
+
+char *brass_index_summary_json(const brass_index_summary *sum) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddNumberToObject(o, "added", (double)sum->added);
+  cJSON_AddNumberToObject(o, "updated", (double)sum->updated);
+  cJSON_AddNumberToObject(o, "unchanged", (double)sum->unchanged);
+  cJSON_AddNumberToObject(o, "removed", (double)sum->removed);
+  cJSON_AddNumberToObject(o, "renamed", (double)sum->renamed);
+  cJSON_AddNumberToObject(o, "skipped", (double)sum->skipped);
+  cJSON_AddNumberToObject(o, "chunks_embedded", (double)sum->chunks_embedded);
+  cJSON_AddNumberToObject(o, "tokens", (double)sum->tokens);
+  cJSON_AddNumberToObject(o, "seconds", sum->seconds);
   char *s = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   return s;
