@@ -10,26 +10,17 @@
 # completes, and every source committed before the failure is still there.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
-PY=/usr/bin/python3
-T=$(mktemp -d)
+. "$BRASS_SRC/tests/engine/lib.sh"
 MNT=""
 cleanup() {
   [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
-export BRASS_THREADS=2
-unset BRASS_LIBRARY BRASS_MODEL
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-expect() { if [ "$2" == "$3" ]; then ok "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
-sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join(str(r[0]) for r in c.execute(sys.argv[2])))' "$1" "$2"; }
 nfiles=200
 [ -n "${BRASS_TEST_QUICK:-}" ] && nfiles=120
 
-"$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$T/model" --layers 2 --hidden 64 --heads 4 \
-  --intermediate 128 --seed 1 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
+tiny_model "$T/model"
 # nfiles markdown files of four sections, each file with its own made-up word (Uniq0000word ...)
 "$PY" - "$T/corpus" "$nfiles" <<'PYEOF'
 import os, random, sys

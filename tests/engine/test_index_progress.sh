@@ -7,19 +7,12 @@
 # escape sequences, the last one the final count. --quiet prints nothing on either.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export BRASS_THREADS=2
-unset BRASS_LIBRARY BRASS_MODEL COLUMNS
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+. "$BRASS_SRC/tests/engine/lib.sh"
+unset COLUMNS
 command -v script >/dev/null || { echo "FAIL: util-linux script(1) is missing" >&2; exit 1; }
 nfiles=150
 
-"$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$T/model" --layers 2 --hidden 64 --heads 4 \
-  --intermediate 128 --seed 1 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
+tiny_model "$T/model"
 "$PY" - "$T/corpus" "$nfiles" <<'PYEOF'
 import os, random, sys
 rng = random.Random(5)

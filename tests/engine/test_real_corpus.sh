@@ -17,22 +17,12 @@
 # Skipped (exit 0 with a note) when /usr/share/doc/python3.11/html is not installed.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
-PY=/usr/bin/python3
+. "$BRASS_SRC/tests/engine/lib.sh"
 DOCS=${BRASS_PYDOCS:-/usr/share/doc/python3.11/html}
 if [ ! -f "$DOCS/library/csv.html" ]; then
   echo "SKIP: $DOCS not installed (apt-get install python3.11-doc)"
   exit 0
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export BRASS_THREADS=2
-unset BRASS_LIBRARY BRASS_MODEL
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-# json FILE EXPR: evaluates a python expression over the parsed JSON object `j`.
-json() { "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 # ---- corpus: copies of the pages (the library stores absolute paths; a copy keeps them short) --
 C="$T/docs"

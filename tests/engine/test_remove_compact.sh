@@ -7,22 +7,9 @@
 # chunk's own text (its own vector is the nearest, random weights or not).
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export BRASS_THREADS=2
-unset BRASS_LIBRARY BRASS_MODEL
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-# json FILE EXPR [ARG]: evaluates a python expression over the parsed JSON object `j` (ARG is sys.argv[3]).
-json() { "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
-expect() { # expect WHAT GOT WANT
-  if [ "$2" == "$3" ]; then ok "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi
-}
+. "$BRASS_SRC/tests/engine/lib.sh"
 
-"$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$T/model" --layers 2 --hidden 64 --heads 4 \
-  --intermediate 128 --seed 1 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
+tiny_model "$T/model"
 
 C="$T/corpus"
 mkdir -p "$C/sub/deeper"

@@ -1,0 +1,22 @@
+# lib.sh - what the end-to-end shell tests in tests/engine share, sourced after they check BRASS
+# and BRASS_SRC: a temporary folder $T removed on exit, 2 threads, no library or model from the
+# environment, a failure counter with ok/fail/expect, JSON and SQL one-liners, and a tiny model.
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export BRASS_THREADS=2
+unset BRASS_LIBRARY BRASS_MODEL
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+# expect WHAT GOT WANT
+expect() { if [ "$2" == "$3" ]; then ok "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
+# json FILE EXPR [ARG]: evaluates a python expression over the parsed JSON object `j` (ARG is sys.argv[3]).
+json() { "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+# sql DB QUERY: the first column of every row, one per line.
+sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join(str(r[0]) for r in c.execute(sys.argv[2])))' "$1" "$2"; }
+# tiny_model DIR: a 2-layer, 64-wide random BERT with the real vocabulary (fast to embed); exits on failure.
+tiny_model() {
+  "$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$1" --layers 2 --hidden 64 --heads 4 \
+    --intermediate 128 --seed 1 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
+}
