@@ -30,6 +30,7 @@
 #include "base/pool.h"
 #include "index/hnsw.h"
 #include "index/hnsw_dot.h"
+#include "../tests/rand_gauss.h"
 
 #define K 10
 
@@ -62,19 +63,6 @@ static size_t rss_bytes(void) {
 }
 
 /* ---- data ---- */
-
-static uint64_t rng_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double rng_unit(uint64_t *s) {
-  return (double)((rng_next(s) >> 11) + 1) * 0x1.0p-53;
-}
-static float rng_gauss(uint64_t *s) {
-  return (float)(sqrt(-2.0 * log(rng_unit(s))) * cos(6.283185307179586 * rng_unit(s)));
-}
 
 static void clustered(float *x, size_t n, int dim, int R, float noise, uint64_t seed) {
   enum { NC = 200 };

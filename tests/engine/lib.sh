@@ -20,3 +20,21 @@ tiny_model() {
   "$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$1" --layers 2 --hidden 64 --heads 4 \
     --intermediate 128 --seed 1 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
 }
+# uniq_corpus DIR N SECTIONS WORDS: N markdown files in 12 folders, each with SECTIONS sections of
+# WORDS random words and its own made-up word (Uniq0000word ...), the same bytes on every run.
+uniq_corpus() {
+  "$PY" - "$@" <<'PYEOF'
+import os, random, sys
+out, n, sections, nwords = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(5)
+words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+for i in range(n):
+    d = os.path.join(out, "d%02d" % (i % 12))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%03d.md" % i), "w") as f:
+        for s in range(sections):
+            f.write("# Section %d of file %d\n\n" % (s, i))
+            body = " ".join(rng.choice(words) for _ in range(nwords))
+            f.write("Uniq%04dword appears here. %s\n\n" % (i, body))
+PYEOF
+}

@@ -21,21 +21,7 @@ nfiles=200
 [ -n "${BRASS_TEST_QUICK:-}" ] && nfiles=120
 
 tiny_model "$T/model"
-# nfiles markdown files of four sections, each file with its own made-up word (Uniq0000word ...)
-"$PY" - "$T/corpus" "$nfiles" <<'PYEOF'
-import os, random, sys
-out = sys.argv[1]
-rng = random.Random(5)
-words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
-for i in range(int(sys.argv[2])):
-    d = os.path.join(out, "d%02d" % (i % 12))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%03d.md" % i), "w") as f:
-        for s in range(4):
-            f.write("# Section %d of file %d\n\n" % (s, i))
-            body = " ".join(rng.choice(words) for _ in range(150))
-            f.write("Uniq%04dword appears here. %s\n\n" % (i, body))
-PYEOF
+uniq_corpus "$T/corpus" "$nfiles" 4 150
 mkdir -p "$T/small"
 echo "a few words to index" >"$T/small/a.txt"
 

@@ -11,21 +11,7 @@ kills=20 nfiles=300
 [ -n "${BRASS_TEST_QUICK:-}" ] && kills=6 nfiles=100
 
 tiny_model "$T/model"
-# nfiles markdown files, each with its own made-up word (Uniq0000word ...) and three sections
-"$PY" - "$T/corpus" "$nfiles" <<'PYEOF'
-import os, random, sys
-out = sys.argv[1]
-rng = random.Random(5)
-words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
-for i in range(int(sys.argv[2])):
-    d = os.path.join(out, "d%02d" % (i % 12))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%03d.md" % i), "w") as f:
-        for s in range(3):
-            f.write("# Section %d of file %d\n\n" % (s, i))
-            body = " ".join(rng.choice(words) for _ in range(60))
-            f.write("Uniq%04dword appears here. %s\n\n" % (i, body))
-PYEOF
+uniq_corpus "$T/corpus" "$nfiles" 3 60
 
 idx() { "$BRASS" index --model "$T/model" --library "$1" --batch 4 --quiet --json "$T/corpus"; }
 integrity() {

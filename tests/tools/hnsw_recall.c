@@ -28,6 +28,7 @@
 #include "brass.h"
 #include "index/hnsw.h"
 #include "index/hnsw_dot.h"
+#include "../rand_gauss.h"
 
 #define MAX_K 100
 
@@ -41,19 +42,6 @@ static double cpu_s(void) {
   struct timespec t;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static uint64_t rng_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double rng_unit(uint64_t *s) {
-  return (double)((rng_next(s) >> 11) + 1) * 0x1.0p-53;
-}
-static float rng_gauss(uint64_t *s) {
-  return (float)(sqrt(-2.0 * log(rng_unit(s))) * cos(6.283185307179586 * rng_unit(s)));
 }
 
 /* n rows around `clusters` random unit centres: each row is its centre plus a Gaussian spread
