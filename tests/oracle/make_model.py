@@ -25,7 +25,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_VOCAB = os.path.join(REPO, "..", "shared", "data", "bert-uncased-vocab.txt")
+DEFAULT_VOCAB = os.path.join(REPO, ".cache", "bert-uncased-vocab.txt")  # scripts/bert_vocab.py
 
 PRESETS = {
     # sentence-transformers/all-MiniLM-L6-v2
@@ -132,6 +132,8 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
     max_seq = min(max_seq or max_pos, max_pos)
     os.makedirs(out_dir, exist_ok=True)
 
+    if not os.path.isfile(vocab):
+        sys.exit(f"make_model: vocabulary {vocab} missing (run `make setup`: scripts/bert_vocab.py)")
     with open(vocab, encoding="utf-8") as f:
         tokens = f.read().split("\n")
     if tokens and tokens[-1] == "":

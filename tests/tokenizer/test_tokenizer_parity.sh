@@ -14,13 +14,13 @@ BUILD=${BRASS_BUILD:-$SRC/build}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 TOK_DUMP="$BUILD/tests/tok_dump"
-VOCAB="$SRC/../shared/data/bert-uncased-vocab.txt"
+VOCAB="$SRC/.cache/bert-uncased-vocab.txt" # written by make setup (scripts/bert_vocab.py)
 ORACLE="$SRC/tests/oracle/hf_tokenize.js"
 HERE="$SRC/tests/tokenizer"
 
 fail() { echo "test_tokenizer_parity: FAIL: $*" >&2; exit 1; }
 [ -x "$TOK_DUMP" ] || fail "$TOK_DUMP not built"
-[ -f "$VOCAB" ] || fail "vocabulary $VOCAB missing"
+[ -f "$VOCAB" ] || fail "vocabulary $VOCAB missing (run make setup)"
 command -v node >/dev/null || fail "node not found"
 [ -d "$SRC/node_modules/@anush008/tokenizers" ] || fail "node_modules/@anush008/tokenizers missing"
 

@@ -1,7 +1,7 @@
 /*
  * test_chunk.c - unit tests of the chunker (src/text/chunk.c): heading paths, fences kept whole,
  * long sections split with overlap and never over the token budget (recounted here with the
- * real BERT vocabulary when it is present at $BRASS_SRC/../shared/data/), byte ranges that slice
+ * real BERT vocabulary that `make setup` writes to $BRASS_SRC/.cache/), byte ranges that slice
  * the original text exactly, 1-based line ranges recounted from the source, HTML chunks mapped
  * back to source positions, code split at blocks, and pathological inputs finishing quickly.
  */
@@ -513,11 +513,12 @@ static void test_pathological(void) {
 int main(void) {
   const char *src = getenv("BRASS_SRC");
   char path[1024];
-  snprintf(path, sizeof path, "%s/../shared/data/bert-uncased-vocab.txt", src ? src : ".");
+  snprintf(path, sizeof path, "%s/.cache/bert-uncased-vocab.txt", src ? src : ".");
   brass_error err = {0};
   if (tok_open_vocab(path, NULL, &g_tok, &err) != 0) {
-    printf("(real vocabulary not found at %s: token checks use the word estimate)\n", path);
-    g_tok = NULL;
+    printf("FAIL: %s (run `make setup`: scripts/bert_vocab.py writes the vocabulary)\n",
+           err.message);
+    return 1;
   }
   if (g_tok) test_model_limit(path);
   test_headings();

