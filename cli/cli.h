@@ -77,6 +77,9 @@ void cli_line(FILE *f, const char *fmt, ...)
  * File too large, ...) and returns rc, or CLI_FAIL when rc was 0, so output can never be lost
  * with exit status 0. */
 int cli_finish_output(int rc);
+/* Called once by main() first: routes stdout through a writer that records why a write failed
+ * (glibc; elsewhere the message may only say that a write failed). */
+void cli_output_init(void);
 
 /* Parses a decimal integer in [lo, hi] for option `opt`; prints a usage error and returns -1 if
  * the text is not one. */

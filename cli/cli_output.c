@@ -5,14 +5,57 @@
  * "brass: ..." the same way, and cli_finish_output turns a failed write, flush or close of
  * standard output into "brass: writing output: REASON" and exit status 1 instead of a silent 0.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/term_text.h"
 #include "cli.h"
+
+/* The errno of the first failed write or close of standard output (0: none yet). stdio keeps
+ * only a flag, and after a short write on a full disk the final fflush may succeed with the
+ * failed bytes dropped, so the cause is recorded where the write happens. */
+static int out_errno;
+
+#if defined(__GLIBC__)
+static ssize_t out_write(void *cookie, const char *buf, size_t n) {
+  (void)cookie;
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = write(STDOUT_FILENO, buf + off, n - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (!out_errno) out_errno = w < 0 ? errno : EIO;
+      return off ? (ssize_t)off : -1;
+    }
+    off += (size_t)w;
+  }
+  return (ssize_t)n;
+}
+
+static int out_close(void *cookie) {
+  (void)cookie;
+  if (close(STDOUT_FILENO) != 0 && errno != EBADF) {
+    if (!out_errno) out_errno = errno;
+    return -1;
+  }
+  return 0;
+}
+
+void cli_output_init(void) {
+  cookie_io_functions_t io = {NULL, out_write, NULL, out_close};
+  FILE *f = fopencookie(NULL, "w", io);
+  if (!f) return; /* plain stdout: failures are still caught, their cause may read generic */
+  setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+  stdout = f;
+}
+#else
+void cli_output_init(void) {}
+#endif
 
 void cli_text(FILE *f, const char *fmt, ...) {
   va_list ap;
@@ -40,9 +83,7 @@ int cli_error(int code, const char *fmt, ...) {
 }
 
 int cli_finish_output(int rc) {
-  /* stdio keeps the bytes of a failed write and tries them again at the flush, so the flush
-   * reports the cause (ENOSPC, EFBIG, EIO) even when an earlier write failed first */
-  int failed = ferror(stdout);
+  int failed = ferror(stdout) != 0;
   errno = 0;
   if (fflush(stdout) != 0) failed = 1;
   int e = errno;
@@ -50,7 +91,8 @@ int cli_finish_output(int rc) {
     if (!e) e = errno;
     failed = 1;
   }
-  if (!failed) return rc;
+  if (out_errno) e = out_errno; /* the first failure is the cause */
+  if (!failed && !out_errno) return rc;
   cli_error(CLI_FAIL, "writing output: %s", e ? strerror(e) : "a write to standard output failed");
   return rc ? rc : CLI_FAIL;
 }

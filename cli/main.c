@@ -136,5 +136,6 @@ int main(int argc, char **argv) {
    * cli_finish_output, instead of the signal killing brass without a word */
   signal(SIGXFSZ, SIG_IGN);
 #endif
+  cli_output_init();
   return cli_finish_output(run(argc, argv));
 }
