@@ -82,9 +82,8 @@ doc_kind extract_kind_for_path(const char *path);
 int extract_is_binary(const char *data, size_t len);
 
 /* ---- byte-order marks (extract_text.c) ---- */
-/* 3 if src starts with the UTF-8 byte-order mark EF BB BF, else 0. Every extractor starts after
- * it, so that it can neither hide a first heading nor lead a snippet. */
-size_t extract_bom_len(const char *src, size_t len);
+/* Every extractor starts after a UTF-8 byte-order mark (file_bom_len), so that it can neither
+ * hide a first heading nor lead a snippet. */
 /* A file that starts with a UTF-16 byte-order mark (FF FE little-endian, FE FF big-endian) is
  * UTF-16 text: decoded into a new UTF-8 buffer *out (NUL-terminated, *out_len bytes, the mark
  * dropped, unpaired surrogates and an odd last byte read as U+FFFD). Returns 1 when decoded, 0

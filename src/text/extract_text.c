@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 static int ext_is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -136,7 +137,7 @@ int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err
   doc->src = doc->text = src;
   doc->src_len = doc->len = len;
   /* paragraphs: runs of lines separated by lines holding only whitespace */
-  size_t para = extract_bom_len(src, len), i = para;
+  size_t para = file_bom_len(src, len), i = para;
   while (i < len) {
     const char *nl = memchr(src + i, '\n', len - i);
     size_t eol = nl ? (size_t)(nl - src) : len;
@@ -196,10 +197,6 @@ doc_kind extract_kind_for_path(const char *path) {
   for (int i = 0; code[i]; i++)
     if (strcasecmp(ext, code[i]) == 0) return DOC_CODE;
   return DOC_TEXT;
-}
-
-size_t extract_bom_len(const char *src, size_t len) {
-  return len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3) ? 3 : 0;
 }
 
 /* 1 little-endian, 2 big-endian, 0 no UTF-16 byte-order mark. */

@@ -7,7 +7,7 @@
 #    headings and text hold escape sequences: plain-text output holds none of these bytes (shown
 #    as \n, \e, \x07, \u009b) and one result stays one line; --json keeps the exact text.
 #  - Byte-order marks: a UTF-8 BOM does not hide a markdown file's first heading or lead its
-#    snippet; a UTF-16 file is indexed as text.
+#    snippet; a UTF-16 file is indexed as text; a BOM in vocab.txt or .gitignore changes nothing.
 #  - Smaller ones: $BRASS_THREADS / $BRASS_KERNEL refused like --threads; --library "" refused;
 #    a relative $XDG_DATA_HOME ignored; keyword-only runs do not claim "0 chunks embedded";
 #    --model NAME of a known model not pulled says 'brass model pull NAME'; a failed first run
@@ -103,6 +103,21 @@ echo "some words" | "$BRASS" embed --model "$T/model" >/dev/full 2>"$T/err"
 rc=$?
 [ "$rc" = 1 ] && grep -q 'write failed: No space left on device' "$T/err" &&
   ok "embed > /dev/full -> exit 1" || fail "embed > /dev/full: exit $rc, $(cat "$T/err")"
+
+# ---- a byte-order mark in the files brass parses itself: vocab.txt, .gitignore ----
+cp -r "$T/model" "$T/model-bom"
+rm -f "$T/model-bom/tokenizer.json" # the tokenizer from vocab.txt
+for f in vocab.txt config.json; do { printf '\357\273\277'; cat "$T/model/$f"; } >"$T/model-bom/$f"; done
+want=$(echo "[PAD] hello world" | "$BRASS" embed --tokens --model "$T/model" 2>&1)
+got=$(echo "[PAD] hello world" | "$BRASS" embed --tokens --model "$T/model-bom" 2>&1)
+expect "vocab.txt with a BOM tokenizes as without" "$got" "$want"
+G="$T/ignored"
+mkdir -p "$G"
+printf '\357\273\277secret.txt\n' >"$G/.gitignore"
+echo "gitignored words" >"$G/secret.txt"
+echo "kept words" >"$G/kept.txt"
+"$BRASS" index --quiet --json --library "$T/g.db" "$G" >"$T/j" 2>/dev/null
+expect "a .gitignore with a BOM still ignores its first pattern" "$(json "$T/j" 'j["added"]')" 1
 
 # truncated output: a file size limit of 64 KiB (room for the library's 32 KiB -shm file) under a
 # result of more

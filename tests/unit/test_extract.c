@@ -14,6 +14,8 @@
 #include "check.h"
 #include "text/extract.h"
 
+#include "base/file.h"
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -378,7 +380,7 @@ static void test_bom(void) {
                 "case %zu: block %zu holds the byte-order mark", i, b);
     extract_doc_free(&d);
   }
-  CHECK(extract_bom_len("\xEF\xBB", 2) == 0 && extract_bom_len("\xEF\xBB\xBF", 3) == 3);
+  CHECK(file_bom_len("\xEF\xBB", 2) == 0 && file_bom_len("\xEF\xBB\xBF", 3) == 3);
 }
 
 /* UTF-16 with a byte-order mark (either order) is text, decoded to UTF-8 without the mark, with
