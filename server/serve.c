@@ -261,8 +261,11 @@ int serve_run(const serve_options *o, brass_error *err) {
     term_text_printf(stderr, "brass serve: library %s at /api/status, /api/search", o->library);
     fputc('\n', stderr);
   }
-  if (strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
-    fprintf(stderr, "brass serve: warning: listening on %s, not only on this machine\n", host);
+  if (strcmp(host, "127.0.0.1") && strcmp(host, "::1")) {
+    term_text_printf(stderr, "brass serve: warning: listening on %s, not only on this machine",
+                     host);
+    fputc('\n', stderr);
+  }
 
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
