@@ -5,7 +5,9 @@
  * "brass: ..." the same way, and cli_finish_output turns a failed write, flush or close of
  * standard output into "brass: writing output: REASON" and exit status 1 instead of a silent 0.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* fopencookie */
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
