@@ -2,8 +2,9 @@
 # test_readonly.sh - libraries brass may read but not write, and libraries it cannot create
 # (issue 10). Permission bits do not stop root, so brass runs as the unprivileged user nobody
 # (setpriv) where the test runs as root; a read-only bind mount covers EROFS for root itself.
-#  - a library in a folder nobody may not write: search (text, --json) and status work, create no
-#    -wal/-shm files, and change nothing; index, remove and compact exit 1 naming the cause;
+#  - a library in a folder nobody may not write: search (text, --json), status and serve's
+#    /api/search work, create no -wal/-shm files, and change nothing; index, remove and compact
+#    exit 1 naming the cause;
 #  - a read-only library file in a folder anyone may write (sticky, like /tmp): search works and
 #    leaves no files owned by the reader beside it;
 #  - a -wal file holding commits beside a library in a read-only folder: read through it when the
@@ -66,6 +67,30 @@ refused index index --library "$D/lib.db" "$C"
 refused remove remove --library "$D/lib.db" "$C/note.txt"
 refused compact compact --library "$D/lib.db"
 expect "library still unchanged" "$(sha256sum "$D/lib.db")" "$sum_before"
+
+# ---- brass serve --library on it: /api/search answers (needs curl) ----
+if command -v curl >/dev/null; then
+  WEB="$T/web"
+  mkdir -p "$WEB" && echo '<!doctype html>' >"$WEB/index.html" && chmod -R a+rX "$WEB"
+  "${AS_NOBODY[@]}" serve --port 0 --root "$WEB" --library "$D/lib.db" >"$T/sout" 2>"$T/serr" &
+  SPID=$!
+  PORT=""
+  for _ in $(seq 100); do
+    PORT=$(sed -n 's#^brass serve: http://127\.0\.0\.1:\([0-9][0-9]*\)/ .*#\1#p' "$T/sout")
+    [ -n "$PORT" ] && break
+    kill -0 "$SPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -n "$PORT" ]; then
+    curl -s --max-time 10 "http://127.0.0.1:$PORT/api/search?q=quorflax&mode=keyword" >"$T/j"
+    expect "serve /api/search on a read-only library: results" "$(json "$T/j" 'len(j["results"])' 2>&1)" 2
+  else
+    fail "serve --library on a read-only library did not start: $(cat "$T/sout" "$T/serr")"
+  fi
+  kill -TERM "$SPID" 2>/dev/null
+  wait "$SPID" 2>/dev/null
+  expect "files beside the library after serve" "$(ls "$D")" "lib.db"
+fi
 
 # ---- read-only file in a folder anyone may write ----
 chmod 1777 "$D"
