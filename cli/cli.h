@@ -36,16 +36,56 @@ int cli_isatty(int fd);
 
 const char *cli_library_path(const char *given, char *buf, size_t cap, int create_dirs);
 
-/* Prints "brass: " + message + newline to stderr; returns code. */
+/* $XDG_DATA_HOME/brass/LEAF when $XDG_DATA_HOME is an absolute path (a relative one is ignored,
+ * as the XDG Base Directory spec says), else $HOME/.local/share/brass/LEAF, into buf. Returns 0,
+ * or -1 when neither is set or the path does not fit. Defined in cli_library.c. */
+int cli_data_path(const char *leaf, char *buf, size_t cap);
+
+/* If arg (a --model value) is neither a folder nor a pulled model but looks like a model name,
+ * prints why ("not pulled yet: run 'brass model pull NAME'" for a known model) and returns 1;
+ * otherwise 0 (the library reports a missing folder path itself). Defined in cmd_model.c. */
+int cli_model_unknown(const char *cmd, const char *arg);
+
+/* ---- output (cli_output.c) ---- */
+
+/* Prints "brass: " + message + newline to stderr, with control characters in the message shown
+ * as escapes (see cli_line); returns code. */
 int cli_error(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
+/* The one printer for plain-text output: formats like fprintf and writes the result to f with
+ * every character that could act on a terminal (C0 controls but tab, DEL, C1 controls, ESC
+ * sequences, invalid UTF-8, bidi overrides) shown as a visible escape such as \n, \e or \x9b
+ * (term_text.h), so a file name, heading or snippet can neither split a line nor send escape
+ * sequences. cli_line adds a newline. JSON output is printed as it is (it escapes itself). */
+void cli_text(FILE *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_line(FILE *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Called once by main() after the command ran: flushes and closes stdout. Returns rc when every
+ * write succeeded; otherwise prints "brass: writing output: REASON" (No space left on device,
+ * File too large, ...) and returns rc, or CLI_FAIL when rc was 0, so output can never be lost
+ * with exit status 0. */
+int cli_finish_output(int rc);
+/* Called once by main() first: routes stdout through a writer that records why a write failed
+ * (glibc; elsewhere the message may only say that a write failed). */
+void cli_output_init(void);
+
 /* Parses a decimal integer in [lo, hi] for option `opt`; prints a usage error and returns -1 if
  * the text is not one. */
 int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out);
+/* A thread count (1..256) for --threads or $BRASS_THREADS: the one parser both go through. */
+int cli_parse_threads(const char *opt, const char *text, int *out);
 
 /* If argv[*i] is `--name VALUE` or `--name=VALUE`, stores VALUE, advances *i and returns 1;
  * returns -1 (after printing a usage error) if the value is missing, 0 if argv[*i] is another

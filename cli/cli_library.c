@@ -6,13 +6,32 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "brass.h"
 #include "cli.h"
 
+int cli_data_path(const char *leaf, char *buf, size_t cap) {
+  const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+  int n;
+  /* the XDG Base Directory spec: a relative $XDG_DATA_HOME is invalid and must be ignored */
+  if (xdg && xdg[0] == '/')
+    n = snprintf(buf, cap, "%s/brass/%s", xdg, leaf);
+  else if (home && *home)
+    n = snprintf(buf, cap, "%s/.local/share/brass/%s", home, leaf);
+  else
+    return -1;
+  return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 int cli_library_option(int argc, char **argv, int *i, const char **library, const char **model) {
   const char *v = NULL;
   int r = cli_option_value(argc, argv, i, "--library", &v);
+  if (r > 0 && !*v) {
+    cli_error(CLI_USAGE, "--library needs a file name, not an empty one (see 'brass help %s')",
+              argv[0]);
+    return -1;
+  }
   if (r > 0) *library = v;
   if (r || !model) return r;
   r = cli_option_value(argc, argv, i, "--model", &v);
@@ -25,6 +44,7 @@ int cli_open_library(const char *cmd, const char *library, const char *model,
                      const char **path) {
   static char buf[PATH_MAX];
   *out = NULL;
+  if (cli_model_unknown(cmd, model)) return CLI_FAIL;
   const char *p = cli_library_path(library, buf, sizeof buf, !(flags & BRASS_OPEN_EXISTING));
   if (!p) return cli_error(CLI_USAGE, "%s: no library path: set --library or $HOME", cmd);
   brass_error err;

@@ -2,7 +2,6 @@
  * cmd_compact.c - `brass compact`: rebuilds the HNSW graph without tombstones and VACUUMs the
  * library file, printing its size before and after.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +47,7 @@ static int run_compact(int argc, char **argv) {
   int rc = brass_compact(lib, &before, &after, &err);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
-  printf("%s: %lld bytes before, %lld after\n", path, (long long)before, (long long)after);
-  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+  cli_line(stdout, "%s: %lld bytes before, %lld after", path, (long long)before, (long long)after);
   return CLI_OK;
 }
 

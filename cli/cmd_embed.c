@@ -60,7 +60,7 @@ static int parse_args(int argc, char **argv, embed_args *a) {
       if (r < 0) return -1;
       a->model_dir = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
-      if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->opts.threads)) return -1;
+      if (r < 0 || cli_parse_threads("--threads", v, &a->opts.threads)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--batch", &v))) {
       if (r < 0 || cli_parse_int("--batch", v, 1, 4096, &a->opts.batch_size)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--max-length", &v))) {
@@ -189,6 +189,7 @@ static int run_embed(int argc, char **argv) {
 
   brass_error err;
   brass_model *model = NULL;
+  if (cli_model_unknown("embed", a.model_dir)) return CLI_FAIL;
   if (brass_model_open(cli_resolve_model(a.model_dir), &a.opts, &model, &err))
     return cli_error(CLI_FAIL, "%s", err.message);
 

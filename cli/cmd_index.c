@@ -65,16 +65,7 @@ const char *cli_library_path(const char *given, char *buf, size_t cap, int creat
   if (given && *given) return given;
   const char *env = getenv("BRASS_LIBRARY");
   if (env && *env) return env;
-  const char *xdg = getenv("XDG_DATA_HOME");
-  const char *home = getenv("HOME");
-  int n;
-  if (xdg && *xdg)
-    n = snprintf(buf, cap, "%s/brass/library.db", xdg);
-  else if (home && *home)
-    n = snprintf(buf, cap, "%s/.local/share/brass/library.db", home);
-  else
-    return NULL;
-  if (n < 0 || (size_t)n >= cap) return NULL;
+  if (cli_data_path("library.db", buf, cap)) return NULL;
   if (create_dirs) make_parent_dirs(buf);
   return buf;
 }
@@ -112,7 +103,7 @@ static int parse_args(int argc, char **argv, index_args *a) {
     if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
       if (r < 0) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
-      if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
+      if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--max-file-size", &v))) {
       if (r < 0 || cli_parse_int("--max-file-size", v, 1, 1 << 30, &n)) return -1;
       a->iopts.max_file_bytes = n;
@@ -242,7 +233,7 @@ static void on_progress(void *ctx, const brass_index_progress *p) {
   if (p->note) {
     if (s->shown) fputs("\r\033[K", stderr);
     s->shown = 0;
-    fprintf(stderr, "brass: skipped %s (%s)\n", p->path, p->note);
+    cli_line(stderr, "brass: skipped %s (%s)", p->path, p->note);
     return;
   }
   s->last = *p;
@@ -279,7 +270,8 @@ static int run_index(int argc, char **argv) {
   int orc = cli_open_library("index", a.library, a.model_dir, &a.mopts, 0, &lib, NULL);
   if (orc) return orc;
   brass_error err;
-  if (!brass_library_model(lib) && !a.quiet)
+  int keyword_only = !brass_library_model(lib);
+  if (keyword_only && !a.quiet)
     fprintf(stderr,
             "brass: no model: indexing for keyword search only (pass --model DIR for "
             "hybrid search)\n");
@@ -288,7 +280,10 @@ static int run_index(int argc, char **argv) {
   int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
                        &a.iopts, &sum, on_progress, &ps, &err);
   progress_end(&ps, rc == 0);
-  brass_library_close(lib);
+  if (rc)
+    brass_library_close_failed(lib); /* a library this run created stays only if it holds data */
+  else
+    brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
   if (a.json) {
     char *s = brass_index_summary_json(&sum);
@@ -296,14 +291,15 @@ static int run_index(int argc, char **argv) {
     puts(s);
     free(s);
   } else {
-    printf(
-        "%lld added, %lld updated, %lld unchanged, %lld removed, %lld skipped; %lld chunks "
-        "embedded (%lld tokens) in %.2f s\n",
-        (long long)sum.added, (long long)sum.updated, (long long)sum.unchanged,
-        (long long)sum.removed, (long long)sum.skipped, (long long)sum.chunks_embedded,
-        (long long)sum.tokens, sum.seconds);
+    printf("%lld added, %lld updated, %lld unchanged, %lld removed, %lld skipped; ",
+           (long long)sum.added, (long long)sum.updated, (long long)sum.unchanged,
+           (long long)sum.removed, (long long)sum.skipped);
+    if (keyword_only) /* nothing is embedded without a model: say so, not "0 chunks embedded" */
+      printf("keyword index only, nothing embedded (no model), in %.2f s\n", sum.seconds);
+    else
+      printf("%lld chunks embedded (%lld tokens) in %.2f s\n", (long long)sum.chunks_embedded,
+             (long long)sum.tokens, sum.seconds);
   }
-  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
   return CLI_OK;
 }
 

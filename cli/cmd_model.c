@@ -79,15 +79,7 @@ static void model_mkdirs(char *path) {
 
 /* The models folder into buf; NULL if neither XDG_DATA_HOME nor HOME is set. */
 static const char *model_dir_path(char *buf, size_t cap, int create) {
-  const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-  int n;
-  if (xdg && *xdg)
-    n = snprintf(buf, cap, "%s/brass/models", xdg);
-  else if (home && *home)
-    n = snprintf(buf, cap, "%s/.local/share/brass/models", home);
-  else
-    return NULL;
-  if (n < 0 || (size_t)n >= cap) return NULL;
+  if (cli_data_path("models", buf, cap)) return NULL;
   if (create) model_mkdirs(buf);
   return buf;
 }
@@ -100,6 +92,29 @@ const char *cli_resolve_model(const char *arg) {
   int n = snprintf(resolved, sizeof resolved, "%s/%s", dir, arg);
   if (n < 0 || (size_t)n >= sizeof resolved || !model_is_dir(resolved)) return arg;
   return resolved;
+}
+
+int cli_model_unknown(const char *cmd, const char *arg) {
+  if (!arg || !*arg || model_is_dir(arg) || cli_resolve_model(arg) != arg) return 0;
+  if (!mt_valid_name(arg)) return 0; /* a path: the library names it in its own message */
+  mt_table t;
+  brass_error err;
+  int known = 0;
+  if (!mt_load(getenv("BRASS_MODEL_TABLE"), &t, &err)) {
+    known = mt_find(&t, arg) != NULL;
+    mt_free(&t);
+  }
+  if (known)
+    cli_error(CLI_FAIL,
+              "%s: --model %s: no such folder, and the model %s is not pulled yet: run 'brass "
+              "model pull %s' first",
+              cmd, arg, arg, arg);
+  else
+    cli_error(CLI_FAIL,
+              "%s: --model %s: no such folder and no pulled model of that name (see 'brass "
+              "model list'; 'brass model pull NAME' fetches a known one)",
+              cmd, arg);
+  return 1;
 }
 
 /* ---- small file helpers ---- */
@@ -175,7 +190,7 @@ static int model_list(int argc, char **argv) {
     cJSON_AddStringToObject(root, "dir", dir);
     arr = cJSON_AddArrayToObject(root, "models");
   } else {
-    printf("models folder: %s\n", dir);
+    cli_line(stdout, "models folder: %s", dir);
   }
   for (int i = 0; i < t.n; i++) {
     const mt_model *m = &t.models[i];
@@ -197,8 +212,8 @@ static int model_list(int argc, char **argv) {
       cJSON_AddItemToArray(arr, o);
     } else {
       model_human(bytes, size, sizeof size);
-      printf("  %-22s %-10s %10s  %s\n", m->name, st, strcmp(st, "absent") ? size : "-",
-             strcmp(st, "absent") ? p : m->repo);
+      cli_line(stdout, "  %-22s %-10s %10s  %s", m->name, st, strcmp(st, "absent") ? size : "-",
+               strcmp(st, "absent") ? p : m->repo);
     }
   }
   DIR *d = opendir(dir);
@@ -222,7 +237,7 @@ static int model_list(int argc, char **argv) {
         cJSON_AddItemToArray(arr, o);
       } else {
         model_human(bytes, size, sizeof size);
-        printf("  %-22s %-10s %10s  %s\n", e->d_name, "other", size, p);
+        cli_line(stdout, "  %-22s %-10s %10s  %s", e->d_name, "other", size, p);
       }
     }
     closedir(d);
@@ -369,9 +384,9 @@ static int model_download(const mt_model *m, const char *tmp, const char *endpoi
       break;
     }
     if (!f->sha256[0])
-      fprintf(stderr, "brass: not verified: no pinned hash: %s (got sha256 %s)\n", label, shas[i]);
+      cli_line(stderr, "brass: not verified: no pinned hash: %s (got sha256 %s)", label, shas[i]);
     else if (!quiet)
-      fprintf(stderr, "  %-40s ok (SHA-256 verified)\n", f->path);
+      cli_line(stderr, "  %-40s ok (SHA-256 verified)", f->path);
   }
   if (rc == CLI_OK && model_write_provenance(tmp, m, endpoint, shas))
     rc = cli_error(CLI_FAIL, "%s/%s: cannot write: %s", tmp, MODEL_PROVENANCE, strerror(errno));
@@ -400,7 +415,7 @@ static int model_pull(int argc, char **argv) {
   if (model_load_table(&t)) return CLI_FAIL;
   const mt_model *m = mt_find(&t, name);
   if (!m) {
-    fprintf(stderr, "brass: model pull: unknown model '%s' (known: ", name);
+    cli_text(stderr, "brass: model pull: unknown model '%s' (known: ", name);
     model_print_known(stderr, &t);
     fputs(")\n", stderr);
     mt_free(&t);
@@ -435,7 +450,7 @@ static int model_pull(int argc, char **argv) {
   if (exists && !force) {
     int present = !strcmp(model_status(m, dest), "present");
     if (present)
-      printf("already present: %s (%s)\n", m->name, dest);
+      cli_line(stdout, "already present: %s (%s)", m->name, dest);
     else
       rc = cli_error(CLI_FAIL,
                      "model pull: %s exists but does not match the table (missing or resized "
@@ -472,8 +487,8 @@ static int model_pull(int argc, char **argv) {
     long long total = 0;
     for (int i = 0; i < m->nfiles; i++) total += m->files[i].size > 0 ? m->files[i].size : 0;
     if (!quiet)
-      fprintf(stderr, "pulling %s (%s at %.12s) from %s: %d files, %.1f MB\n", m->name, m->repo,
-              m->revision, endpoint, m->nfiles, total / 1e6);
+      cli_line(stderr, "pulling %s (%s at %.12s) from %s: %d files, %.1f MB", m->name, m->repo,
+               m->revision, endpoint, m->nfiles, total / 1e6);
     rc = model_download(m, tmp, endpoint, quiet);
     mf_global_cleanup();
   }
@@ -486,7 +501,8 @@ static int model_pull(int argc, char **argv) {
   if (rc == CLI_OK && exists) model_rm_rf(old);
   if (rc != CLI_OK) model_rm_rf(tmp);
   for (int i = 0; i < 3; i++) sigaction(sigs[i], &saved[i], NULL);
-  if (rc == CLI_OK) printf("pulled %s into %s (%lld bytes)\n", m->name, dest, model_du(dest));
+  if (rc == CLI_OK)
+    cli_line(stdout, "pulled %s into %s (%lld bytes)", m->name, dest, model_du(dest));
   mt_free(&t);
   return rc;
 }

@@ -3,7 +3,6 @@
  * a library (documents, chunks, vectors, keyword index and graph nodes), reporting how many.
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +94,6 @@ static int run_remove(int argc, char **argv) {
     printf("removed %lld sources, %lld chunks\n", (long long)sum.sources, (long long)sum.chunks);
   }
   free(matched);
-  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
   return status;
 }
 

@@ -2,7 +2,6 @@
  * cmd_search.c - `brass search`: one query against a library (brass_search), printed as a ranked
  * list (query terms in colour on a terminal) or with --json as one JSON object.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +81,7 @@ static int parse_args(int argc, char **argv, search_args *a) {
       } else if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
         if (r < 0) return -1;
       } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
-        if (r < 0 || cli_parse_int("--threads", v, 1, 256, &a->mopts.threads)) return -1;
+        if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
       } else if (!strcmp(argv[i], "--exact")) {
         a->sopts.exact = 1;
       } else if (!strcmp(argv[i], "--json")) {
@@ -117,17 +116,37 @@ static int print_json(const brass_results *r) {
   return 0;
 }
 
-static void print_text(const brass_results *r) {
-  if (r->note) fprintf(stderr, "brass: %s\n", r->note);
+/* The marks the engine puts around query terms in text mode (U+E000, U+E001, private use): they
+ * survive the escaping of the snippet and are then replaced by colour or '*'. */
+#define MARK_OPEN "\xee\x80\x80"
+#define MARK_CLOSE "\xee\x80\x81"
+
+/* Writes the snippet with control characters escaped and the marks as open/close. */
+static void print_snippet(const char *s, const char *open, const char *close) {
+  while (*s) {
+    const char *a = strstr(s, MARK_OPEN), *b = strstr(s, MARK_CLOSE);
+    const char *m = a && (!b || a < b) ? a : b;
+    size_t n = m ? (size_t)(m - s) : strlen(s);
+    cli_text(stdout, "%.*s", (int)n, s);
+    if (!m) break;
+    fputs(m == a ? open : close, stdout);
+    s = m + strlen(MARK_OPEN);
+  }
+}
+
+static void print_text(const brass_results *r, int color) {
+  if (r->note) cli_error(0, "%s", r->note);
   if (!r->count) {
     printf("no results\n");
     return;
   }
   for (size_t i = 0; i < r->count; i++) {
     const brass_result *x = &r->items[i];
-    printf("%d. %s:%d-%d", x->rank, x->source, x->line_start, x->line_end);
-    if (x->heading[0]) printf("  [%s]", x->heading);
-    printf("  (%.4g)\n   %s\n", x->score, x->snippet);
+    cli_text(stdout, "%d. %s:%d-%d", x->rank, x->source, x->line_start, x->line_end);
+    if (x->heading[0]) cli_text(stdout, "  [%s]", x->heading);
+    printf("  (%.4g)\n   ", x->score);
+    print_snippet(x->snippet, color ? "\033[1;33m" : "*", color ? "\033[0m" : "*");
+    putchar('\n');
   }
 }
 
@@ -135,22 +154,20 @@ static int run_search(int argc, char **argv) {
   search_args a;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
   int color = !a.json && cli_isatty(STDOUT_FILENO);
-  a.sopts.mark_open = a.json ? "**" : color ? "\033[1;33m" : "*";
-  a.sopts.mark_close = a.json ? "**" : color ? "\033[0m" : "*";
+  a.sopts.mark_open = a.json ? "**" : MARK_OPEN;
+  a.sopts.mark_close = a.json ? "**" : MARK_CLOSE;
   brass_library *lib = NULL;
-  int orc =
-      cli_open_library("search", a.library, a.model_dir, &a.mopts, BRASS_OPEN_EXISTING, &lib, NULL);
+  int orc = cli_open_library("search", a.library, a.model_dir, &a.mopts,
+                             BRASS_OPEN_EXISTING | BRASS_OPEN_READ, &lib, NULL);
   if (orc) return orc;
   brass_error err;
   brass_results *r = NULL;
   int rc = brass_search(lib, a.query, &a.sopts, &r, &err);
   brass_library_close(lib);
   if (rc) return cli_error(CLI_FAIL, "%s", err.message);
-  rc = a.json ? print_json(r) : (print_text(r), 0);
+  rc = a.json ? print_json(r) : (print_text(r, color), 0);
   brass_results_free(r);
-  if (rc) return rc;
-  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
-  return CLI_OK;
+  return rc;
 }
 
 const cli_command cli_search = {

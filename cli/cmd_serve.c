@@ -26,7 +26,8 @@ static const char serve_help[] =
     "\n"
     "options:\n"
     "  --port N           TCP port (default 8080; 0 picks a free one)\n"
-    "  --host ADDR        address to listen on (default 127.0.0.1: this machine only)\n"
+    "  --host ADDR        address to listen on: an IPv4 or IPv6 address, or localhost (default\n"
+    "                     127.0.0.1: this machine only)\n"
     "  --root DIR         folder to serve (default: $BRASS_WEB_ROOT, else ../web/dist next to\n"
     "                     the brass executable, else ./web/dist)\n"
     "  --model DIR|NAME   also serve this model folder's files (or those of a model pulled\n"
@@ -105,15 +106,15 @@ static int run_serve(int argc, char **argv) {
     } else if ((r = cli_option_value(argc, argv, &i, "--model", &v))) {
       if (r < 0) return CLI_USAGE;
       o.model_dir = v;
-    } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
+    } else if ((r = cli_library_option(argc, argv, &i, &o.library, NULL))) {
       if (r < 0) return CLI_USAGE;
-      o.library = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
-      if (r < 0 || cli_parse_int("--threads", v, 1, 256, &o.threads)) return CLI_USAGE;
+      if (r < 0 || cli_parse_threads("--threads", v, &o.threads)) return CLI_USAGE;
     } else {
       return cli_error(CLI_USAGE, "serve: unknown argument '%s' (see 'brass help serve')", argv[i]);
     }
   }
+  if (cli_model_unknown("serve", o.model_dir)) return CLI_FAIL;
   if (o.model_dir) o.model_dir = cli_resolve_model(o.model_dir); /* a pulled model's name */
   char buf[PATH_MAX];
   o.root = find_root(root, buf, sizeof buf);

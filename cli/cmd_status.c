@@ -2,7 +2,6 @@
  * cmd_status.c - `brass status`: what a library holds (sources, chunks, vectors, the HNSW graph,
  * the model, size on disk), as lines of text or with --json one object.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +50,8 @@ static int run_status(int argc, char **argv) {
   brass_library *lib = NULL;
   const char *path = NULL;
   /* an empty model folder name opens no model: status only reads the store */
-  int orc = cli_open_library("status", given, "", NULL, BRASS_OPEN_EXISTING, &lib, &path);
+  int orc = cli_open_library("status", given, "", NULL, BRASS_OPEN_EXISTING | BRASS_OPEN_READ, &lib,
+                             &path);
   if (orc) return orc;
   brass_error err;
   brass_library_info in;
@@ -64,17 +64,18 @@ static int run_status(int argc, char **argv) {
     puts(s);
     free(s);
   } else {
-    printf("library   %s (schema %d, %.1f MB)\n", path, in.schema_version,
-           (double)in.file_bytes / 1e6);
+    cli_line(stdout, "library   %s (schema %d, %.1f MB)", path, in.schema_version,
+             (double)in.file_bytes / 1e6);
     printf("sources   %lld\nchunks    %lld\nvectors   %lld\ngraph     %s\n", (long long)in.sources,
            (long long)in.chunks, (long long)in.vectors, graph_name(in.graph));
-    if (in.model_name[0])
-      printf("model     %s (dim %d, hash %.12s)\n          %s\n", in.model_name, in.model_dim,
-             in.model_hash, in.model_dir[0] ? in.model_dir : "(folder not recorded)");
-    else
+    if (in.model_name[0]) {
+      cli_line(stdout, "model     %s (dim %d, hash %.12s)", in.model_name, in.model_dim,
+               in.model_hash);
+      cli_line(stdout, "          %s", in.model_dir[0] ? in.model_dir : "(folder not recorded)");
+    } else {
       printf("model     none (keyword search only)\n");
+    }
   }
-  if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
   return CLI_OK;
 }
 

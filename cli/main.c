@@ -2,7 +2,7 @@
  * main.c - the `brass` command: dispatches to sub-commands and prints the top-level help and
  * version. Each sub-command lives in its own cli/cmd_*.c file.
  */
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +14,6 @@ static const cli_command *const commands[] = {&cli_embed,  &cli_index,   &cli_se
                                               &cli_remove, &cli_compact, &cli_serve,  &cli_model};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-int cli_error(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("brass: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return code;
-}
-
 int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {
   char *end = NULL;
   long v = strtol(text, &end, 10);
@@ -33,6 +23,26 @@ int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {
   }
   *out = (int)v;
   return 0;
+}
+
+int cli_parse_threads(const char *opt, const char *text, int *out) {
+  return cli_parse_int(opt, text, 1, 256, out);
+}
+
+/* Refuses a malformed $BRASS_THREADS or $BRASS_KERNEL as --threads refuses a bad value, instead
+ * of the library silently falling back to its defaults. */
+static int check_env(void) {
+  int n = 0;
+  const char *t = getenv("BRASS_THREADS");
+  if (t && *t && cli_parse_threads("BRASS_THREADS", t, &n)) return -1;
+  static const char *const kernels[] = {"ref",  "avx2",         "avx512",
+                                        "wasm", "wasm-simd128", "wasm-relaxed-simd"};
+  const char *k = getenv("BRASS_KERNEL");
+  if (!k || !*k) return 0;
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+    if (!strcmp(k, kernels[i])) return 0;
+  cli_error(CLI_USAGE, "BRASS_KERNEL: expected ref, avx2, avx512 or wasm, got '%s'", k);
+  return -1;
 }
 
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value) {
@@ -83,7 +93,7 @@ static const cli_command *find_command(const char *name) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
   if (argc < 2) {
     print_usage(stderr);
     return CLI_USAGE;
@@ -93,6 +103,7 @@ int main(int argc, char **argv) {
     print_usage(stdout);
     return CLI_OK;
   }
+  if (check_env()) return CLI_USAGE;
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
     printf("brass %s (kernel %s, %d threads by default)\n", brass_version(), brass_kernel_name(),
            brass_default_threads());
@@ -117,4 +128,14 @@ int main(int argc, char **argv) {
     }
   }
   return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv) {
+#ifdef SIGXFSZ
+  /* past a file size limit (ulimit -f) a write fails with EFBIG, reported by
+   * cli_finish_output, instead of the signal killing brass without a word */
+  signal(SIGXFSZ, SIG_IGN);
+#endif
+  cli_output_init();
+  return cli_finish_output(run(argc, argv));
 }

@@ -295,7 +295,7 @@ static int mt_parse_entry(const char *path, int idx, const cJSON *e, mt_model *m
 static int mt_load_json(const char *path, mt_table *t, brass_error *err) {
   char *text = NULL;
   size_t len = 0;
-  int rc = file_read_all(path, MT_MAX_TABLE_BYTES, &text, &len, err);
+  int rc = file_read_text(path, MT_MAX_TABLE_BYTES, &text, &len, err);
   if (rc) return rc;
   cJSON *root = cJSON_ParseWithLength(text, len);
   free(text);

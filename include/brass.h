@@ -101,9 +101,18 @@ typedef struct brass_library brass_library;
  * what to do. mopts may be NULL. flags: BRASS_OPEN_EXISTING refuses to create a new library file.
  */
 enum { BRASS_OPEN_EXISTING = 1 };
+/* flags: BRASS_OPEN_READ says the caller only reads (search, status): a library whose file or
+ * folder is not writable is then opened read-only (docs/robustness.md) instead of refused with
+ * the cause named. A new library is created only where its folder exists and is writable, and a
+ * failed open removes the file it created. */
+enum { BRASS_OPEN_READ = 2 };
 int brass_library_open(const char *path, const char *model_dir, const brass_model_options *mopts,
                        int flags, brass_library **out, brass_error *err);
 void brass_library_close(brass_library *lib);
+/* Closes lib after a run that failed: when this handle created the library file and it still
+ * holds no source, the file (and its -wal/-shm) is removed too, so a failed first run leaves no
+ * empty library behind. Otherwise as brass_library_close. */
+void brass_library_close_failed(brass_library *lib);
 /* The library's model, or NULL when it is keyword-only. Owned by the library. */
 brass_model *brass_library_model(const brass_library *lib);
 

@@ -36,7 +36,8 @@ int serve_api_open(const char *library, int threads, serve_api **out, brass_erro
   brass_model_options mo;
   memset(&mo, 0, sizeof mo);
   mo.threads = threads;
-  int rc = brass_library_open(library, NULL, &mo, BRASS_OPEN_EXISTING, &a->lib, err);
+  int rc =
+      brass_library_open(library, NULL, &mo, BRASS_OPEN_EXISTING | BRASS_OPEN_READ, &a->lib, err);
   if (rc) {
     free(a);
     return rc;

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/term_text.h"
 #include "serve.h"
 
 /* Limits: a request line plus headers must fit in SERVE_CONN_MEMORY bytes (larger ones get
@@ -176,6 +178,8 @@ int serve_run(const serve_options *o, brass_error *err) {
   serve_state st;
   memset(&st, 0, sizeof st);
   const char *host = o->host ? o->host : "127.0.0.1";
+  /* the name everyone types: this machine's IPv4 loopback, without asking a resolver */
+  if (!strcasecmp(host, "localhost")) host = "127.0.0.1";
   if (!realpath(o->root, st.root))
     return set_err(err, BRASS_EIO, "%s: cannot open the web root (%s)", o->root, strerror(errno));
 
@@ -195,7 +199,8 @@ int serve_run(const serve_options *o, brass_error *err) {
     sa = (struct sockaddr *)&a6;
     flags |= MHD_USE_IPv6;
   } else {
-    return set_err(err, BRASS_EINVAL, "--host %s: not an IPv4 or IPv6 address%s", host, "");
+    return set_err(err, BRASS_EINVAL, "--host %s: not an IPv4 or IPv6 address (or localhost)%s",
+                   host, "");
   }
 
   /* SIGINT/SIGTERM are taken by sigwait below: block them before any thread starts (the
@@ -242,15 +247,25 @@ int serve_run(const serve_options *o, brass_error *err) {
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : (unsigned)o->port;
   int v6 = sa->sa_family == AF_INET6;
-  printf("brass serve: http://%s%s%s:%u/ (root %s)\n", v6 ? "[" : "", host, v6 ? "]" : "", port,
-         st.root);
+  /* names of folders and files go through the terminal-safe printer */
+  term_text_printf(stdout, "brass serve: http://%s%s%s:%u/ (root %s)", v6 ? "[" : "", host,
+                   v6 ? "]" : "", port, st.root);
+  fputc('\n', stdout);
   fflush(stdout);
-  if (st.model)
-    fprintf(stderr, "brass serve: model %s at /model/ (manifest /model/manifest.json)\n",
-            serve_model_name(st.model));
-  if (st.api) fprintf(stderr, "brass serve: library %s at /api/status, /api/search\n", o->library);
-  if (strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
-    fprintf(stderr, "brass serve: warning: listening on %s, not only on this machine\n", host);
+  if (st.model) {
+    term_text_printf(stderr, "brass serve: model %s at /model/ (manifest /model/manifest.json)",
+                     serve_model_name(st.model));
+    fputc('\n', stderr);
+  }
+  if (st.api) {
+    term_text_printf(stderr, "brass serve: library %s at /api/status, /api/search", o->library);
+    fputc('\n', stderr);
+  }
+  if (strcmp(host, "127.0.0.1") && strcmp(host, "::1")) {
+    term_text_printf(stderr, "brass serve: warning: listening on %s, not only on this machine",
+                     host);
+    fputc('\n', stderr);
+  }
 
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {

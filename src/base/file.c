@@ -71,6 +71,19 @@ int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len, b
   return 0;
 }
 
+size_t file_bom_len(const char *data, size_t len) {
+  return len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
+int file_read_text(const char *path, size_t max_bytes, char **out, size_t *len, brass_error *err) {
+  size_t n = 0;
+  int rc = file_read_all(path, max_bytes, out, &n, err);
+  size_t bom = rc ? 0 : file_bom_len(*out, n);
+  if (bom) memmove(*out, *out + bom, n - bom + 1); /* with the terminating NUL */
+  if (len) *len = rc ? 0 : n - bom;
+  return rc;
+}
+
 int file_map_open(const char *path, file_map *m, brass_error *err) {
   memset(m, 0, sizeof *m);
   size_t size = 0;

@@ -22,6 +22,13 @@ typedef struct file_map {
  * Files larger than max_bytes are refused with BRASS_ERANGE. */
 int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len, brass_error *err);
 
+/* 3 if data starts with the UTF-8 byte-order mark EF BB BF, else 0. */
+size_t file_bom_len(const char *data, size_t len);
+/* file_read_all for text that brass parses itself (JSON, vocab.txt, .gitignore, tables): a
+ * leading UTF-8 byte-order mark, which editors on Windows write, is dropped so that it cannot
+ * turn the first line or key into something else. */
+int file_read_text(const char *path, size_t max_bytes, char **out, size_t *len, brass_error *err);
+
 /* Maps (or reads) the whole file read-only. An empty file maps to data == NULL, size == 0. */
 int file_map_open(const char *path, file_map *m, brass_error *err);
 void file_map_close(file_map *m);

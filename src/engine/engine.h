@@ -26,12 +26,16 @@ struct brass_library {
   int model_missing;        /* 1: a model is recorded but this handle has none open */
   hnsw *graph;              /* cached graph for search (NULL until needed) */
   int64_t graph_generation; /* generation the cached graph reflects */
+  int created;              /* 1: this handle's open created the library file */
 };
 
 /* Reads the meta key "generation" (0 when absent). */
 int64_t engine_generation(store *st, brass_error *err);
 /* Writes generation + 1 into meta (inside the caller's transaction). */
 int engine_bump_generation(store *st, brass_error *err);
+
+/* Removes a library file and its -wal and -shm files (one that a failed open or run created). */
+void engine_remove_library_files(const char *path);
 
 /* Records lib's model (identity and folder) in the store, in its own transaction. */
 int engine_record_model(brass_library *lib, brass_error *err);

@@ -33,7 +33,7 @@ int ignore_load(ignore_list *l, const char *dir) {
   char *text = NULL;
   size_t len = 0;
   brass_error err;
-  if (file_read_all(path, IGNORE_MAX_BYTES, &text, &len, &err)) return 0;
+  if (file_read_text(path, IGNORE_MAX_BYTES, &text, &len, &err)) return 0;
   char *base = strdup(dir);
   if (!base) {
     free(text);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/file.h"
@@ -97,10 +98,17 @@ int brass_library_open(const char *path, const char *model_dir, const brass_mode
                        int flags, brass_library **out, brass_error *err) {
   *out = NULL;
   if (!path || !*path) return err_set(err, BRASS_EINVAL, "library: no library path given");
+  struct stat sb;
+  int existed = stat(path, &sb) == 0;
+  /* a new library needs its model first: a missing model folder must not leave a file behind */
+  if (!existed && model_dir && *model_dir && !lib_model_dir_exists(model_dir))
+    return err_set(err, BRASS_EIO, "%s: model folder not found (or it has no config.json)",
+                   model_dir);
   brass_library *lib = calloc(1, sizeof *lib);
   if (!lib) return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
-  int rc =
-      store_open_flags(path, (flags & BRASS_OPEN_EXISTING) ? STORE_NOCREATE : 0, &lib->st, err);
+  int sflags = ((flags & BRASS_OPEN_EXISTING) ? STORE_NOCREATE : 0) |
+               ((flags & BRASS_OPEN_READ) ? STORE_READ_FALLBACK : 0);
+  int rc = store_open_flags(path, sflags, &lib->st, err);
   if (rc) goto fail;
   store_model_info have;
   int recorded = store_model_get(lib->st, &have, err);
@@ -154,11 +162,21 @@ int brass_library_open(const char *path, const char *model_dir, const brass_mode
     }
   }
   lib->model_missing = recorded && !lib->model;
+  lib->created = !existed;
   *out = lib;
   return 0;
-fail:
+fail:;
+  int created = !existed && lib->st != NULL;
   brass_library_close(lib);
+  if (created) engine_remove_library_files(path);
   return rc;
+}
+
+void engine_remove_library_files(const char *path) {
+  char p[PATH_MAX + 8];
+  unlink(path);
+  if (snprintf(p, sizeof p, "%s-wal", path) < (int)sizeof p) unlink(p);
+  if (snprintf(p, sizeof p, "%s-shm", path) < (int)sizeof p) unlink(p);
 }
 
 int engine_record_model(brass_library *lib, brass_error *err) {
@@ -195,6 +213,20 @@ static int lib_count_fn(void *ctx, const store_source *s) {
   (void)s;
   ((lib_count *)ctx)->n++;
   return 0;
+}
+
+void brass_library_close_failed(brass_library *lib) {
+  if (!lib) return;
+  char *path = NULL;
+  if (lib->created && !store_is_readonly(lib->st)) {
+    lib_count c = {0};
+    brass_error ignored;
+    if (!store_source_foreach(lib->st, lib_count_fn, &c, &ignored) && c.n == 0)
+      path = strdup(store_path(lib->st));
+  }
+  brass_library_close(lib);
+  if (path) engine_remove_library_files(path);
+  free(path);
 }
 
 int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_error *err) {

@@ -268,6 +268,10 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
                  brass_results **out, brass_error *err) {
   *out = NULL;
   if (!lib || !query) return err_set(err, BRASS_EINVAL, "search: no library or query");
+  /* An empty or blank query matches nothing by keyword and everything equally by vector: refused
+   * here, so that the CLI, the server's /api/search and the browser all answer it the same way. */
+  if (!query[strspn(query, " \t\n\r\f\v")])
+    return err_set(err, BRASS_EINVAL, "search: the query is empty: give some words to search for");
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   brass_search_options o = {0};

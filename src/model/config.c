@@ -23,7 +23,7 @@ static int cfg_read_json(const char *path, cJSON **root, brass_error *err) {
   char *text = NULL;
   size_t len = 0;
   *root = NULL;
-  int rc = file_read_all(path, CONFIG_MAX_BYTES, &text, &len, err);
+  int rc = file_read_text(path, CONFIG_MAX_BYTES, &text, &len, err);
   if (rc) return rc;
   *root = cJSON_ParseWithLength(text, len);
   free(text);
@@ -305,7 +305,7 @@ int config_load(const char *dir, int max_seq_length, model_config *out, brass_er
     return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
   char *text = NULL;
   size_t len = 0;
-  int rc = file_read_all(path, CONFIG_MAX_BYTES, &text, &len, err);
+  int rc = file_read_text(path, CONFIG_MAX_BYTES, &text, &len, err);
   if (rc) return rc;
   rc = config_parse_bert(text, len, path, &c, err);
   free(text);

@@ -7,11 +7,19 @@
  * an empty file or database becomes a library only when the open may create one.
  * Then a writable open switches to WAL (readers never block the single writer), turns foreign keys
  * on (cascading deletes depend on it) and migrates. Every connection waits up to 5 s for locks.
+ *
+ * Permissions are checked before SQLite sees the path, so that messages name the cause (a
+ * missing or unwritable folder, a read-only file) instead of "unable to open database file". A
+ * reader (STORE_READ_FALLBACK) of a library it may not write opens it read-only; when the folder
+ * cannot hold WAL's -wal/-shm files either, it opens it immutable (see store.h).
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/store_internal.h"
 
@@ -157,6 +165,68 @@ int store_open(const char *path, store **out, brass_error *err) {
   return store_open_flags(path, 0, out, err);
 }
 
+int store_is_readonly(const store *st) {
+  return st->readonly;
+}
+
+/* The folder part of path into buf ("." for a bare name, "/" for a file in the root). */
+static void store_dir_of(const char *path, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", path);
+  char *slash = strrchr(buf, '/');
+  if (!slash)
+    snprintf(buf, cap, ".");
+  else if (slash == buf)
+    buf[1] = '\0';
+  else
+    *slash = '\0';
+}
+
+/* Why a new library cannot be created at path (its folder missing, not a folder or not
+ * writable); 0 when it can, as far as the file system's permissions tell. */
+static int store_check_creatable(const char *path, brass_error *err) {
+  char dir[PATH_MAX];
+  store_dir_of(path, dir, sizeof dir);
+  struct stat ds;
+  if (stat(dir, &ds) != 0)
+    return err_set(err, BRASS_EIO, "%s: cannot create the library: folder %s %s", path, dir,
+                   errno == ENOENT ? "does not exist" : strerror(errno));
+  if (!S_ISDIR(ds.st_mode))
+    return err_set(err, BRASS_EIO, "%s: cannot create the library: %s is not a folder", path, dir);
+  if (access(dir, W_OK | X_OK) != 0)
+    return err_set(err, BRASS_EIO, "%s: cannot create the library in folder %s: %s", path, dir,
+                   strerror(errno));
+  return 0;
+}
+
+/* 0 when the library file and its folder (which must hold the -wal and -shm files of WAL mode)
+ * can be written; otherwise the errno of the file (*in_dir 0) or of the folder (*in_dir 1). */
+static int store_write_errno(const char *path, int *in_dir) {
+  char dir[PATH_MAX];
+  *in_dir = 0;
+  if (access(path, W_OK) != 0) return errno;
+  store_dir_of(path, dir, sizeof dir);
+  *in_dir = 1;
+  if (access(dir, W_OK | X_OK) != 0) return errno;
+  return 0;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded where URI syntax needs it. */
+static char *store_immutable_uri(const char *path) {
+  size_t n = strlen(path);
+  char *u = malloc(3 * n + 32);
+  if (!u) return NULL;
+  size_t k = (size_t)sprintf(u, path[0] == '/' ? "file://" : "file:");
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)path[i];
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7F)
+      k += (size_t)sprintf(u + k, "%%%02X", c);
+    else
+      u[k++] = (char)c;
+  }
+  strcpy(u + k, "?immutable=1");
+  return u;
+}
+
 int store_open_flags(const char *path, int flags, store **out, brass_error *err) {
   *out = NULL;
   if (!path || !*path) return err_set(err, BRASS_EINVAL, "store_open: empty library path");
@@ -167,7 +237,43 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
     return err_set(err, BRASS_EIO, "%s: no such library", path);
   if (exists && !S_ISREG(sb.st_mode))
     return err_set(err, BRASS_EIO, "%s: not a brass library (not a regular file)", path);
-
+  if (!exists) {
+    int crc = store_check_creatable(path, err);
+    if (crc < 0) return crc;
+  }
+  int in_dir = 0, werr = exists && !readonly ? store_write_errno(path, &in_dir) : 0;
+  if (werr && !(flags & STORE_READ_FALLBACK)) {
+    char dir[PATH_MAX];
+    store_dir_of(path, dir, sizeof dir);
+    if (in_dir)
+      return err_set(err, BRASS_EIO,
+                     "%s: cannot write to the library: its folder %s is not writable (%s), and "
+                     "SQLite keeps its -wal and -shm files there",
+                     path, dir, strerror(werr));
+    return err_set(err, BRASS_EIO, "%s: cannot write to the library: %s", path, strerror(werr));
+  }
+  if (werr) readonly = 1; /* a reader of a library it may not write: read-only, see store.h */
+  /* A reader that may not write reads the file as it is (SQLite's immutable=1: no locks, and no
+   * -wal/-shm files created, which in a shared folder would belong to the wrong user or could not
+   * be created at all), unless a -wal file holds commits not yet merged into the file: then it
+   * reads through the WAL, which needs the -shm file to exist or its folder to be writable. */
+  int immutable = 0;
+  if (readonly) {
+    char dir[PATH_MAX], side[PATH_MAX + 8];
+    store_dir_of(path, dir, sizeof dir);
+    struct stat ws;
+    int wal_full = snprintf(side, sizeof side, "%s-wal", path) < (int)sizeof side &&
+                   stat(side, &ws) == 0 && ws.st_size > 0;
+    int dir_ro = access(dir, W_OK | X_OK) != 0;
+    int shm = snprintf(side, sizeof side, "%s-shm", path) < (int)sizeof side && !stat(side, &ws);
+    if (!wal_full && (werr || dir_ro)) immutable = 1;
+    if (wal_full && dir_ro && !shm)
+      return err_set(err, BRASS_EIO,
+                     "%s: cannot read the library: its folder %s is not writable and %s-wal "
+                     "holds changes not yet written into the library (open it once with write "
+                     "access, e.g. 'brass status' as its owner)",
+                     path, dir, path);
+  }
   store *st = calloc(1, sizeof *st);
   if (!st) return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
   st->path = strdup(path);
@@ -178,7 +284,13 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
     return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
   }
   int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+  char *uri = immutable ? store_immutable_uri(path) : NULL;
+  if (immutable && !uri) {
+    store_close(st);
+    return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
+  }
+  int rc = sqlite3_open_v2(uri ? uri : path, &st->db, oflags | (uri ? SQLITE_OPEN_URI : 0), NULL);
+  free(uri);
   int ret = 0;
   if (rc != SQLITE_OK) {
     ret = err_set(err, rc == SQLITE_NOMEM ? BRASS_ENOMEM : BRASS_EIO, "%s: cannot open library: %s",
@@ -266,7 +378,9 @@ int store_in_transaction(const store *st) {
 
 int store_begin(store *st, brass_error *err) {
   if (st->readonly)
-    return err_set(err, BRASS_EINVAL, "%s: the library is open read-only", st->path);
+    return err_set(err, BRASS_EINVAL,
+                   "%s: the library is open read-only (it, or its folder, is not writable)",
+                   st->path);
   if (store_in_transaction(st))
     return err_set(err, BRASS_EINVAL, "%s: a transaction is already open", st->path);
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting a transaction", err);

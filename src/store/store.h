@@ -29,6 +29,12 @@ enum {
   STORE_READONLY = 1, /* open an existing library for searching; never creates or migrates */
   STORE_NOCREATE = 2, /* fail with BRASS_EIO if the file does not exist, BRASS_EFORMAT if it is
                          an empty file or database (no library yet) */
+  /* The caller only reads: when the file or its folder is not writable (permissions, a read-only
+   * mount), open read-only instead of failing. A folder that cannot hold WAL's -wal and -shm
+   * files is read with SQLite's immutable=1 (no locks: a writer with more rights changing the
+   * file meanwhile may make this reader fail; it is refused outright when a -wal file still holds
+   * unmerged commits). Without this flag such a library is refused with the cause named. */
+  STORE_READ_FALLBACK = 4,
 };
 
 /* Opens (creating if needed) the library at path, migrating an older schema to
@@ -38,6 +44,8 @@ int store_open(const char *path, store **out, brass_error *err);
 int store_open_flags(const char *path, int flags, store **out, brass_error *err);
 /* Closes the handle (rolling back an open transaction). NULL is fine. */
 void store_close(store *st);
+/* 1 if the handle cannot write (STORE_READONLY, or STORE_READ_FALLBACK found it not writable). */
+int store_is_readonly(const store *st);
 
 const char *store_path(const store *st);
 /* The schema version found in the file (after migration, STORE_SCHEMA_VERSION). */

@@ -401,6 +401,28 @@ static int ck_block(ck_state *st, const extract_block *bl) {
   return 0;
 }
 
+/* Source byte of UTF-8 position u8 of the text that UTF-16 src decodes to; the cursor (u8, at)
+ * only moves forward unless asked for an earlier position. */
+static size_t ck_utf16_src(const char *src, size_t len, size_t cur[2], size_t u8) {
+  if (u8 < cur[0]) cur[0] = 0, cur[1] = 2;
+  uint32_t cp;
+  size_t step;
+  while (cur[0] < u8 && (step = extract_utf16_next(src, len, cur[1], &cp)) > 0) {
+    cur[0] += extract_utf8_len(cp);
+    cur[1] += step;
+  }
+  return cur[1];
+}
+
+/* Maps the byte ranges of chunks [first, count) from the decoded text back to the UTF-16 file. */
+static void ck_utf16_ranges(const char *src, size_t len, chunk_list *out, size_t first) {
+  size_t cs[2] = {0, 2}, ce[2] = {0, 2};
+  for (size_t i = first; i < out->count; i++) {
+    out->items[i].start = ck_utf16_src(src, len, cs, out->items[i].start);
+    out->items[i].end = ck_utf16_src(src, len, ce, out->items[i].end);
+  }
+}
+
 int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind kind,
                    const chunk_options *opt, chunk_list *out, brass_error *err) {
   if (!out || (!text && len)) return err_set(err, BRASS_EINVAL, "chunk: no text or output");
@@ -420,9 +442,21 @@ int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind 
   size_t max_bytes = o.max_bytes ? o.max_bytes : (size_t)budget * 16;
   if (max_bytes < 64) max_bytes = 64;
 
+  /* UTF-16 text (with a byte-order mark) is chunked as the UTF-8 it decodes to; the byte ranges
+   * are mapped back to the file afterwards (lines are the same in both) */
+  const char *u16 = text;
+  size_t u16_len = len, first = out->count;
+  char *utf8 = NULL;
+  size_t utf8_len = 0;
+  int dec = text ? extract_utf16_decode(text, len, &utf8, &utf8_len) : 0;
+  if (dec < 0) return err_set(err, BRASS_ENOMEM, "chunk: out of memory");
+  if (dec) text = utf8, len = utf8_len;
   extract_doc doc;
   int rc = extract_document(text ? text : "", len, kind, &doc, err);
-  if (rc < 0) return rc;
+  if (rc < 0) {
+    free(utf8);
+    return rc;
+  }
   ck_state st = {.tok = tok,
                  .doc = &doc,
                  .out = out,
@@ -457,6 +491,8 @@ int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind 
   free(st.ids);
   free(st.offs);
   extract_doc_free(&doc);
+  free(utf8);
+  if (rc == 0 && dec) ck_utf16_ranges(u16, u16_len, out, first);
   if (rc < 0) return err_set(err, BRASS_ENOMEM, "chunk: out of memory");
   return 0;
 }

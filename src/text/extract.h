@@ -17,6 +17,7 @@
 #define BRASS_TEXT_EXTRACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "brass.h"
 
@@ -76,8 +77,24 @@ void extract_src_range(const extract_doc *doc, size_t ts, size_t te, size_t *s, 
 doc_kind extract_kind_for_path(const char *path);
 
 /* 1 if data looks binary: a NUL byte in the first 64 KiB, or more than 10% of its bytes in
- * invalid UTF-8 sequences (so the crawler can skip it); 0 for text (empty included). */
+ * invalid UTF-8 sequences (so the crawler can skip it); 0 for text (empty included). UTF-16 with
+ * a byte-order mark is text unless a NUL code unit appears in its first 64 KiB. */
 int extract_is_binary(const char *data, size_t len);
+
+/* ---- byte-order marks (extract_text.c) ---- */
+/* Every extractor starts after a UTF-8 byte-order mark (file_bom_len), so that it can neither
+ * hide a first heading nor lead a snippet. */
+/* A file that starts with a UTF-16 byte-order mark (FF FE little-endian, FE FF big-endian) is
+ * UTF-16 text: decoded into a new UTF-8 buffer *out (NUL-terminated, *out_len bytes, the mark
+ * dropped, unpaired surrogates and an odd last byte read as U+FFFD). Returns 1 when decoded, 0
+ * when src has no UTF-16 mark (nothing allocated), BRASS_ENOMEM. UTF-16 without a mark is not
+ * recognised (its NUL bytes make it binary). */
+int extract_utf16_decode(const char *src, size_t len, char **out, size_t *out_len);
+/* One character of UTF-16 text src (which starts with its byte-order mark) at byte at (>= 2):
+ * stores it in *cp (U+FFFD for an unpaired surrogate or an odd last byte) and returns the bytes
+ * it takes (2, 4, or 1), 0 at the end. extract_utf8_len: the UTF-8 length of a code point. */
+size_t extract_utf16_next(const char *src, size_t len, size_t at, uint32_t *cp);
+size_t extract_utf8_len(uint32_t cp);
 
 /* ---- helpers for the extractors (extract_text.c) ---- */
 /* Appends block [start, end) of doc->text after trimming ASCII whitespace; empty ones are

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 /* 1 if a top-level line s[0..n) continues the block before it rather than starting one. */
 static int code_continues(const char *s, size_t n) {
@@ -39,7 +40,7 @@ int extract_code(const char *src, size_t len, extract_doc *doc, brass_error *err
   memset(doc, 0, sizeof *doc);
   doc->src = doc->text = src;
   doc->src_len = doc->len = len;
-  size_t start = 0, ls = 0, last_end = 0;
+  size_t start = 0, ls = file_bom_len(src, len), last_end = 0;
   int have = 0, prev_indented = 0, prev_closed = 0, rc = 0;
   while (ls < len && rc >= 0) {
     const char *nl = memchr(src + ls, '\n', len - ls);

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 typedef struct html_state {
   const char *src;
@@ -420,7 +421,7 @@ int extract_html(const char *src, size_t len, extract_doc *doc, brass_error *err
   doc->src = src;
   doc->src_len = len;
   html_state st = {.src = src, .len = len, .doc = doc, .path = -1};
-  size_t p = 0;
+  size_t p = file_bom_len(src, len);
   while (p < len && !st.oom) {
     const char *lt = memchr(src + p, '<', len - p);
     size_t q = lt ? (size_t)(lt - src) : len;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 typedef struct md_state {
   extract_doc *doc;
@@ -68,7 +69,7 @@ int extract_markdown(const char *src, size_t len, extract_doc *doc, brass_error 
   char fence_char = 0;
   size_t fence_len = 0, fence_start = 0;
   int rc = 0;
-  size_t ls = 0;
+  size_t ls = file_bom_len(src, len);
   while (ls < len && rc >= 0) {
     const char *nl = memchr(src + ls, '\n', len - ls);
     size_t le = nl ? (size_t)(nl - src) : len, next = nl ? le + 1 : len;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 static int ext_is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -136,7 +137,7 @@ int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err
   doc->src = doc->text = src;
   doc->src_len = doc->len = len;
   /* paragraphs: runs of lines separated by lines holding only whitespace */
-  size_t para = 0, i = 0;
+  size_t para = file_bom_len(src, len), i = para;
   while (i < len) {
     const char *nl = memchr(src + i, '\n', len - i);
     size_t eol = nl ? (size_t)(nl - src) : len;
@@ -198,9 +199,76 @@ doc_kind extract_kind_for_path(const char *path) {
   return DOC_TEXT;
 }
 
+/* 1 little-endian, 2 big-endian, 0 no UTF-16 byte-order mark. */
+static int ext_utf16_order(const char *src, size_t len) {
+  if (len < 2) return 0;
+  unsigned char a = (unsigned char)src[0], b = (unsigned char)src[1];
+  return a == 0xFF && b == 0xFE ? 1 : a == 0xFE && b == 0xFF ? 2 : 0;
+}
+
+size_t extract_utf16_next(const char *src, size_t len, size_t at, uint32_t *cp) {
+  const unsigned char *p = (const unsigned char *)src;
+  int le = ext_utf16_order(src, len) == 1;
+  if (at + 1 >= len) {
+    *cp = 0xFFFD; /* an odd last byte */
+    return at < len ? 1 : 0;
+  }
+  uint32_t c = le ? (uint32_t)(p[at] | p[at + 1] << 8) : (uint32_t)(p[at] << 8 | p[at + 1]);
+  if (c >= 0xD800 && c <= 0xDBFF && at + 3 < len) {
+    uint32_t d =
+        le ? (uint32_t)(p[at + 2] | p[at + 3] << 8) : (uint32_t)(p[at + 2] << 8 | p[at + 3]);
+    if (d >= 0xDC00 && d <= 0xDFFF) {
+      *cp = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+      return 4;
+    }
+  }
+  *cp = c >= 0xD800 && c <= 0xDFFF ? 0xFFFD : c; /* an unpaired surrogate */
+  return 2;
+}
+
+size_t extract_utf8_len(uint32_t cp) {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+int extract_utf16_decode(const char *src, size_t len, char **out, size_t *out_len) {
+  if (!ext_utf16_order(src, len)) return 0;
+  /* every 2 source bytes give at most 3 UTF-8 bytes (4 bytes: 4), an odd last byte 3 */
+  char *o = malloc(len / 2 * 3 + 4);
+  if (!o) return BRASS_ENOMEM;
+  size_t k = 0, at = 2, step;
+  uint32_t c;
+  while ((step = extract_utf16_next(src, len, at, &c)) > 0) {
+    at += step;
+    if (c < 0x80) {
+      o[k++] = (char)c;
+    } else if (c < 0x800) {
+      o[k++] = (char)(0xC0 | c >> 6);
+      o[k++] = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      o[k++] = (char)(0xE0 | c >> 12);
+      o[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+      o[k++] = (char)(0x80 | (c & 0x3F));
+    } else {
+      o[k++] = (char)(0xF0 | c >> 18);
+      o[k++] = (char)(0x80 | (c >> 12 & 0x3F));
+      o[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+      o[k++] = (char)(0x80 | (c & 0x3F));
+    }
+  }
+  o[k] = '\0';
+  *out = o;
+  *out_len = k;
+  return 1;
+}
+
 int extract_is_binary(const char *data, size_t len) {
   const unsigned char *p = (const unsigned char *)data;
   size_t n = len < 65536 ? len : 65536, bad = 0, i = 0;
+  if (ext_utf16_order(data, len)) {
+    for (i = 2; i + 1 < n; i += 2)
+      if (!p[i] && !p[i + 1]) return 1;
+    return 0;
+  }
   if (memchr(p, 0, n)) return 1;
   while (i < n) {
     unsigned char c = p[i];

@@ -444,7 +444,7 @@ int tok_open_json(const char *path, tokenizer **out, brass_error *err) {
   *out = NULL;
   char *data = NULL;
   size_t len = 0;
-  int rc = file_read_all(path, TOK_MAX_FILE_BYTES, &data, &len, err);
+  int rc = file_read_text(path, TOK_MAX_FILE_BYTES, &data, &len, err);
   if (rc) return rc;
   rc = tok_open_json_mem(data, len, path, out, err);
   free(data);
@@ -571,10 +571,10 @@ int tok_open_vocab(const char *vocab_path, const char *config_path, tokenizer **
   size_t len = 0, clen = 0;
   cJSON *cfg = NULL;
   const char *unk = "[UNK]";
-  int rc = file_read_all(vocab_path, TOK_MAX_FILE_BYTES, &data, &len, err);
+  int rc = file_read_text(vocab_path, TOK_MAX_FILE_BYTES, &data, &len, err);
   if (!rc) rc = load_vocab_lines(t, data, len, vocab_path, err);
   if (!rc && config_path && file_exists(config_path)) {
-    rc = file_read_all(config_path, TOK_MAX_FILE_BYTES, &cdata, &clen, err);
+    rc = file_read_text(config_path, TOK_MAX_FILE_BYTES, &cdata, &clen, err);
     if (!rc) {
       cfg = cJSON_ParseWithLength(cdata, clen);
       if (!cJSON_IsObject(cfg))

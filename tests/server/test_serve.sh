@@ -324,7 +324,23 @@ done
 long=$("$PY" -c 'print("q" * 9000)')
 get "/api/search?q=$long"
 [ "$CODE" = 400 ] && ok "9000-byte query -> 400" || fail "9000-byte query: $CODE"
+# an empty or blank query is refused, as `brass search ""` refuses it (issue 10)
+for q in '/api/search?q=' '/api/search?q=+%20%09' '/api/search?q=&mode=keyword'; do
+  get "$q"
+  if [ "$CODE" = 400 ] && grep -q '"error":"search: the query is empty' "$T/b"; then
+    ok "$q -> 400 query is empty"
+  else
+    fail "$q: $CODE $(cat "$T/b")"
+  fi
+done
 stop_server INT
+
+# ---- --host localhost: the loopback address, not a refusal (issue 10) ----
+start_server --host localhost --root "$R" || exit 1
+get /index.html
+[ "$CODE" = 200 ] && ! grep -q warning "$T/err" && ok "--host localhost listens on 127.0.0.1" ||
+  fail "--host localhost: $CODE $(cat "$T/out" "$T/err")"
+stop_server TERM
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails check(s) failed" >&2

@@ -2,8 +2,9 @@
  * test_extract.c - unit tests of the extractors (src/text/extract*.c): markdown blocks and heading
  * paths, fences (closed, unclosed, holding <script>), lists across blank lines, code blocks at
  * blank lines / closing braces / dedents, HTML text extraction (dropped elements, entities,
- * block breaks, <pre>, the text->source map), extension -> extractor, binary detection, and
- * pathological inputs that must finish quickly.
+ * block breaks, <pre>, the text->source map), extension -> extractor, binary detection, a UTF-8
+ * byte-order mark in every extractor, UTF-16 decoding, and pathological inputs that must finish
+ * quickly.
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 
 #include "check.h"
 #include "text/extract.h"
+
+#include "base/file.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -343,7 +346,71 @@ static void test_pathological(void) {
   printf("pathological extraction: %.2f s\n", dt);
 }
 
+/* A UTF-8 byte-order mark: every extractor starts after it, so the markdown heading is found and
+ * no block of any extractor starts with (or holds) the mark. */
+static void test_bom(void) {
+  static const struct {
+    doc_kind kind;
+    const char *src, *first, *path;
+  } cases[] = {
+      {DOC_MARKDOWN, "\xEF\xBB\xBF# Bom Head\n\nbody words\n", "# Bom Head", "Bom Head"},
+      {DOC_MARKDOWN, "\xEF\xBB\xBFSetext\n===\n\nbody\n", "Setext\n===", "Setext"},
+      {DOC_HTML, "\xEF\xBB\xBF<h1>Html Head</h1><p>body</p>", "Html Head", "Html Head"},
+      {DOC_HTML, "\xEF\xBB\xBFplain start<p>x</p>", "plain start", ""},
+      {DOC_CODE, "\xEF\xBB\xBF#!/bin/sh\necho hi\n", "#!/bin/sh\necho hi", ""},
+      {DOC_TEXT,
+       "\xEF\xBB\xBF"
+       "First paragraph.\n\nSecond.\n",
+       "First paragraph.", ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    extract_doc d;
+    brass_error err;
+    CHECK(extract_document(cases[i].src, strlen(cases[i].src), cases[i].kind, &d, &err) == 0);
+    CHECK_MSG(d.nblocks >= 1, "case %zu: no blocks", i);
+    if (d.nblocks >= 1) {
+      CHECK_MSG(!strcmp(block_text(&d, 0), cases[i].first), "case %zu: first block '%s'", i,
+                block_text(&d, 0));
+      CHECK_MSG(!strcmp(block_path(&d, d.nblocks - 1), cases[i].path), "case %zu: path '%s'", i,
+                block_path(&d, d.nblocks - 1));
+    }
+    for (size_t b = 0; b < d.nblocks; b++)
+      CHECK_MSG(!memmem(d.text + d.blocks[b].start, d.blocks[b].end - d.blocks[b].start,
+                        "\xEF\xBB\xBF", 3),
+                "case %zu: block %zu holds the byte-order mark", i, b);
+    extract_doc_free(&d);
+  }
+  CHECK(file_bom_len("\xEF\xBB", 2) == 0 && file_bom_len("\xEF\xBB\xBF", 3) == 3);
+}
+
+/* UTF-16 with a byte-order mark (either order) is text, decoded to UTF-8 without the mark, with
+ * surrogate pairs joined and lone surrogates / an odd last byte read as U+FFFD. */
+static void test_utf16(void) {
+  /* "# Hé\n😀" little-endian, then an unpaired high surrogate and an odd byte */
+  static const char le[] = "\xFF\xFE#\0 \0H\0\xE9\0\n\0\x3D\xD8\x00\xDE\x3D\xD8!\0\x41";
+  static const char be[] = "\xFE\xFF\0#\0 \0H\0\xE9\0\n\xD8\x3D\xDE\x00";
+  char *out = NULL;
+  size_t n = 0;
+  CHECK(extract_utf16_decode(le, sizeof le - 1, &out, &n) == 1);
+  const char *want_le = "# H\xC3\xA9\n\xF0\x9F\x98\x80\xEF\xBF\xBD!\xEF\xBF\xBD";
+  CHECK_MSG(out && n == strlen(want_le) && !memcmp(out, want_le, n), "LE decoded to %zu bytes", n);
+  free(out);
+  CHECK(extract_utf16_decode(be, sizeof be - 1, &out, &n) == 1);
+  const char *want_be = "# H\xC3\xA9\n\xF0\x9F\x98\x80";
+  CHECK_MSG(out && n == strlen(want_be) && !memcmp(out, want_be, n), "BE decoded to %zu bytes", n);
+  free(out);
+  CHECK(extract_utf16_decode("plain", 5, &out, &n) == 0);
+  CHECK(!extract_is_binary(le, sizeof le - 1) && !extract_is_binary(be, sizeof be - 1));
+  CHECK(
+      extract_is_binary("\xFF\xFE"
+                        "a\0\0\0b\0",
+                        8));             /* a NUL code unit: binary */
+  CHECK(extract_is_binary("a\0b\0", 4)); /* UTF-16 without a mark: binary */
+}
+
 int main(void) {
+  test_bom();
+  test_utf16();
   test_markdown();
   test_code();
   test_text();
