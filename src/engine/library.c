@@ -144,14 +144,6 @@ int brass_library_open(const char *path, const char *model_dir, const brass_mode
       rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
       goto fail;
     }
-    if (!recorded) {
-      int64_t n = store_chunk_count(lib->st, err);
-      if (n < 0) {
-        rc = (int)n;
-        goto fail;
-      }
-      lib->keyword_only_vectors = n > 0;
-    }
   }
   lib->model_missing = recorded && !lib->model;
   *out = lib;
@@ -214,8 +206,12 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
     snprintf(out->model_name, sizeof out->model_name, "%s", m.name);
     out->model_dim = m.dim;
     snprintf(out->model_hash, sizeof out->model_hash, "%s", m.hash);
-    out->vectors = out->chunks; /* invariant: with a model every chunk has its vector */
   }
+  /* counted, not assumed: chunks indexed before the library had a model have no vector */
+  out->vectors = store_vector_count(lib->st, err);
+  if (out->vectors < 0) return (int)out->vectors;
+  out->partial_sources = store_source_progress_count(lib->st, err);
+  if (out->partial_sources < 0) return (int)out->partial_sources;
   if ((rc = store_meta_get(lib->st, "model_dir", out->model_dir, sizeof out->model_dir, err)) < 0)
     return rc;
   char buf[32];

@@ -277,6 +277,13 @@ int store_begin(store *st, brass_error *err) {
   return rc;
 }
 
+int store_try_begin(store *st, brass_error *err) {
+  sqlite3_busy_timeout(st->db, 0);
+  int rc = store_begin(st, err);
+  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  return rc;
+}
+
 int store_commit(store *st, brass_error *err) {
   if (!st->tx) return err_set(err, BRASS_EINVAL, "%s: no transaction to commit", st->path);
   int rc = store_check_tx(st, err);
