@@ -479,7 +479,9 @@ static int ing_gone_fn(void *ctx, const store_source *s) {
   if (!under) return 0;
   long hit = walk_find(g->w, s->path);
   if (hit >= 0 && g->kept[hit]) return 0;
-  if (hit < 0 && walk_unseen(g->w, s->path)) return 0; /* not examined: kept as indexed */
+  /* in a place the walk could not examine: kept as indexed, unless the file is certainly gone */
+  struct stat sb;
+  if (hit < 0 && walk_unseen(g->w, s->path) && !(lstat(s->path, &sb) && errno == ENOENT)) return 0;
   if (g->npaths == g->paths_cap) {
     size_t c = g->paths_cap ? g->paths_cap * 2 : 32;
     char **a = realloc(g->paths, c * sizeof *a);
