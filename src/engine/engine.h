@@ -61,6 +61,9 @@ int engine_embed_unembedded(brass_library *lib, int batch, engine_progress_fn re
 /* 1 if the absolute path lies inside the folder root (a root ending in '/' is a folder too), or,
  * with or_equal, is root itself. Shared by index (files gone from an indexed folder) and remove. */
 int engine_path_under(const char *path, const char *root, int or_equal);
+/* 1 if no regular file is at path for certain (ENOENT, ENOTDIR, or something else is there now);
+ * 0 if one is, or if that cannot be told (EACCES in an unreadable folder: not the same as gone). */
+int engine_path_gone(const char *path);
 /* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
 

@@ -334,7 +334,7 @@ static int ing_unembedded(const ing_state *s, int64_t sid) {
  * removal step names it) or unreadable (kept as indexed). e: the errno of the failure. */
 static void ing_unreadable(ing_state *s, const char *path, const char *key, int e, int *kept) {
   s->sum->skipped++;
-  if (!file_exists(path)) {
+  if (engine_path_gone(path)) {
     ing_report(s, key, "deleted during the run");
     return;
   }
@@ -402,7 +402,7 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   } else if (!s->root[0]) {
     rc = store_source_find_by_hash(lib->st, sha, &src, err);
     if (rc < 0) goto done;
-    if (rc == 1 && !file_exists(src.path)) {
+    if (rc == 1 && engine_path_gone(src.path)) {
       /* chunks it has without vectors are embedded after the walk (unembedded.c) */
       rc = ing_rename(s, &src, key, (int64_t)len, mtime_ns, err);
       store_source_clear(&src);
@@ -480,8 +480,7 @@ static int ing_gone_fn(void *ctx, const store_source *s) {
   long hit = walk_find(g->w, s->path);
   if (hit >= 0 && g->kept[hit]) return 0;
   /* in a place the walk could not examine: kept as indexed, unless the file is certainly gone */
-  struct stat sb;
-  if (hit < 0 && walk_unseen(g->w, s->path) && !(lstat(s->path, &sb) && errno == ENOENT)) return 0;
+  if (hit < 0 && walk_unseen(g->w, s->path) && !engine_path_gone(s->path)) return 0;
   if (g->npaths == g->paths_cap) {
     size_t c = g->paths_cap ? g->paths_cap * 2 : 32;
     char **a = realloc(g->paths, c * sizeof *a);
@@ -514,7 +513,7 @@ static int ing_remove_gone(ing_state *s, const walk_result *w, const unsigned ch
       s->sum->removed += (int64_t)g.n;
       for (size_t i = 0; i < g.npaths; i++)
         ing_event(s, BRASS_PROGRESS_REMOVED, g.paths[i],
-                  file_exists(g.paths[i])
+                  !engine_path_gone(g.paths[i])
                       ? "no longer indexed: ignored, hidden, binary or too large"
                       : "deleted",
                   0, 0);

@@ -13,6 +13,7 @@
  * with a model, not at open: searching with a model never writes.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,12 @@ int engine_path_under(const char *path, const char *root, int or_equal) {
   size_t n = strlen(root);
   if (n == 0 || strncmp(path, root, n) != 0) return 0;
   return path[n] == '/' || root[n - 1] == '/' || (or_equal && path[n] == '\0');
+}
+
+int engine_path_gone(const char *path) {
+  struct stat sb;
+  if (stat(path, &sb)) return errno == ENOENT || errno == ENOTDIR;
+  return !S_ISREG(sb.st_mode);
 }
 
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id) {

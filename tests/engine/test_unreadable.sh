@@ -42,21 +42,28 @@ fi
 ok "unreadable condition created (${RUN[*]:-plain user})"
 
 # ---- inside a folder: kept, named, exit 0 ----
+# a copy of a file in the unreadable folder is a new file, not that file renamed (it is not gone)
+cat >"$C/copy.md" <<<"sub file with the word torvalque"
 "${RUN[@]}" "$BRASS" index --library "$L" --json "$C" >"$T/i1.json" 2>"$T/i1.err"
 expect "exit status with unreadable entries inside" "$?" 0
+expect "the copy is added, not taken as a rename" "$(json "$T/i1.json" '(j["added"], j["renamed"])')" "(1, 0)"
+rm "$C/copy.md"
 expect "nothing removed" "$(json "$T/i1.json" 'j["removed"]')" 0
 expect "unreadable count" "$(json "$T/i1.json" 'j["unreadable"]')" 2
 expect "unreadable paths named" "$(json "$T/i1.json" 'sorted(p.rsplit("/c/", 1)[1] for p in j["unreadable_paths"])')" "['f2.md', 'sub']"
 grep -q "cannot read $C/f2.md (Permission denied)" "$T/i1.err" && ok "stderr names the file" || fail "stderr: $(cat "$T/i1.err")"
 grep -q "cannot read $C/sub (Permission denied)" "$T/i1.err" && ok "stderr names the folder" || fail "stderr: $(cat "$T/i1.err")"
-expect "sources kept" "$(sql "$L" 'select count(*) from sources')" 4
-for w in vendrisk torvalque gimblewick plumquat; do
+expect "sources kept (and the copy)" "$(sql "$L" 'select count(*) from sources')" 5
+for w in vendrisk gimblewick plumquat; do
   "$BRASS" search --library "$L" --mode keyword --json "$w" >"$T/s.json"
   expect "'$w' still found" "$(json "$T/s.json" 'len(j["results"])')" 1
 done
+"$BRASS" search --library "$L" --mode keyword --json -n 5 torvalque >"$T/s.json"
+expect "'torvalque' found in the unreadable folder and the copy" "$(json "$T/s.json" 'sorted(r["source"].rsplit("/c/", 1)[1] for r in j["results"])')" "['copy.md', 'sub/s1.md']"
 # text mode says it too, in its summary
 "${RUN[@]}" "$BRASS" index --library "$L" "$C" >"$T/i1.out" 2>/dev/null
 grep -q "2 could not be read (kept as indexed)" "$T/i1.out" && ok "text summary counts them" || fail "text summary: $(cat "$T/i1.out")"
+grep -q "1 removed" "$T/i1.out" && ok "the deleted copy is removed" || fail "text summary: $(cat "$T/i1.out")"
 
 # ---- an argument that cannot be read: exit 1, one line, library untouched ----
 gen=$(sql "$L" "select value from meta where key='generation'")
