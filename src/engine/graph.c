@@ -170,10 +170,17 @@ static int graph_sync(brass_library *lib, hnsw **hp, brass_error *err) {
   return rc;
 }
 
-/* Saves h (brought up to date under the lock if batches were committed since) as the graph of
- * the generation current under the write lock; *gen receives that generation. try: do not wait
- * for the lock and do not catch up (a search: when another process writes, it saves its own
- * graph). Returns 1 saved, 0 not saved (try only: busy, read-only, or out of date), or an error. */
+/* Saves h under the write lock, which is held from reading the generations to the commit, so
+ * that saves are serialised among processes and a graph never replaces a newer one.
+ *  - A writer (try = 0) waits for the lock, catches up with batches committed since h was synced
+ *    (a delta, under the lock), and saves h as the graph of the generation current under the
+ *    lock (also over an equally current one: compaction replaces it); *gen receives it.
+ *    Whichever writer saves last leaves a current graph.
+ *  - A search (try = 1) never waits: without the lock at once (another process writes and will
+ *    save its own), or on a read-only handle, it saves nothing. It saves h tagged with the
+ *    generation h reflects (*gen, maybe no longer current while an index run goes on) when the
+ *    saved graph is older, so that the next search starts from it and adds only the rest.
+ * Returns 1 saved, 0 not saved, or an error (never for a search: it keeps its graph in memory). */
 static int graph_save_current(brass_library *lib, hnsw **hp, int64_t *gen, int try,
                               brass_error *err) {
   brass_error lerr;
@@ -183,23 +190,19 @@ static int graph_save_current(brass_library *lib, hnsw **hp, int64_t *gen, int t
   int64_t now = engine_generation(lib->st, err);
   int have = now < 0 ? (int)now : store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
   rc = have < 0 ? have : 0;
-  int save = !rc && !(have && strtoll(buf, NULL, 10) == now); /* else: saved current already */
-  if (!rc && now != *gen) {
-    if (try)
-      save = 0;
-    else
-      rc = graph_sync(lib, hp, err); /* another writer's batches: a delta, under the lock */
-  }
-  if (!rc) *gen = now;
+  int64_t saved = have > 0 ? strtoll(buf, NULL, 10) : -1;
+  if (!rc && !try && now != *gen) rc = graph_sync(lib, hp, err); /* other writers' batches */
+  if (!rc && !try) *gen = now;
+  int save = !rc && (!try || saved < *gen); /* a search: only over an older graph */
   uint8_t *data = NULL;
   size_t len = 0;
-  if (!rc && save) rc = hnsw_serialize_alloc(*hp, &data, &len, err);
+  if (save) rc = hnsw_serialize_alloc(*hp, &data, &len, err);
   if (!rc && save) {
     hnsw_stats hs;
     hnsw_get_stats(*hp, &hs);
     store_graph_info info = {hs.dim, hs.M, hs.ef_construction, hs.ef_search, 42, (int64_t)hs.live};
     char g[32];
-    snprintf(g, sizeof g, "%lld", (long long)now);
+    snprintf(g, sizeof g, "%lld", (long long)*gen);
     rc = store_graph_save(lib->st, &info, data, len, err);
     if (!rc) rc = store_meta_set(lib->st, "graph_generation", g, err);
   }
@@ -209,7 +212,7 @@ static int graph_save_current(brass_library *lib, hnsw **hp, int64_t *gen, int t
     brass_error ignored;
     store_rollback(lib->st, &ignored);
   }
-  if (rc && try) return 0; /* a search still has its graph in memory */
+  if (rc && try) return 0;
   return rc ? rc : save;
 }
 
@@ -228,7 +231,18 @@ int engine_graph_current(brass_library *lib, brass_error *err) {
   hnsw *h = NULL;
   int rc = graph_load(lib, gen, &h, err);
   int stale = !rc && !h;
-  if (stale) rc = graph_load(lib, -1, &h, err); /* the saved one, brought up to date */
+  if (stale) {
+    /* start from the newer of the cached graph (a long-lived handle: serve) and the saved one */
+    char buf[32];
+    int have = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err);
+    if (have < 0) return have;
+    if (lib->graph && (!have || lib->graph_generation >= strtoll(buf, NULL, 10))) {
+      h = lib->graph;
+      lib->graph = NULL;
+    } else {
+      rc = graph_load(lib, -1, &h, err);
+    }
+  }
   if (!rc && stale) rc = graph_sync(lib, &h, err);
   if (!rc && stale) {
     int64_t saved_gen = gen;
