@@ -28,7 +28,7 @@
 #include "engine/engine.h"
 #include "model/model.h"
 
-#define GRAPH_PROGRESS_SLICE 4096 /* vectors added between two progress reports */
+#define GRAPH_PROGRESS_SLICE 1024 /* vectors added between two progress reports */
 
 /* Chunk ids of every stored vector, plus the vectors the graph lacks (all when graph is NULL). */
 typedef struct graph_scan {
