@@ -463,6 +463,8 @@ done:
 
 /* Sources under a walked root that the walk examined the place of and did not keep. */
 typedef struct ing_gone {
+  store *st;
+  brass_error *err;
   const walk_result *w;
   const unsigned char *kept; /* per walked path */
   int64_t *ids;
@@ -479,8 +481,13 @@ static int ing_gone_fn(void *ctx, const store_source *s) {
   if (!under) return 0;
   long hit = walk_find(g->w, s->path);
   if (hit >= 0 && g->kept[hit]) return 0;
-  /* in a place the walk could not examine: kept as indexed, unless the file is certainly gone */
+  /* in a place the walk could not examine, or indexed by name: kept as indexed, unless the file
+   * is certainly gone */
   if (hit < 0 && walk_unseen(g->w, s->path) && !engine_path_gone(s->path)) return 0;
+  if (hit < 0 && !engine_path_gone(s->path)) { /* not selected by the walk, not examined */
+    int rc = store_source_explicit_get(g->st, s->id, g->err);
+    if (rc) return rc < 0 ? rc : 0;
+  }
   if (g->npaths == g->paths_cap) {
     size_t c = g->paths_cap ? g->paths_cap * 2 : 32;
     char **a = realloc(g->paths, c * sizeof *a);
@@ -497,6 +504,8 @@ static int ing_remove_gone(ing_state *s, const walk_result *w, const unsigned ch
                            brass_error *err) {
   ing_gone g;
   memset(&g, 0, sizeof g);
+  g.st = s->lib->st;
+  g.err = err;
   g.w = w;
   g.kept = kept;
   int rc = store_source_foreach(s->lib->st, ing_gone_fn, &g, err);
@@ -522,6 +531,37 @@ static int ing_remove_gone(ing_state *s, const walk_result *w, const unsigned ch
   for (size_t i = 0; i < g.npaths; i++) free(g.paths[i]);
   free(g.paths);
   free(g.ids);
+  return rc;
+}
+
+/* Records the files given by name (and kept) as indexed explicitly, in one transaction when any
+ * is not yet: a later run over a folder above them keeps them while they exist. */
+static int ing_mark_explicit(ing_state *s, const walk_result *w, const unsigned char *kept,
+                             brass_error *err) {
+  store *st = s->lib->st;
+  int rc = 0, open = 0;
+  for (size_t i = 0; i < w->ngiven && !rc; i++) {
+    long k = walk_find(w, w->given[i]);
+    if (k < 0 || !kept[k]) continue;
+    store_source src;
+    memset(&src, 0, sizeof src);
+    rc = store_source_find(st, w->given[i], &src, err);
+    if (rc <= 0) continue;
+    int64_t id = src.id;
+    store_source_clear(&src);
+    rc = store_source_explicit_get(st, id, err);
+    if (rc != 0) {
+      rc = rc < 0 ? rc : 0;
+      continue;
+    }
+    if (!open && !(rc = store_begin(st, err))) open = 1;
+    if (!rc) rc = store_source_explicit_set(st, id, err);
+  }
+  if (open && !rc) rc = store_commit(st, err);
+  if (rc && store_in_transaction(st)) {
+    brass_error ignored;
+    store_rollback(st, &ignored);
+  }
   return rc;
 }
 
@@ -607,6 +647,7 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
     if (!rc) ing_report(&s, ing_key(&s, w.paths[i]), NULL);
   }
   if (!rc) rc = ing_flush(&s, 1, err);
+  if (!rc && !s.root[0]) rc = ing_mark_explicit(&s, &w, kept, err);
   if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
   if (!rc && lib->model) {
     int64_t more = 0;

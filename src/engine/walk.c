@@ -40,6 +40,8 @@ void walk_free(walk_result *w) {
   for (size_t i = 0; i < w->n; i++) free(w->paths[i]);
   for (size_t i = 0; i < w->nroots; i++) free(w->roots[i]);
   for (size_t i = 0; i < w->nunseen; i++) free(w->unseen[i]);
+  for (size_t i = 0; i < w->ngiven; i++) free(w->given[i]);
+  free(w->given);
   free(w->paths);
   free(w->roots);
   free(w->unseen);
@@ -152,7 +154,8 @@ int walk_all(walk_result *w, const char *const *paths, size_t n, walk_note_fn no
       rc = walk_dir(&c, &ign, abs, 0);
       ignore_free(&ign);
       if (rc) return rc;
-    } else if (walk_push(&w->paths, &w->n, &w->cap, abs)) {
+    } else if (walk_push(&w->paths, &w->n, &w->cap, abs) ||
+               walk_push(&w->given, &w->ngiven, &w->given_cap, abs)) {
       return err_set(err, BRASS_ENOMEM, "%s: out of memory", paths[i]);
     }
   }

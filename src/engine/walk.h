@@ -25,6 +25,8 @@ typedef struct walk_result {
   int64_t unreadable; /* entries in unseen because they could not be read */
   int64_t too_deep;   /* folders in unseen because they lie past WALK_MAX_DEPTH */
   char *too_deep_example;
+  char **given; /* files given by name (absolute): indexed explicitly */
+  size_t ngiven, given_cap;
 } walk_result;
 
 /* Called for every entry that could not be read: its path and the reason (strerror). */

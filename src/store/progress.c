@@ -1,9 +1,12 @@
 /*
- * progress.c - per-source progress of a file written in several batches. A large file is
- * committed a batch of chunks at a time; until its last batch is in, the library records which
- * content (SHA-256) is being written and how many of its chunks are committed, so a later run
- * continues after them instead of starting over, and status can say that a source is partial.
- * Kept in meta under "partial:<source id>" (no schema change); deleting a source drops its record.
+ * progress.c - per-source records kept in meta (no schema change); deleting a source drops them.
+ *  - Progress of a file written in several batches: a large file is committed a batch of chunks
+ *    at a time; until its last batch is in, the library records which content (SHA-256) is being
+ *    written and how many of its chunks are committed ("partial:<source id>"), so a later run
+ *    continues after them instead of starting over, and status can say that a source is partial.
+ *  - Explicitly indexed files ("explicit:<source id>"): a file given by name to `brass index` is
+ *    not removed by a later run over a folder above it whose walk does not select it (hidden,
+ *    ignored); only its disappearance or `brass remove` takes it out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +44,28 @@ int store_source_progress_set(store *st, int64_t id, const unsigned char sha256[
   return store_meta_set(st, key, val, err);
 }
 
-int store_source_progress_clear(store *st, int64_t id, brass_error *err) {
+static int meta_delete(store *st, const char *key, brass_error *err) {
   static const char sql[] = "DELETE FROM meta WHERE key = ?1";
-  char key[48];
-  progress_key(key, sizeof key, id);
   sqlite3_stmt *s;
   int rc = store_stmt(st, sql, &s, err);
   if (rc < 0) return rc;
   sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step(s);
   store_stmt_done(s);
-  return rc == SQLITE_DONE ? 0 : store_sqlerr(st, rc, "clearing a source's progress", err);
+  return rc == SQLITE_DONE ? 0 : store_sqlerr(st, rc, "clearing a source's record", err);
+}
+
+int store_source_progress_clear(store *st, int64_t id, brass_error *err) {
+  char key[48];
+  progress_key(key, sizeof key, id);
+  return meta_delete(st, key, err);
+}
+
+int store_source_records_clear(store *st, int64_t id, brass_error *err) {
+  char key[48];
+  snprintf(key, sizeof key, "explicit:%lld", (long long)id);
+  int rc = meta_delete(st, key, err);
+  return rc ? rc : store_source_progress_clear(st, id, err);
 }
 
 int64_t store_source_progress_count(store *st, brass_error *err) {
@@ -64,4 +78,16 @@ int64_t store_source_progress_count(store *st, brass_error *err) {
                                : store_sqlerr(st, rc, "counting partial sources", err);
   store_stmt_done(s);
   return n;
+}
+
+int store_source_explicit_get(store *st, int64_t id, brass_error *err) {
+  char key[48], val[8];
+  snprintf(key, sizeof key, "explicit:%lld", (long long)id);
+  return store_meta_get(st, key, val, sizeof val, err);
+}
+
+int store_source_explicit_set(store *st, int64_t id, brass_error *err) {
+  char key[48];
+  snprintf(key, sizeof key, "explicit:%lld", (long long)id);
+  return store_meta_set(st, key, "1", err);
 }

@@ -107,7 +107,7 @@ int store_source_foreach(store *st, int (*fn)(void *ctx, const store_source *s),
 int store_source_clear_documents(store *st, int64_t id, brass_error *err);
 
 /* Progress of a source written in several batches (progress.c): the content being written and
- * how many of its chunks are committed. get: 1 found, 0 none. store_source_delete clears it. */
+ * how many of its chunks are committed. get: 1 found, 0 none. store_source_delete drops it. */
 int store_source_progress_get(store *st, int64_t id, unsigned char sha256[32], int64_t *done,
                               brass_error *err);
 int store_source_progress_set(store *st, int64_t id, const unsigned char sha256[32], int64_t done,
@@ -115,6 +115,11 @@ int store_source_progress_set(store *st, int64_t id, const unsigned char sha256[
 int store_source_progress_clear(store *st, int64_t id, brass_error *err);
 /* The number of sources whose writing is unfinished. */
 int64_t store_source_progress_count(store *st, brass_error *err);
+/* Files given by name to brass_index (explicit): 1 if source id was, 0 if not. */
+int store_source_explicit_get(store *st, int64_t id, brass_error *err);
+int store_source_explicit_set(store *st, int64_t id, brass_error *err);
+/* Drops every per-source record of id (progress, explicit); store_source_delete calls it. */
+int store_source_records_clear(store *st, int64_t id, brass_error *err);
 
 /* ---- documents, chunks, vectors ------------------------------------------------------------ */
 /* A document of a source (a file holds one; archives or feeds may hold several). */

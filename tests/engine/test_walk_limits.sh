@@ -3,7 +3,8 @@
 # dropped silently (count and an example path, on stderr and in --json); a file indexed by hand
 # down there is kept by the next run on its parent (and removed once it is really gone); and
 # every file a run removes is named (--json "removed_paths" lists all; text mode shows the first
-# five and counts the rest).
+# five and counts the rest); files indexed by name inside hidden or ignored places are kept by
+# runs over their parent folder until they are gone.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
 . "$BRASS_SRC/tests/engine/lib.sh"
@@ -62,6 +63,24 @@ echo "later.md" >"$C/.gitignore"
 "$BRASS" index --library "$L" "$C" >/dev/null 2>"$T/g.err" || fail "index with the ignore rule"
 grep -q "removed $C/later.md (no longer indexed: ignored, hidden, binary or too large)" "$T/g.err" &&
   ok "an ignored file's removal says why" || fail "stderr: $(cat "$T/g.err")"
+
+# ---- files indexed by name in places a folder walk does not select stay until they are gone ----
+mkdir -p "$C/.hidden"
+echo "hidden file with the word skarnolith" >"$C/.hidden/h.md"
+echo "ignored file with the word pellodrane" >"$C/ignored.md"
+echo "ignored.md" >>"$C/.gitignore"
+"$BRASS" index --library "$L" --quiet --json "$C/.hidden/h.md" "$C/ignored.md" >"$T/e.json" || fail "index by name"
+expect "indexed by name" "$(json "$T/e.json" 'j["added"]')" 2
+"$BRASS" index --library "$L" --quiet --json "$C" >"$T/e2.json" || fail "index the parent"
+expect "the parent run keeps files indexed by name" "$(json "$T/e2.json" '(j["removed"], j["removed_paths"])')" "(0, [])"
+for w in skarnolith pellodrane; do
+  "$BRASS" search --library "$L" --mode keyword --json "$w" >"$T/s.json"
+  expect "'$w' still found" "$(json "$T/s.json" 'len(j["results"])')" 1
+done
+rm "$C/ignored.md"
+"$BRASS" index --library "$L" --quiet --json "$C" >"$T/e3.json" || fail "index after deleting one"
+expect "a file indexed by name is removed once gone" "$(json "$T/e3.json" '[q.rsplit("/", 1)[1] for q in j["removed_paths"]]')" "['ignored.md']"
+expect "and its record goes with it" "$(sql "$L" "select count(*) from meta where key like 'explicit:%'")" 1
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed" >&2; exit 1; }
 echo "all walk-limit checks passed"
