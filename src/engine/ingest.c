@@ -17,9 +17,10 @@
  * missing file means nothing: no rename detection, no vanished-file removal.
  *
  * Batches: changed files are chunked and queued; whenever the queue holds batch_chunks chunks,
- * that many are embedded in one call and written in one transaction (sources, documents, chunks,
- * vectors, and the generation bump), so a crash loses at most the batch in flight. A file larger
- * than a batch is written across several: until its last chunk is in, the store records its
+ * at most that many are embedded in one call and written in one transaction (sources, documents,
+ * chunks, vectors, and the generation bump), so a crash loses at most the batch in flight. A file
+ * that fits in a batch is never split (the batch ends before it); a file larger than a batch is
+ * written across several: until its last chunk is in, the store records its
  * content hash and how many chunks are committed (store_source_progress_*), so a later run
  * continues after them, and progress inside the file is reported. After the walk, chunks still
  * without vectors anywhere in the library are embedded (unembedded.c); the HNSW graph is updated
@@ -194,6 +195,8 @@ static int ing_commit_batch(ing_state *s, ing_piece *pieces, size_t *taken, bras
     ing_file *f = &s->files[i];
     size_t rest = f->chunks.count - f->done;
     if (rest && !budget) break;
+    /* a file that fits in a batch is never split: it waits for the next batch instead */
+    if (np && rest > budget && rest <= (size_t)s->opt.batch_chunks) break;
     size_t take = rest < budget ? rest : budget;
     pieces[np++] = (ing_piece){i, f->done, f->done + take};
     for (size_t j = f->done; j < f->done + take; j++) s->texts[nt++] = f->chunks.items[j].text;
