@@ -112,7 +112,7 @@ PYEOF
 rm -f "$L" "$L"-*
 idx_args=(index --model "$M" --library "$L" --quiet)
 # ---- a first stretch of indexing, so that the readers have a library to open ----
-(timeout -s KILL 15 "$BRASS" "${idx_args[@]}" "$C" >/dev/null 2>&1) 2>/dev/null
+(timeout -s KILL 15 "$BRASS" "${idx_args[@]}" "$C" >/dev/null 2>&1; true) 2>/dev/null
 PORT=$((20000 + RANDOM % 20000))
 mkdir -p "$OUT/www"
 "$BRASS" serve --library "$L" --port $PORT --root "$OUT/www" >/dev/null 2>"$OUT/serve.err" &
