@@ -4,6 +4,7 @@
 #                   the native suite again in a plain clone with nothing beside it, brief fuzzing
 #   make bench      embedding benchmarks against ONNX Runtime (results go in README.md)
 #   make bench-hnsw HNSW against hnswlib and FAISS (next milestone; results in docs/hnsw.md)
+#   make soak       kill -9 an indexer for 30 minutes while searching and serving (bench/soak.sh)
 #   make wasm       the WebAssembly build (build-wasm/)
 #   make demo       set up, build, generate a MiniLM-shaped model and embed a few lines
 JOBS ?= $(shell nproc)
@@ -65,6 +66,12 @@ bench: all
 # the browser benchmark alone (brass web vs ONNX Runtime Web; bench/run.sh also runs it)
 bench-web: all wasm
 	node bench/web/run_web_bench.mjs --out build/bench/web.json
+
+# the soak alone: kill -9 of an indexer for SOAK_SECONDS (default 1800) while searches and the
+# serve API run, then integrity and count checks (bench/soak.sh, also the last step of make bench)
+.PHONY: soak
+soak: all
+	bash bench/soak.sh
 
 # HNSW against hnswlib (100k x 384, ~8 minutes) and FAISS (20k; Debian's build has no SIMD)
 bench-hnsw: all

@@ -119,3 +119,11 @@ if [ "${BENCH_HNSW:-1}" != 0 ]; then
   { echo; BRASS_BUILD=$BUILD bash bench/hnsw_compare.sh; } | tee -a "$OUT/results.md" ||
     say "HNSW step failed"
 fi
+
+# 7. soak (issue 10): kill -9 of an indexer at random moments for SOAK_SECONDS (default 30
+# minutes) while searches and /api/search run, then integrity, counts and graph checks
+# (bench/soak.sh; `make soak` runs it alone). BENCH_SOAK=0 skips this step.
+if [ "${BENCH_SOAK:-1}" != 0 ]; then
+  say "soak: kill -9 while indexing, searching and serving (${SOAK_SECONDS:-1800} s)"
+  { echo; BRASS_BUILD=$BUILD bash bench/soak.sh; } | tee -a "$OUT/results.md" || say "soak failed"
+fi

@@ -14,6 +14,8 @@
 
 #include "brass.h"
 #include "cli.h"
+#include "base/term_text.h"
+#include "index_notes.h"
 
 static const char index_help[] =
     "usage: brass index [options] PATH...\n"
@@ -21,9 +23,13 @@ static const char index_help[] =
     "Adds files and folders to the library. Folders are walked recursively; hidden files and\n"
     "folders (.git included), symlinked folders, binary files and files over the size limit are\n"
     "skipped. Files whose content (SHA-256) is unchanged are kept as they are; changed files are\n"
-    "re-chunked and re-embedded; files that vanished from an indexed folder are removed; a file\n"
-    "moved or renamed keeps its vectors. Each batch is committed on its own, so an interrupted\n"
-    "run loses at most one batch and the next run resumes.\n"
+    "re-chunked and re-embedded; files that vanished from an indexed folder are removed (and\n"
+    "named); a file moved or renamed keeps its vectors. Files and folders that cannot be read, "
+    "and\n"
+    "folders deeper than 64 levels, keep what was indexed from them and are named. Chunks indexed\n"
+    "without a model are embedded by the next run with one. Each batch is committed on its own\n"
+    "(a large file over several batches), so an interrupted run loses at most one batch and the\n"
+    "next run resumes, inside a large file too.\n"
     "\n"
     "options:\n"
     "  --model DIR          embedding model folder (also $BRASS_MODEL); default: the model the\n"
@@ -34,7 +40,9 @@ static const char index_help[] =
     "~/.local/share/brass/library.db)\n"
     "  --json               print the summary as one JSON object: {\"added\", \"updated\",\n"
     "                       \"unchanged\", \"removed\", \"chunks_embedded\", \"tokens\", "
-    "\"seconds\"}\n"
+    "\"seconds\",\n"
+    "                       \"unreadable\", \"not_walked\", \"resumed\", \"removed_paths\",\n"
+    "                       \"unreadable_paths\", \"not_walked_example\", ...}\n"
     "  --threads N          threads to use (default: $BRASS_THREADS, else all online cores)\n"
     "  --max-file-size N    skip files larger than N bytes (default 16777216)\n"
     "  --chunk-tokens N     chunk size in model tokens (default 256)\n"
@@ -42,8 +50,9 @@ static const char index_help[] =
     "  --quiet              no progress or skip notices on stderr\n"
     "  --help               show this help\n"
     "\n"
-    "exit status: 0 on success, 1 on bad input (the message names the file and the problem),\n"
-    "2 on a usage error.\n";
+    "exit status: 0 on success (also when some entries inside a folder could not be read: they\n"
+    "are named), 1 on bad input, including a file or folder given that cannot be read (the\n"
+    "message names the file and the problem), 2 on a usage error.\n";
 
 /* mkdir -p for the folder part of path; errors surface when the library is opened. */
 static void make_parent_dirs(const char *path) {
@@ -134,6 +143,8 @@ typedef struct progress_state {
   int have;                  /* last holds a report */
   double last_draw;          /* seconds at the last redraw (tty) or plain line */
   brass_index_progress last; /* the latest report (its path and note are not kept) */
+  char part[128];            /* progress inside a large file or the graph build, "" when none */
+  index_notes notes;         /* removed, unreadable, not walked: named in the output */
 } progress_state;
 
 #define PROGRESS_REDRAW_S 0.1 /* terminal: at most 10 redraws a second */
@@ -190,13 +201,18 @@ static void draw_bar(progress_state *s) {
                  p->seconds * (double)(p->files_total - p->files_done) / (double)p->files_done);
   else
     fmt_duration(eta, sizeof eta, -1);
-  int tlen = snprintf(text, sizeof text, " %lld/%lld files  %lld chunks  %s tokens/s  ETA %s",
-                      (long long)p->files_done, (long long)p->files_total,
-                      (long long)p->chunks_done, rate, eta);
-  if (tlen < 0) return;
-  if (tlen >= (int)sizeof text) tlen = (int)sizeof text - 1;
   int width = term_width(STDERR_FILENO) - 1;
   if (width > (int)sizeof line - 1) width = (int)sizeof line - 1;
+  int tlen = 0;
+  /* the part (inside a large file, the graph) only where it fits beside a bar of 10 columns */
+  for (int with_part = s->part[0] != '\0'; with_part >= 0; with_part--) {
+    tlen = snprintf(text, sizeof text, " %lld/%lld files  %lld chunks  %s tokens/s  ETA %s%s",
+                    (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done,
+                    rate, eta, with_part ? s->part : "");
+    if (tlen < 0) return;
+    if (tlen >= (int)sizeof text) tlen = (int)sizeof text - 1;
+    if (width - tlen - 2 >= 10) break;
+  }
   int bar = width - tlen - 2, n = 0;
   if (bar >= 10) {
     double frac = p->files_total > 0 ? (double)p->files_done / (double)p->files_total : 0;
@@ -213,15 +229,54 @@ static void draw_bar(progress_state *s) {
     memcpy(line, text + 1, (size_t)n);
   }
   line[n] = '\0';
-  fprintf(stderr, "\r%s\033[K", line);
+  fputc('\r', stderr);
+  term_text_write(stderr, line, (size_t)n, 0); /* the part names a file: no raw controls */
+  fputs("\033[K", stderr);
   fflush(stderr);
   s->shown = 1;
 }
 
-static void plain_line(const brass_index_progress *p) {
-  fprintf(stderr, "brass: files %lld/%lld, chunks %lld, %.0f tokens/s, %.1f s\n",
-          (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done,
-          p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0, p->seconds);
+static void plain_line(const progress_state *s) {
+  const brass_index_progress *p = &s->last;
+  cli_line(stderr, "brass: files %lld/%lld, chunks %lld, %.0f tokens/s, %.1f s%s",
+           (long long)p->files_done, (long long)p->files_total, (long long)p->chunks_done,
+           p->seconds > 0 ? (double)p->tokens_done / p->seconds : 0, p->seconds, s->part);
+}
+
+/* "  notes.md 3.2k/80.0k chunks" or "  graph 4.1k/80.0k" while a large file or graph build is
+ * under way, "" otherwise. */
+static void set_part(progress_state *s, const brass_index_progress *p) {
+  s->part[0] = '\0';
+  if (p->part_total <= 0 || p->part_done >= p->part_total) return;
+  char done[32], total[32];
+  fmt_count(done, sizeof done, (double)p->part_done);
+  fmt_count(total, sizeof total, (double)p->part_total);
+  if (p->event == BRASS_PROGRESS_GRAPH) {
+    snprintf(s->part, sizeof s->part, "  graph %s/%s", done, total);
+  } else {
+    const char *b = p->path ? strrchr(p->path, '/') : NULL;
+    snprintf(s->part, sizeof s->part, "  %.60s %s/%s chunks",
+             b         ? b + 1
+             : p->path ? p->path
+                       : "",
+             done, total);
+  }
+}
+
+/* A removal, an unreadable entry or folders not walked: one line each (removals: the first
+ * INDEX_NOTES_REMOVED_SHOWN; progress_end counts the rest). */
+static void notice(progress_state *s, const brass_index_progress *p) {
+  if (s->quiet) return;
+  if (p->event == BRASS_PROGRESS_REMOVED && s->notes.nremoved > INDEX_NOTES_REMOVED_SHOWN) return;
+  if (s->shown) fputs("\r\033[K", stderr);
+  s->shown = 0;
+  if (p->event == BRASS_PROGRESS_REMOVED)
+    cli_line(stderr, "brass: removed %s (%s)", p->path, p->note);
+  else if (p->event == BRASS_PROGRESS_UNREADABLE)
+    cli_line(stderr, "brass: cannot read %s (%s); what was indexed from it is kept", p->path,
+             p->note);
+  else
+    cli_line(stderr, "brass: %s, e.g. %s", p->note, p->path);
 }
 
 /* On a terminal: one line on stderr redrawn in place (progress bar, files, chunks, tokens/s,
@@ -229,15 +284,26 @@ static void plain_line(const brass_index_progress *p) {
  * Skips are always reported on their own line. progress_end() writes the last state. */
 static void on_progress(void *ctx, const brass_index_progress *p) {
   progress_state *s = ctx;
+  if (index_notes_add(&s->notes, p)) {
+    notice(s, p);
+    return;
+  }
   if (s->quiet) return;
-  if (p->note) {
+  if (p->event == BRASS_PROGRESS_FILE_PART || p->event == BRASS_PROGRESS_GRAPH) {
+    set_part(s, p);
+    if (!s->have) return;
+    s->last.seconds = p->seconds;
+    p = &s->last; /* counters unchanged: redraw with the part */
+  } else if (p->note) {
     if (s->shown) fputs("\r\033[K", stderr);
     s->shown = 0;
     cli_line(stderr, "brass: skipped %s (%s)", p->path, p->note);
     return;
   }
-  s->last = *p;
-  s->last.path = s->last.note = NULL;
+  if (p != &s->last) {
+    s->last = *p;
+    s->last.path = s->last.note = NULL;
+  }
   s->have = 1;
   if (s->tty) {
     if (!s->shown || p->seconds - s->last_draw >= PROGRESS_REDRAW_S) {
@@ -246,20 +312,24 @@ static void on_progress(void *ctx, const brass_index_progress *p) {
     }
   } else if (p->seconds - s->last_draw >= PROGRESS_PLAIN_S) {
     s->last_draw = p->seconds;
-    plain_line(p);
+    plain_line(s);
   }
 }
 
 /* The final state: on a terminal the bar is drawn once more and kept (the cursor moves to the
  * next line); otherwise one last plain line when the run succeeded. */
 static void progress_end(progress_state *s, int ok) {
+  s->part[0] = '\0';
+  if (!s->quiet && s->notes.nremoved > INDEX_NOTES_REMOVED_SHOWN)
+    fprintf(stderr, "brass: ... and %zu more removed (--json lists them all)\n",
+            s->notes.nremoved - INDEX_NOTES_REMOVED_SHOWN);
   if (s->quiet || !s->have) return;
   if (s->tty) {
     draw_bar(s);
     fputc('\n', stderr);
     s->shown = 0;
   } else if (ok) {
-    plain_line(&s->last);
+    plain_line(s);
   }
 }
 
@@ -280,17 +350,20 @@ static int run_index(int argc, char **argv) {
   int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
                        &a.iopts, &sum, on_progress, &ps, &err);
   progress_end(&ps, rc == 0);
-  if (rc)
+  if (rc) {
     brass_library_close_failed(lib); /* a library this run created stays only if it holds data */
-  else
-    brass_library_close(lib);
-  if (rc) return cli_error(CLI_FAIL, "%s", err.message);
+    index_notes_free(&ps.notes);
+    return cli_error(CLI_FAIL, "%s", err.message);
+  }
+  brass_library_close(lib);
   if (a.json) {
-    char *s = brass_index_summary_json(&sum);
+    char *s = index_notes_json(&ps.notes, &sum);
+    index_notes_free(&ps.notes);
     if (!s) return cli_error(CLI_FAIL, "out of memory");
     puts(s);
     free(s);
   } else {
+    index_notes_free(&ps.notes);
     printf("%lld added, %lld updated, %lld unchanged, %lld removed, %lld skipped; ",
            (long long)sum.added, (long long)sum.updated, (long long)sum.unchanged,
            (long long)sum.removed, (long long)sum.skipped);
@@ -299,6 +372,11 @@ static int run_index(int argc, char **argv) {
     else
       printf("%lld chunks embedded (%lld tokens) in %.2f s\n", (long long)sum.chunks_embedded,
              (long long)sum.tokens, sum.seconds);
+    if (sum.unreadable || sum.not_walked || sum.resumed)
+      printf(
+          "%lld could not be read (kept as indexed), %lld folders not walked, %lld files "
+          "resumed\n",
+          (long long)sum.unreadable, (long long)sum.not_walked, (long long)sum.resumed);
   }
   return CLI_OK;
 }

@@ -21,7 +21,8 @@ static const char status_help[] =
     "  --library FILE     library file (default: $BRASS_LIBRARY, else\n"
     "                     $XDG_DATA_HOME/brass/library.db, else ~/.local/share/brass/library.db)\n"
     "  --json             print one JSON object: {\"library\", \"sources\", \"chunks\",\n"
-    "                     \"vectors\", \"graph\", \"generation\", \"schema_version\", \"bytes\",\n"
+    "                     \"vectors\" (counted), \"graph\", \"generation\", \"schema_version\",\n"
+    "                     \"bytes\", \"partial_sources\",\n"
     "                     \"model\": {\"name\", \"dim\", \"hash\", \"dir\"} or null}\n"
     "  --help             show this help\n"
     "\n"
@@ -29,7 +30,7 @@ static const char status_help[] =
 
 static const char *graph_name(int g) {
   return g == 1   ? "current"
-         : g == 2 ? "stale (rebuilt in memory; the next index run saves it)"
+         : g == 2 ? "stale (the next search or index run brings it up to date and saves it)"
                   : "none";
 }
 
@@ -68,6 +69,12 @@ static int run_status(int argc, char **argv) {
              (double)in.file_bytes / 1e6);
     printf("sources   %lld\nchunks    %lld\nvectors   %lld\ngraph     %s\n", (long long)in.sources,
            (long long)in.chunks, (long long)in.vectors, graph_name(in.graph));
+    if (in.model_name[0] && in.vectors < in.chunks)
+      printf("          %lld chunks have no vector yet: `brass index` with the model embeds them\n",
+             (long long)(in.chunks - in.vectors));
+    if (in.partial_sources)
+      printf("          %lld sources partly written (interrupted): `brass index` finishes them\n",
+             (long long)in.partial_sources);
     if (in.model_name[0]) {
       cli_line(stdout, "model     %s (dim %d, hash %.12s)", in.model_name, in.model_dim,
                in.model_hash);

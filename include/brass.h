@@ -125,8 +125,9 @@ typedef struct brass_library_info {
   char model_name[256]; /* "" when the library is keyword-only */
   int model_dim;
   char model_hash[65];
-  char model_dir[1024]; /* folder recorded at indexing, "" if none */
-  int model_open;       /* 1: this handle has the model open */
+  char model_dir[1024];    /* folder recorded at indexing, "" if none */
+  int model_open;          /* 1: this handle has the model open */
+  int64_t partial_sources; /* sources whose interrupted batched writing the next index finishes */
 } brass_library_info;
 
 /* Counts and the recorded model of the library. */
@@ -149,6 +150,9 @@ typedef struct brass_index_summary {
   int64_t skipped;                            /* binary, too large or unreadable files */
   int64_t chunks_embedded, tokens;            /* in this run */
   double seconds;
+  int64_t unreadable; /* files and folders that could not be read (in skipped; kept as indexed) */
+  int64_t not_walked; /* folders deeper than the walk's depth limit (what is under them is kept) */
+  int64_t resumed;    /* files whose interrupted batches were continued (in updated) */
 } brass_index_summary;
 
 typedef struct brass_index_progress {
@@ -157,7 +161,21 @@ typedef struct brass_index_progress {
   double seconds;
   const char *path; /* the file just handled, or a skip notice; NULL after a batch is embedded */
   const char *note; /* NULL, or why path was skipped */
+  int event;        /* what this report is: BRASS_PROGRESS_* */
+  /* BRASS_PROGRESS_FILE_PART: chunks of path committed so far / in all (a file written in several
+   * batches); BRASS_PROGRESS_GRAPH: vectors added to the HNSW graph so far / to add */
+  int64_t part_done, part_total;
 } brass_index_progress;
+
+enum {
+  BRASS_PROGRESS_STEP = 0,   /* a file handled (path) or a batch committed (path NULL) */
+  BRASS_PROGRESS_SKIPPED,    /* path skipped: note says why (binary, too large) */
+  BRASS_PROGRESS_UNREADABLE, /* path could not be read: note says why; what was indexed is kept */
+  BRASS_PROGRESS_REMOVED,    /* path was removed from the library: note says why */
+  BRASS_PROGRESS_NOT_WALKED, /* folders past the depth limit: path is one, note says how many */
+  BRASS_PROGRESS_FILE_PART,  /* a batch of a large file committed (part_done / part_total) */
+  BRASS_PROGRESS_GRAPH,      /* building the HNSW graph (part_done / part_total vectors) */
+};
 
 typedef void (*brass_progress_fn)(void *ctx, const brass_index_progress *p);
 
@@ -249,6 +267,9 @@ typedef struct brass_results {
   brass_search_mode mode; /* the mode that ran (keyword when the library has no model) */
   const char *note;       /* NULL, or why the mode differs from the one asked for */
   double took_ms, embed_ms, vector_ms, keyword_ms, fuse_ms, fetch_ms;
+  /* chunks the vector half could not see because they have no vector yet (indexed without a
+   * model; the next `brass index` with the model embeds them); note says so when > 0 */
+  int64_t unembedded;
 } brass_results;
 
 /* Searches the library: results grouped per source (its best chunk), best first. */

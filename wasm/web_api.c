@@ -163,6 +163,10 @@ static void web_progress(void *ctx, const brass_index_progress *p) {
   cJSON_AddNumberToObject(o, "eta_s", eta);
   cJSON_AddStringToObject(o, "path", p->path ? p->path : "");
   if (p->note) cJSON_AddStringToObject(o, "note", p->note);
+  /* progress inside a large file (event FILE_PART) or the graph build (GRAPH) */
+  cJSON_AddNumberToObject(o, "event", p->event);
+  cJSON_AddNumberToObject(o, "part_done", (double)p->part_done);
+  cJSON_AddNumberToObject(o, "part_total", (double)p->part_total);
   char *s = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if (s) web_js_progress(s);

@@ -354,7 +354,8 @@ function onIndexProgress(ev) {
   $('progress-chunks').textContent = fmtInt(ev.chunks_done);
   $('progress-tps').textContent = Number.isFinite(ev.tokens_per_s) ? fmtInt(ev.tokens_per_s) : '–';
   $('progress-eta').textContent = fmtSeconds(ev.eta_s);
-  $('progress-text').textContent = ev.path ? `Indexing ${ev.path}` : 'Indexing…';
+  const part = ev.part_total > 0 && ev.part_done < ev.part_total ? ` (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} chunks)` : '';
+  $('progress-text').textContent = ev.path ? `Indexing ${ev.path}${part}` : 'Indexing…';
   // the status line (the page's live region) gets a short summary at most once a second
   const now = performance.now();
   if (now - state.progressSaid > 1000 || ev.files_done === ev.files_total) {

@@ -533,6 +533,8 @@ function onIndexProgress(json) {
     eta_s,
     path: p.path,
     note: p.note,
+    part_done: p.part_done,
+    part_total: p.part_total,
   });
 }
 

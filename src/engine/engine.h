@@ -3,9 +3,10 @@
  * (optionally) a model and checks that they belong together, ingest.c fills the store, search.c
  * answers queries, rrf.c fuses ranked lists.
  *
- * Invariants: with a model, every chunk in the store has a vector of dim floats (ingest writes a
- * file's chunks and their vectors in one transaction). The meta key "generation" counts committed
- * ingest batches; the saved HNSW graph is current only when "graph_generation" equals it.
+ * Vectors: ingest writes a file's chunks and their vectors together when it has a model, but
+ * chunks indexed without one have none until an indexing run with the model embeds them
+ * (unembedded.c); nothing may assume one vector per chunk: count. The meta key "generation" counts
+ * committed ingest batches; the saved HNSW graph is current only when "graph_generation" equals it.
  */
 #ifndef BRASS_ENGINE_ENGINE_H
 #define BRASS_ENGINE_ENGINE_H
@@ -22,11 +23,13 @@ struct brass_library {
   char *model_dir;          /* absolute folder of model, or NULL */
   int dim;                  /* model dimension, 0 without a model */
   store_model_info ident;   /* the model's name, dim and hash (valid with a model) */
-  int keyword_only_vectors; /* 1: the library has chunks indexed without a model */
   int model_missing;        /* 1: a model is recorded but this handle has none open */
   hnsw *graph;              /* cached graph for search (NULL until needed) */
   int64_t graph_generation; /* generation the cached graph reflects */
   int created;              /* 1: this handle's open created the library file */
+  int64_t graph_unembedded; /* chunks without a vector at graph_generation (search's note) */
+  void (*graph_progress)(void *ctx, int64_t done, int64_t total); /* long graph builds */
+  void *graph_progress_ctx;
 };
 
 /* Reads the meta key "generation" (0 when absent). */
@@ -45,13 +48,26 @@ int engine_graph_current(brass_library *lib, brass_error *err);
 /* After an indexing run that started at generation gen0: updates the graph incrementally and
  * saves it with the current generation (own transaction); a no-op when the saved one is current. */
 int engine_graph_update(brass_library *lib, int64_t gen0, brass_error *err);
+/* Chunks without a vector that the cached graph cannot see (0 without a cached graph). */
+int64_t engine_graph_unembedded(brass_library *lib, brass_error *err);
 /* Rebuilds the current graph from its live vectors (dropping tombstones) and saves it (own
  * transaction). Needs lib's model dimension (lib->dim > 0). */
 int engine_graph_compact(brass_library *lib, brass_error *err);
 
+/* Receives progress as work is done: chunks embedded so far, vectors added to a graph so far out
+ * of total (0: unknown). */
+typedef void (*engine_progress_fn)(void *ctx, int64_t done, int64_t total);
+/* Embeds, from their stored text, the chunks that have no vector (indexed without a model), batch
+ * chunks per transaction; *embedded receives their number. A no-op without a model. */
+int engine_embed_unembedded(brass_library *lib, int batch, engine_progress_fn report, void *ctx,
+                            int64_t *embedded, brass_error *err);
+
 /* 1 if the absolute path lies inside the folder root (a root ending in '/' is a folder too), or,
  * with or_equal, is root itself. Shared by index (files gone from an indexed folder) and remove. */
 int engine_path_under(const char *path, const char *root, int or_equal);
+/* 1 if no regular file is at path for certain (ENOENT, ENOTDIR, or something else is there now);
+ * 0 if one is, or if that cannot be told (EACCES in an unreadable folder: not the same as gone). */
+int engine_path_gone(const char *path);
 /* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
 

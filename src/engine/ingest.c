@@ -1,28 +1,31 @@
 /*
- * ingest.c - brass_index: walk the given files and folders, hash every file, and bring the
- * library up to date with as little embedding as possible.
+ * ingest.c - brass_index: walk the given files and folders (walk.c), hash every file, and bring
+ * the library up to date with as little embedding as possible.
  *
- * Walk: opendir/readdir/lstat only (portable to Emscripten). Hidden entries (".git" included) are
- * skipped, and so are entries matched by .gitignore files inside the walked folders (ignore.h);
- * symlinks to files are followed, symlinks to folders are not, so a link loop cannot hang the walk;
- * depth is capped. Paths are absolute, sorted and unique.
- *
- * Per file: same SHA-256 as recorded -> unchanged; recorded with another hash -> updated (its
- * documents are dropped and it is re-chunked and re-embedded); unknown path whose content matches a
- * source whose file is gone -> renamed (keeps its chunks and vectors); otherwise added. Files that
- * are binary, too large or unreadable are skipped. Sources under an indexed folder that the walk
- * did not keep are removed.
+ * Per file: same SHA-256 as recorded -> unchanged (unless some of its chunks have no vector yet:
+ * it is re-chunked and embedded, or its batched writing was interrupted: it is continued);
+ * recorded with another hash -> updated (its documents are dropped and it is re-chunked and
+ * re-embedded); unknown path whose content matches a source whose file is gone -> renamed (keeps
+ * its chunks and vectors); otherwise added. Files that are binary or too large are skipped;
+ * files that cannot be read are skipped but keep what was indexed (unreadable is not deleted);
+ * a file that vanished during the run is "deleted during the run". Sources under an indexed
+ * folder are removed only when the walk examined the place they live in and did not keep them,
+ * and every removal is named through the progress callback.
  *
  * With an index root (brass_index_options.root, the browser build), files under the root are
  * stored by their path relative to it, and since those files are transient uploaded copies, a
  * missing file means nothing: no rename detection, no vanished-file removal.
  *
- * Batches: changed files are chunked and queued; when the queue holds batch_chunks chunks it is
- * embedded in one call and written in one transaction (source, document, chunks, vectors, and the
- * generation bump), so a crash loses at most the batch in flight and never leaves a file half
- * written. The HNSW graph is rebuilt and saved once at the end when anything changed.
+ * Batches: changed files are chunked and queued; whenever the queue holds batch_chunks chunks,
+ * at most that many are embedded in one call and written in one transaction (sources, documents,
+ * chunks, vectors, and the generation bump), so a crash loses at most the batch in flight. A file
+ * that fits in a batch is never split (the batch ends before it); a file larger than a batch is
+ * written across several: until its last chunk is in, the store records its
+ * content hash and how many chunks are committed (store_source_progress_*), so a later run
+ * continues after them, and progress inside the file is reported. After the walk, chunks still
+ * without vectors anywhere in the library are embedded (unembedded.c); the HNSW graph is updated
+ * and saved once at the end when anything changed (graph.c).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -35,121 +38,24 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "engine/engine.h"
-#include "engine/ignore.h"
+#include "engine/walk.h"
 #include "model/model.h"
 #include "text/chunk.h"
 
-#define ING_MAX_DEPTH 64
 #define ING_DEFAULT_MAX_BYTES (16 << 20)
 #define ING_DEFAULT_BATCH 64
 
-typedef struct ing_walk {
-  char **paths;
-  size_t n, cap;
-  char **roots; /* folders given (absolute), for vanished-file detection */
-  size_t nroots, roots_cap;
-} ing_walk;
-
-static int ing_push(char ***arr, size_t *n, size_t *cap, const char *s) {
-  if (*n == *cap) {
-    size_t c = *cap ? *cap * 2 : 64;
-    char **a = realloc(*arr, c * sizeof *a);
-    if (!a) return BRASS_ENOMEM;
-    *arr = a;
-    *cap = c;
-  }
-  char *d = strdup(s);
-  if (!d) return BRASS_ENOMEM;
-  (*arr)[(*n)++] = d;
-  return 0;
-}
-
-static void ing_walk_free(ing_walk *w) {
-  for (size_t i = 0; i < w->n; i++) free(w->paths[i]);
-  for (size_t i = 0; i < w->nroots; i++) free(w->roots[i]);
-  free(w->paths);
-  free(w->roots);
-}
-
-/* Adds the regular files under dir (an absolute path) to w, honouring the .gitignore rules in
- * ign (plus dir's own). Unreadable folders are skipped. Path buffers are on the heap: the
- * recursion is up to ING_MAX_DEPTH deep and WebAssembly thread stacks are small. */
-static int ing_walk_dir(ing_walk *w, ignore_list *ign, const char *dir, int depth,
-                        brass_error *err) {
-  if (depth > ING_MAX_DEPTH) return 0;
-  size_t nrules = ign->n;
-  if (ignore_load(ign, dir)) return err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
-  DIR *d = opendir(dir);
-  char *path = malloc(PATH_MAX);
-  int rc = 0;
-  if (!path) rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
-  struct dirent *e;
-  while (d && !rc && (e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue; /* ".", "..", hidden files and folders, .git */
-    if (path_join(path, PATH_MAX, dir, e->d_name)) continue;
-    struct stat sb;
-    if (lstat(path, &sb)) continue;
-    if (S_ISDIR(sb.st_mode)) {
-      if (!ignore_match(ign, path, e->d_name, 1)) rc = ing_walk_dir(w, ign, path, depth + 1, err);
-    } else if (S_ISREG(sb.st_mode) ||
-               (S_ISLNK(sb.st_mode) && !stat(path, &sb) && S_ISREG(sb.st_mode))) {
-      if (ignore_match(ign, path, e->d_name, 0)) continue;
-      if (ing_push(&w->paths, &w->n, &w->cap, path))
-        rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
-    }
-  }
-  if (d) closedir(d);
-  free(path);
-  ignore_truncate(ign, nrules);
-  return rc;
-}
-
-static int ing_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Fills w from the caller's paths; a path that does not exist is an error (nothing is indexed). */
-static int ing_walk_all(ing_walk *w, const char *const *paths, size_t n, brass_error *err) {
-  char abs[PATH_MAX];
-  for (size_t i = 0; i < n; i++) {
-    struct stat sb;
-    if (!paths[i] || !*paths[i]) return err_set(err, BRASS_EINVAL, "index: empty path");
-    if (stat(paths[i], &sb) || !realpath(paths[i], abs))
-      return err_set(err, BRASS_EIO, "%s: %s", paths[i], strerror(errno));
-    if (S_ISDIR(sb.st_mode)) {
-      if (ing_push(&w->roots, &w->nroots, &w->roots_cap, abs))
-        return err_set(err, BRASS_ENOMEM, "%s: out of memory", paths[i]);
-      ignore_list ign = {0};
-      int rc = ing_walk_dir(w, &ign, abs, 0, err);
-      ignore_free(&ign);
-      if (rc) return rc;
-    } else if (S_ISREG(sb.st_mode)) {
-      if (ing_push(&w->paths, &w->n, &w->cap, abs))
-        return err_set(err, BRASS_ENOMEM, "%s: out of memory", paths[i]);
-    } else {
-      return err_set(err, BRASS_EINVAL, "%s: not a regular file or folder", paths[i]);
-    }
-  }
-  if (w->n) qsort(w->paths, w->n, sizeof *w->paths, ing_cmp);
-  size_t k = 0; /* drop duplicates (a file given and also under a folder given) */
-  for (size_t i = 0; i < w->n; i++) {
-    if (k && !strcmp(w->paths[k - 1], w->paths[i])) {
-      free(w->paths[i]);
-      continue;
-    }
-    w->paths[k++] = w->paths[i];
-  }
-  w->n = k;
-  return 0;
-}
-
-/* A changed or new file waiting in the batch. */
+/* A changed or new file waiting in the queue. */
 typedef struct ing_file {
-  char *path;
+  char *path; /* the key it is stored under */
   int64_t size, mtime_ns;
   unsigned char sha[32];
-  int64_t source_id; /* > 0: an existing source to update */
+  int64_t source_id; /* > 0: an existing source (updated), else added */
+  int resumed;       /* its interrupted batched writing is being continued */
+  int abandoned;     /* another writer rewrote it between two of its batches: left to that one */
   chunk_list chunks;
+  size_t done;      /* chunks committed */
+  int64_t sid, did; /* its source and document once its first batch is committed (or resumed) */
 } ing_file;
 
 typedef struct ing_state {
@@ -159,12 +65,16 @@ typedef struct ing_state {
   brass_progress_fn progress;
   void *ctx;
   struct timespec t0;
-  ing_file *files;
-  size_t nfiles, files_cap, nchunks;
-  float *vecs;
-  size_t vecs_cap; /* floats */
+  ing_file *files;                   /* the queue; only its head can be partly committed */
+  size_t nfiles, files_cap, nchunks; /* nchunks: chunks queued and not yet committed */
+  float *vecs;                       /* batch_chunks vectors */
+  const char **texts;                /* batch_chunks texts */
   int64_t files_done, files_total;
-  char root[PATH_MAX]; /* absolute index root, "" when none */
+  int64_t *unembedded; /* sources with chunks that lack a vector (ascending), with a model */
+  size_t nunembedded;
+  int64_t embedded_base; /* chunks embedded before the run embeds unembedded ones */
+  char root[PATH_MAX];   /* absolute index root, "" when none */
+  char note[256];        /* a formatted note, valid during one progress call */
 } ing_state;
 
 /* The path a file is stored under: relative to the index root when it lies under it. */
@@ -180,7 +90,8 @@ static double ing_seconds(const struct timespec *t0) {
   return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
-static void ing_report(ing_state *s, const char *path, const char *note) {
+static void ing_event(ing_state *s, int event, const char *path, const char *note, int64_t done,
+                      int64_t total) {
   if (!s->progress) return;
   brass_index_progress p = {s->files_done,
                             s->files_total,
@@ -188,8 +99,15 @@ static void ing_report(ing_state *s, const char *path, const char *note) {
                             s->sum->tokens,
                             ing_seconds(&s->t0),
                             path,
-                            note};
+                            note,
+                            event,
+                            done,
+                            total};
   s->progress(s->ctx, &p);
+}
+
+static void ing_report(ing_state *s, const char *path, const char *note) {
+  ing_event(s, note ? BRASS_PROGRESS_SKIPPED : BRASS_PROGRESS_STEP, path, note, 0, 0);
 }
 
 static void ing_file_free(ing_file *f) {
@@ -202,31 +120,50 @@ static const char *ing_basename(const char *path) {
   return b ? b + 1 : path;
 }
 
-/* Writes one queued file inside the open transaction; v: its chunks' vectors (or NULL). */
-static int ing_write_file(ing_state *s, ing_file *f, const float *v, brass_error *err) {
+static int ing_cmp_id(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Writes chunks [a, b) of a queued file inside the open transaction; v: their vectors (or NULL).
+ * The first batch of a file (a == 0) replaces whatever the library held for its path; later
+ * batches check that the file's recorded progress is still theirs. */
+static int ing_write_piece(ing_state *s, ing_file *f, size_t a, size_t b, const float *v,
+                           brass_error *err) {
   store *st = s->lib->st;
-  int rc;
-  int64_t sid = 0, did, cid;
-  /* Look the path up again inside the transaction: another brass process may have added or
-   * removed it since this file was queued; the last writer wins and the library stays whole. */
-  store_source cur;
-  memset(&cur, 0, sizeof cur);
-  rc = store_source_find(st, f->path, &cur, err);
-  if (rc < 0) return rc;
-  if (rc == 1) {
-    sid = cur.id;
-    store_source_clear(&cur);
-    if ((rc = store_source_clear_documents(st, sid, err)) ||
-        (rc = store_source_update(st, sid, f->size, f->mtime_ns, f->sha, err)))
+  int rc, existed = 0;
+  if (a == 0) {
+    /* Look the path up again inside the transaction: another brass process may have added or
+     * removed it since this file was queued; the last writer wins and the library stays whole. */
+    store_source cur;
+    memset(&cur, 0, sizeof cur);
+    rc = store_source_find(st, f->path, &cur, err);
+    if (rc < 0) return rc;
+    if (rc == 1) {
+      existed = 1;
+      f->sid = cur.id;
+      store_source_clear(&cur);
+      if ((rc = store_source_clear_documents(st, f->sid, err)) ||
+          (rc = store_source_update(st, f->sid, f->size, f->mtime_ns, f->sha, err)))
+        return rc;
+    } else if ((rc = store_source_add(st, f->path, f->size, f->mtime_ns, f->sha, &f->sid, err))) {
       return rc;
-  } else if ((rc = store_source_add(st, f->path, f->size, f->mtime_ns, f->sha, &sid, err))) {
-    return rc;
+    }
+    if ((rc = store_document_add(st, f->sid, ing_basename(f->path), &f->did, err))) return rc;
+  } else {
+    unsigned char sha[32];
+    int64_t done = -1;
+    rc = store_source_progress_get(st, f->sid, sha, &done, err);
+    if (rc < 0) return rc;
+    if (rc == 0 || done != (int64_t)a || memcmp(sha, f->sha, 32)) {
+      f->abandoned = 1; /* rewritten or removed by another writer meanwhile */
+      return 0;
+    }
   }
-  if ((rc = store_document_add(st, sid, ing_basename(f->path), &did, err))) return rc;
-  for (size_t i = 0; i < f->chunks.count; i++) {
+  for (size_t i = a; i < b; i++) {
     const chunk *c = &f->chunks.items[i];
     store_chunk sc = {0,
-                      did,
+                      f->did,
                       (int)i,
                       c->text,
                       c->text_len,
@@ -235,66 +172,108 @@ static int ing_write_file(ing_state *s, ing_file *f, const float *v, brass_error
                       c->line_start,
                       c->line_end,
                       c->heading};
+    int64_t cid;
     if ((rc = store_chunk_add(st, &sc, &cid, err))) return rc;
-    if (v && (rc = store_vector_put(st, cid, v + i * (size_t)s->lib->dim, s->lib->dim, err)))
+    if (v && (rc = store_vector_put(st, cid, v + (i - a) * (size_t)s->lib->dim, s->lib->dim, err)))
       return rc;
   }
-  return 0;
+  if (b < f->chunks.count) return store_source_progress_set(st, f->sid, f->sha, (int64_t)b, err);
+  return a > 0 || existed ? store_source_progress_clear(st, f->sid, err) : 0;
 }
 
-/* Embeds and commits the queued files in one transaction, then empties the queue. */
-static int ing_flush(ing_state *s, brass_error *err) {
-  if (!s->nfiles) return 0;
+/* One batch: which queued files (from the head) and which of their chunks. */
+typedef struct ing_piece {
+  size_t file, a, b;
+} ing_piece;
+
+/* Takes up to batch_chunks queued chunks from the head of the queue, embeds them in one call and
+ * commits them in one transaction. *taken: the number of pieces (files) the batch touched. */
+static int ing_commit_batch(ing_state *s, ing_piece *pieces, size_t *taken, brass_error *err) {
   brass_library *lib = s->lib;
-  int rc = 0;
-  const char **texts = NULL;
-  if (lib->model && s->nchunks) {
-    size_t need = s->nchunks * (size_t)lib->dim;
-    if (need > s->vecs_cap) {
-      float *v = realloc(s->vecs, need * sizeof *v);
-      if (!v) return err_set(err, BRASS_ENOMEM, "index: out of memory for vectors");
-      s->vecs = v;
-      s->vecs_cap = need;
-    }
-    texts = malloc(s->nchunks * sizeof *texts);
-    if (!texts) return err_set(err, BRASS_ENOMEM, "index: out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i < s->nfiles; i++)
-      for (size_t j = 0; j < s->files[i].chunks.count; j++)
-        texts[k++] = s->files[i].chunks.items[j].text;
-    rc = brass_embed_as(lib->model, BRASS_PASSAGE, texts, s->nchunks, s->vecs, err);
-    free(texts);
-    if (rc) return rc;
+  size_t budget = (size_t)s->opt.batch_chunks, np = 0, nt = 0;
+  for (size_t i = 0; i < s->nfiles; i++) {
+    ing_file *f = &s->files[i];
+    size_t rest = f->chunks.count - f->done;
+    if (rest && !budget) break;
+    /* a file that fits in a batch is never split: it waits for the next batch instead */
+    if (np && rest > budget && rest <= (size_t)s->opt.batch_chunks) break;
+    size_t take = rest < budget ? rest : budget;
+    pieces[np++] = (ing_piece){i, f->done, f->done + take};
+    for (size_t j = f->done; j < f->done + take; j++) s->texts[nt++] = f->chunks.items[j].text;
+    budget -= take;
+    if (take < rest) break;
   }
-  if ((rc = store_begin(lib->st, err))) return rc;
+  *taken = np;
+  int rc = 0;
+  if (lib->model && nt) rc = brass_embed_as(lib->model, BRASS_PASSAGE, s->texts, nt, s->vecs, err);
+  if (!rc) rc = store_begin(lib->st, err);
   size_t off = 0;
-  for (size_t i = 0; i < s->nfiles && !rc; i++) {
+  for (size_t i = 0; i < np && !rc; i++) {
     const float *v = lib->model ? s->vecs + off * (size_t)lib->dim : NULL;
-    rc = ing_write_file(s, &s->files[i], v, err);
-    off += s->files[i].chunks.count;
+    rc = ing_write_piece(s, &s->files[pieces[i].file], pieces[i].a, pieces[i].b, v, err);
+    off += pieces[i].b - pieces[i].a;
   }
   if (!rc) rc = engine_bump_generation(lib->st, err);
   if (!rc) rc = store_commit(lib->st, err);
-  if (rc) {
+  if (rc && store_in_transaction(lib->st)) {
     brass_error ignored;
     store_rollback(lib->st, &ignored);
-    return rc;
   }
-  for (size_t i = 0; i < s->nfiles; i++) {
-    ing_file *f = &s->files[i];
-    if (f->source_id > 0)
-      s->sum->updated++;
-    else
-      s->sum->added++;
-    s->sum->chunks_embedded += lib->model ? (int64_t)f->chunks.count : 0;
-    for (size_t j = 0; j < f->chunks.count; j++)
-      s->sum->tokens += f->chunks.items[j].tokens + (lib->model ? 2 : 0);
-    ing_file_free(f);
+  return rc;
+}
+
+/* Commits queued chunks a batch at a time while the queue holds a full batch (all of it when
+ * final), then drops the files that are complete from the queue. */
+static int ing_flush(ing_state *s, int final, brass_error *err) {
+  brass_library *lib = s->lib;
+  size_t batch = (size_t)s->opt.batch_chunks;
+  ing_piece *pieces = NULL;
+  size_t pieces_cap = 0;
+  int rc = 0;
+  while (!rc && s->nfiles && (final || s->nchunks >= batch)) {
+    if (s->nfiles > pieces_cap) { /* a batch touches each queued file at most once */
+      ing_piece *p = realloc(pieces, s->nfiles * sizeof *p);
+      if (!p) {
+        rc = err_set(err, BRASS_ENOMEM, "index: out of memory");
+        break;
+      }
+      pieces = p;
+      pieces_cap = s->nfiles;
+    }
+    size_t np = 0;
+    if ((rc = ing_commit_batch(s, pieces, &np, err))) break;
+    size_t complete = 0;
+    for (size_t i = 0; i < np; i++) {
+      ing_file *f = &s->files[pieces[i].file];
+      size_t n = pieces[i].b - pieces[i].a;
+      s->nchunks -= f->abandoned ? f->chunks.count - f->done : n;
+      if (!f->abandoned) {
+        s->sum->chunks_embedded += lib->model ? (int64_t)n : 0;
+        for (size_t j = pieces[i].a; j < pieces[i].b; j++)
+          s->sum->tokens += f->chunks.items[j].tokens + (lib->model ? 2 : 0);
+        f->done = pieces[i].b;
+      }
+      if (f->chunks.count > batch && !f->abandoned)
+        ing_event(s, BRASS_PROGRESS_FILE_PART, f->path, NULL, (int64_t)f->done,
+                  (int64_t)f->chunks.count);
+      if (!f->abandoned && f->done < f->chunks.count) continue;
+      if (!f->abandoned) {
+        if (f->resumed) s->sum->resumed++;
+        if (f->source_id > 0)
+          s->sum->updated++;
+        else
+          s->sum->added++;
+      }
+      ing_file_free(f);
+      complete++;
+    }
+    /* the complete files are the head of the queue */
+    memmove(s->files, s->files + complete, (s->nfiles - complete) * sizeof *s->files);
+    s->nfiles -= complete;
+    ing_report(s, NULL, NULL); /* the embedded chunks and tokens, for a progress display */
   }
-  s->nfiles = 0;
-  s->nchunks = 0;
-  ing_report(s, NULL, NULL); /* the embedded chunks and tokens, for a progress display */
-  return 0;
+  free(pieces);
+  return rc;
 }
 
 /* Moves source old (whose file is gone) to path, keeping its chunks and vectors. */
@@ -313,6 +292,60 @@ static int ing_rename(ing_state *s, const store_source *old, const char *path, i
   return rc;
 }
 
+/* Where an interrupted batched write of source sid left off, to continue it with the chunks of
+ * the same content: the committed chunks must be exactly the first ones of f's chunks (same count,
+ * order and byte ranges; the chunk options or the tokenizer may have changed since). */
+typedef struct ing_resume {
+  int64_t did, n;
+  int ok;
+  const chunk_list *chunks;
+} ing_resume;
+
+static int ing_resume_fn(void *ctx, const store_chunk *c) {
+  ing_resume *r = ctx;
+  if (r->n == 0) r->did = c->document_id;
+  if (c->document_id != r->did || c->seq != r->n || (size_t)r->n >= r->chunks->count ||
+      (int64_t)r->chunks->items[r->n].start != c->byte_start ||
+      (int64_t)r->chunks->items[r->n].end != c->byte_end)
+    r->ok = 0;
+  r->n++;
+  return 0;
+}
+
+static int ing_try_resume(ing_state *s, ing_file *f, int64_t sid, brass_error *err) {
+  unsigned char sha[32];
+  int64_t done = 0;
+  int rc = store_source_progress_get(s->lib->st, sid, sha, &done, err);
+  if (rc <= 0 || memcmp(sha, f->sha, 32) || done <= 0 || (size_t)done >= f->chunks.count)
+    return rc < 0 ? rc : 0;
+  ing_resume r = {0, 0, 1, &f->chunks};
+  if ((rc = store_source_chunks(s->lib->st, f->path, ing_resume_fn, &r, err))) return rc;
+  if (!r.ok || r.n != done) return 0; /* start over: the first batch replaces what is there */
+  f->done = (size_t)done;
+  f->sid = sid;
+  f->did = r.did;
+  f->resumed = 1;
+  return 0;
+}
+
+static int ing_unembedded(const ing_state *s, int64_t sid) {
+  return s->nunembedded &&
+         bsearch(&sid, s->unembedded, s->nunembedded, sizeof *s->unembedded, ing_cmp_id);
+}
+
+/* A file that could not be stat'ed or read: gone (deleted during the run: not kept, so that the
+ * removal step names it) or unreadable (kept as indexed). e: the errno of the failure. */
+static void ing_unreadable(ing_state *s, const char *path, const char *key, int e, int *kept) {
+  s->sum->skipped++;
+  if (engine_path_gone(path)) {
+    ing_report(s, key, "deleted during the run");
+    return;
+  }
+  *kept = 1;
+  s->sum->unreadable++;
+  ing_event(s, BRASS_PROGRESS_UNREADABLE, key, strerror(e ? e : EIO), 0, 0);
+}
+
 /* Handles one walked file. *kept is set to 1 when the library keeps a source for it. */
 static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *err) {
   brass_library *lib = s->lib;
@@ -320,8 +353,7 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   *kept = 0;
   struct stat sb;
   if (stat(path, &sb)) {
-    s->sum->skipped++;
-    ing_report(s, key, "unreadable");
+    ing_unreadable(s, path, key, errno, kept);
     return 0;
   }
   if ((int64_t)sb.st_size > s->opt.max_file_bytes) {
@@ -333,8 +365,13 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   size_t len = 0;
   brass_error ferr;
   if (file_read_all(path, (size_t)s->opt.max_file_bytes, &data, &len, &ferr)) {
-    s->sum->skipped++;
-    ing_report(s, key, "unreadable");
+    int e = errno;
+    if (ferr.code == BRASS_ERANGE) { /* it grew past the limit since the stat */
+      s->sum->skipped++;
+      ing_report(s, key, "too large");
+    } else {
+      ing_unreadable(s, path, key, e, kept);
+    }
     return 0;
   }
   if (extract_is_binary(data, len)) {
@@ -351,12 +388,16 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   memset(&src, 0, sizeof src);
   int rc = store_source_find(lib->st, key, &src, err);
   if (rc < 0) goto done;
-  int64_t sid = 0;
+  int64_t sid = 0, partial = 0;
   if (rc == 1) {
     sid = src.id;
     int same = !memcmp(src.sha256, sha, 32);
     store_source_clear(&src);
-    if (same && !lib->keyword_only_vectors) {
+    unsigned char psha[32];
+    int64_t pdone = 0;
+    if (same && (rc = store_source_progress_get(lib->st, sid, psha, &pdone, err)) < 0) goto done;
+    partial = same && rc == 1;
+    if (same && !partial && !ing_unembedded(s, sid)) {
       s->sum->unchanged++;
       rc = 0;
       goto done;
@@ -364,7 +405,8 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   } else if (!s->root[0]) {
     rc = store_source_find_by_hash(lib->st, sha, &src, err);
     if (rc < 0) goto done;
-    if (rc == 1 && !file_exists(src.path) && !lib->keyword_only_vectors) {
+    if (rc == 1 && engine_path_gone(src.path)) {
+      /* chunks it has without vectors are embedded after the walk (unembedded.c) */
       rc = ing_rename(s, &src, key, (int64_t)len, mtime_ns, err);
       store_source_clear(&src);
       if (!rc) {
@@ -407,21 +449,31 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   f->mtime_ns = mtime_ns;
   memcpy(f->sha, sha, 32);
   f->source_id = sid;
+  if (partial && (rc = ing_try_resume(s, f, sid, err))) {
+    ing_file_free(f);
+    goto done;
+  }
   s->nfiles++;
-  s->nchunks += f->chunks.count;
+  s->nchunks += f->chunks.count - f->done;
+  if (f->chunks.count > (size_t)s->opt.batch_chunks)
+    ing_event(s, BRASS_PROGRESS_FILE_PART, key, NULL, (int64_t)f->done, (int64_t)f->chunks.count);
   rc = 0;
-  if (s->nchunks >= (size_t)s->opt.batch_chunks) rc = ing_flush(s, err);
+  if (s->nchunks >= (size_t)s->opt.batch_chunks) rc = ing_flush(s, 0, err);
 done:
   free(data);
   return rc;
 }
 
-/* Collects ids of sources under a walked root that the walk did not keep. */
+/* Sources under a walked root that the walk examined the place of and did not keep. */
 typedef struct ing_gone {
-  const ing_walk *w;
+  store *st;
+  brass_error *err;
+  const walk_result *w;
   const unsigned char *kept; /* per walked path */
   int64_t *ids;
   size_t n, cap;
+  char **paths;
+  size_t npaths, paths_cap;
 } ing_gone;
 
 static int ing_gone_fn(void *ctx, const store_source *s) {
@@ -430,15 +482,35 @@ static int ing_gone_fn(void *ctx, const store_source *s) {
   for (size_t r = 0; r < g->w->nroots && !under; r++)
     under = engine_path_under(s->path, g->w->roots[r], 0);
   if (!under) return 0;
-  const char *key = s->path;
-  char **hit = g->w->n ? bsearch(&key, g->w->paths, g->w->n, sizeof *g->w->paths, ing_cmp) : NULL;
-  if (hit && g->kept[hit - g->w->paths]) return 0;
+  long hit = walk_find(g->w, s->path);
+  if (hit >= 0 && g->kept[hit]) return 0;
+  /* in a place the walk could not examine, or indexed by name: kept as indexed, unless the file
+   * is certainly gone */
+  if (hit < 0 && walk_unseen(g->w, s->path) && !engine_path_gone(s->path)) return 0;
+  if (hit < 0 && !engine_path_gone(s->path)) { /* not selected by the walk, not examined */
+    int rc = store_source_explicit_get(g->st, s->id, g->err);
+    if (rc) return rc < 0 ? rc : 0;
+  }
+  if (g->npaths == g->paths_cap) {
+    size_t c = g->paths_cap ? g->paths_cap * 2 : 32;
+    char **a = realloc(g->paths, c * sizeof *a);
+    if (!a) return BRASS_ENOMEM;
+    g->paths = a;
+    g->paths_cap = c;
+  }
+  if (!(g->paths[g->npaths] = strdup(s->path))) return BRASS_ENOMEM;
+  g->npaths++;
   return engine_ids_push(&g->ids, &g->n, &g->cap, s->id);
 }
 
-static int ing_remove_gone(ing_state *s, const ing_walk *w, const unsigned char *kept,
+static int ing_remove_gone(ing_state *s, const walk_result *w, const unsigned char *kept,
                            brass_error *err) {
-  ing_gone g = {w, kept, NULL, 0, 0};
+  ing_gone g;
+  memset(&g, 0, sizeof g);
+  g.st = s->lib->st;
+  g.err = err;
+  g.w = w;
+  g.kept = kept;
   int rc = store_source_foreach(s->lib->st, ing_gone_fn, &g, err);
   if (rc == BRASS_ENOMEM) rc = err_set(err, rc, "index: out of memory");
   if (!rc && g.n) {
@@ -451,9 +523,48 @@ static int ing_remove_gone(ing_state *s, const ing_walk *w, const unsigned char 
       store_rollback(s->lib->st, &ignored);
     } else {
       s->sum->removed += (int64_t)g.n;
+      for (size_t i = 0; i < g.npaths; i++)
+        ing_event(s, BRASS_PROGRESS_REMOVED, g.paths[i],
+                  !engine_path_gone(g.paths[i])
+                      ? "no longer indexed: ignored, hidden, binary or too large"
+                      : "deleted",
+                  0, 0);
     }
   }
+  for (size_t i = 0; i < g.npaths; i++) free(g.paths[i]);
+  free(g.paths);
   free(g.ids);
+  return rc;
+}
+
+/* Records the files given by name (and kept) as indexed explicitly, in one transaction when any
+ * is not yet: a later run over a folder above them keeps them while they exist. */
+static int ing_mark_explicit(ing_state *s, const walk_result *w, const unsigned char *kept,
+                             brass_error *err) {
+  store *st = s->lib->st;
+  int rc = 0, open = 0;
+  for (size_t i = 0; i < w->ngiven && !rc; i++) {
+    long k = walk_find(w, w->given[i]);
+    if (k < 0 || !kept[k]) continue;
+    store_source src;
+    memset(&src, 0, sizeof src);
+    rc = store_source_find(st, w->given[i], &src, err);
+    if (rc <= 0) continue;
+    int64_t id = src.id;
+    store_source_clear(&src);
+    rc = store_source_explicit_get(st, id, err);
+    if (rc != 0) {
+      rc = rc < 0 ? rc : 0;
+      continue;
+    }
+    if (!open && !(rc = store_begin(st, err))) open = 1;
+    if (!rc) rc = store_source_explicit_set(st, id, err);
+  }
+  if (open && !rc) rc = store_commit(st, err);
+  if (rc && store_in_transaction(st)) {
+    brass_error ignored;
+    store_rollback(st, &ignored);
+  }
   return rc;
 }
 
@@ -468,6 +579,23 @@ static int ing_bind_model(brass_library *lib, brass_error *err) {
                    "--model DIR",
                    store_path(lib->st), have.name);
   return lib->model ? engine_record_model(lib, err) : 0;
+}
+
+static void ing_walk_note(void *ctx, const char *path, const char *why) {
+  ing_state *s = ctx;
+  s->sum->unreadable++;
+  ing_event(s, BRASS_PROGRESS_UNREADABLE, ing_key(s, path), why, 0, 0);
+}
+
+static void ing_embedded(void *ctx, int64_t done, int64_t total) {
+  ing_state *s = ctx;
+  (void)total;
+  s->sum->chunks_embedded = s->embedded_base + done;
+  ing_report(s, NULL, NULL);
+}
+
+static void ing_graph(void *ctx, int64_t done, int64_t total) {
+  ing_event(ctx, BRASS_PROGRESS_GRAPH, NULL, NULL, done, total);
 }
 
 int brass_index(brass_library *lib, const char *const *paths, size_t n,
@@ -494,13 +622,25 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   if (rc) return rc;
   int64_t gen0 = engine_generation(lib->st, err);
   if (gen0 < 0) return (int)gen0;
+  size_t batch = (size_t)s.opt.batch_chunks;
+  s.texts = malloc(batch * sizeof *s.texts);
+  s.vecs = lib->model ? malloc(batch * (size_t)lib->dim * sizeof *s.vecs) : NULL;
+  if (!s.texts || (lib->model && !s.vecs)) rc = err_set(err, BRASS_ENOMEM, "index: out of memory");
+  if (!rc && lib->model) rc = store_sources_unembedded(lib->st, &s.unembedded, &s.nunembedded, err);
 
-  ing_walk w;
+  walk_result w;
   memset(&w, 0, sizeof w);
   unsigned char *kept = NULL;
-  rc = ing_walk_all(&w, paths, n, err);
+  if (!rc) rc = walk_all(&w, paths, n, ing_walk_note, &s, err);
   if (!rc && w.n && !(kept = calloc(w.n, 1)))
     rc = err_set(err, BRASS_ENOMEM, "index: out of memory");
+  if (!rc && w.too_deep) {
+    summary->not_walked = w.too_deep;
+    snprintf(s.note, sizeof s.note,
+             "%lld folder%s deeper than %d levels not walked (what is indexed there is kept)",
+             (long long)w.too_deep, w.too_deep == 1 ? "" : "s", WALK_MAX_DEPTH);
+    ing_event(&s, BRASS_PROGRESS_NOT_WALKED, ing_key(&s, w.too_deep_example), s.note, 0, 0);
+  }
   s.files_total = (int64_t)w.n;
   for (size_t i = 0; i < w.n && !rc; i++) {
     int k = 0;
@@ -509,17 +649,29 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
     s.files_done++;
     if (!rc) ing_report(&s, ing_key(&s, w.paths[i]), NULL);
   }
-  if (!rc) rc = ing_flush(&s, err);
+  if (!rc) rc = ing_flush(&s, 1, err);
+  if (!rc && !s.root[0]) rc = ing_mark_explicit(&s, &w, kept, err);
   if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
   if (!rc && lib->model) {
-    lib->keyword_only_vectors = 0;
+    int64_t more = 0;
+    s.embedded_base = summary->chunks_embedded;
+    rc = engine_embed_unembedded(lib, s.opt.batch_chunks, ing_embedded, &s, &more, err);
+    summary->chunks_embedded = s.embedded_base + more;
+  }
+  if (!rc && lib->model) {
+    lib->graph_progress = ing_graph;
+    lib->graph_progress_ctx = &s;
     rc = engine_graph_update(lib, gen0, err);
+    lib->graph_progress = NULL;
+    lib->graph_progress_ctx = NULL;
   }
   for (size_t i = 0; i < s.nfiles; i++) ing_file_free(&s.files[i]);
   free(s.files);
   free(s.vecs);
+  free(s.texts);
+  free(s.unembedded);
   free(kept);
-  ing_walk_free(&w);
+  walk_free(&w);
   summary->seconds = ing_seconds(&s.t0);
   return rc;
 }

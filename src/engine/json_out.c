@@ -21,6 +21,7 @@ char *brass_results_json(const brass_results *r) {
   else
     cJSON_AddNullToObject(o, "note");
   cJSON_AddNumberToObject(o, "took_ms", r->took_ms);
+  cJSON_AddNumberToObject(o, "unembedded", (double)r->unembedded);
   cJSON *t = cJSON_AddObjectToObject(o, "timings");
   cJSON *arr = cJSON_AddArrayToObject(o, "results");
   if (!t || !arr) {
@@ -68,6 +69,7 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
   cJSON_AddNumberToObject(o, "generation", (double)in->generation);
   cJSON_AddNumberToObject(o, "schema_version", in->schema_version);
   cJSON_AddNumberToObject(o, "bytes", (double)in->file_bytes);
+  cJSON_AddNumberToObject(o, "partial_sources", (double)in->partial_sources);
   if (in->model_name[0]) {
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     if (!m) {
@@ -99,6 +101,9 @@ char *brass_index_summary_json(const brass_index_summary *sum) {
   cJSON_AddNumberToObject(o, "chunks_embedded", (double)sum->chunks_embedded);
   cJSON_AddNumberToObject(o, "tokens", (double)sum->tokens);
   cJSON_AddNumberToObject(o, "seconds", sum->seconds);
+  cJSON_AddNumberToObject(o, "unreadable", (double)sum->unreadable);
+  cJSON_AddNumberToObject(o, "not_walked", (double)sum->not_walked);
+  cJSON_AddNumberToObject(o, "resumed", (double)sum->resumed);
   char *s = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   return s;

@@ -13,6 +13,7 @@
  * with a model, not at open: searching with a model never writes.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,14 +153,6 @@ int brass_library_open(const char *path, const char *model_dir, const brass_mode
       rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
       goto fail;
     }
-    if (!recorded) {
-      int64_t n = store_chunk_count(lib->st, err);
-      if (n < 0) {
-        rc = (int)n;
-        goto fail;
-      }
-      lib->keyword_only_vectors = n > 0;
-    }
   }
   lib->model_missing = recorded && !lib->model;
   lib->created = !existed;
@@ -246,8 +239,12 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
     snprintf(out->model_name, sizeof out->model_name, "%s", m.name);
     out->model_dim = m.dim;
     snprintf(out->model_hash, sizeof out->model_hash, "%s", m.hash);
-    out->vectors = out->chunks; /* invariant: with a model every chunk has its vector */
   }
+  /* counted, not assumed: chunks indexed before the library had a model have no vector */
+  out->vectors = store_vector_count(lib->st, err);
+  if (out->vectors < 0) return (int)out->vectors;
+  out->partial_sources = store_source_progress_count(lib->st, err);
+  if (out->partial_sources < 0) return (int)out->partial_sources;
   if ((rc = store_meta_get(lib->st, "model_dir", out->model_dir, sizeof out->model_dir, err)) < 0)
     return rc;
   char buf[32];
@@ -267,6 +264,12 @@ int engine_path_under(const char *path, const char *root, int or_equal) {
   size_t n = strlen(root);
   if (n == 0 || strncmp(path, root, n) != 0) return 0;
   return path[n] == '/' || root[n - 1] == '/' || (or_equal && path[n] == '\0');
+}
+
+int engine_path_gone(const char *path) {
+  struct stat sb;
+  if (stat(path, &sb)) return errno == ENOENT || errno == ENOTDIR;
+  return !S_ISREG(sb.st_mode);
 }
 
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id) {

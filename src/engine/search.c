@@ -47,11 +47,13 @@ typedef struct srch_exact {
   int64_t *ids;
   float *scores;
   int n;
+  int64_t seen; /* vectors compared */
 } srch_exact;
 
 static int srch_exact_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
   srch_exact *e = ctx;
   if (dim != e->dim) return BRASS_EFORMAT;
+  e->seen++;
   double dot = 0, nv = 0;
   for (int i = 0; i < dim; i++) {
     dot += (double)e->q[i] * v[i];
@@ -316,18 +318,28 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
       for (int i = 0; i < lib->dim; i++) nq += (double)qv[i] * qv[i];
       nq = nq > 0 ? sqrt(nq) : 1;
       for (int i = 0; i < lib->dim; i++) qv[i] = (float)(qv[i] / nq);
-      srch_exact e = {qv, lib->dim, o.candidates, vid, vscore, 0};
+      srch_exact e = {qv, lib->dim, o.candidates, vid, vscore, 0, 0};
       rc = store_vector_foreach(lib->st, srch_exact_fn, &e, err);
+      int64_t chunks = rc ? 0 : store_chunk_count(lib->st, err);
+      if (chunks < 0) rc = (int)chunks;
+      if (!rc && chunks > e.seen) r->unembedded = store_chunks_unembedded_count(lib->st, err);
+      if (r->unembedded < 0) rc = (int)r->unembedded;
       if (rc == BRASS_EFORMAT)
         rc = err_set(err, rc, "%s: a stored vector has the wrong dimension", store_path(lib->st));
       nv = (size_t)e.n;
     } else if (!rc) {
       rc = engine_graph_current(lib, err);
+      if (!rc) r->unembedded = engine_graph_unembedded(lib, err);
+      if (r->unembedded < 0) rc = (int)r->unembedded;
       int got = rc ? 0 : hnsw_search(lib->graph, qv, o.candidates, o.ef_search, vid, vscore, err);
       if (got < 0) rc = got;
       nv = got > 0 ? (size_t)got : 0;
     }
     r->vector_ms = srch_ms(&t);
+    if (!rc && r->unembedded > 0)
+      r->note =
+          "some chunks have no vector yet (indexed without a model), so the vector search "
+          "cannot find them; run `brass index` with the model to embed them";
   }
   /* keyword list */
   if (!rc && r->mode != BRASS_SEARCH_VECTOR) {

@@ -140,11 +140,14 @@ int store_schema_version(store *st) {
  * binary understands. Sets *version to the schema version found. */
 static int store_check_header(store *st, int *version, brass_error *err) {
   int app = 0, ver = 0, tables = 0;
+  /* One read transaction: another process may be creating the library meanwhile, and separate
+   * reads could see its committed tables after reading the header from before its commit. */
+  sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
   int rc = store_pragma_int(st, "PRAGMA application_id", &app, err);
+  if (rc == 0) rc = store_pragma_int(st, "PRAGMA user_version", &ver, err);
+  if (rc == 0) rc = store_pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables, err);
+  if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
   if (rc < 0) return rc;
-  if ((rc = store_pragma_int(st, "PRAGMA user_version", &ver, err)) < 0) return rc;
-  if ((rc = store_pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables, err)) < 0)
-    return rc;
   if (app != 0 && app != STORE_APPLICATION_ID)
     return err_set(err, BRASS_EFORMAT,
                    "%s: not a brass library (an SQLite database of another application, id 0x%08x)",
@@ -388,6 +391,13 @@ int store_begin(store *st, brass_error *err) {
     st->tx = 1;
     st->tx_failed = 0;
   }
+  return rc;
+}
+
+int store_try_begin(store *st, brass_error *err) {
+  sqlite3_busy_timeout(st->db, 0);
+  int rc = store_begin(st, err);
+  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
   return rc;
 }
 

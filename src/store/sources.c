@@ -109,7 +109,8 @@ int store_source_delete(store *st, int64_t id, brass_error *err) {
   int rc = store_stmt(st, sql, &s, err);
   if (rc < 0) return rc;
   sqlite3_bind_int64(s, 1, id);
-  return store_write(st, s, "deleting a source", id, err);
+  rc = store_write(st, s, "deleting a source", id, err);
+  return rc ? rc : store_source_records_clear(st, id, err);
 }
 
 int store_source_clear_documents(store *st, int64_t id, brass_error *err) {

@@ -55,6 +55,8 @@ int store_schema_version(store *st);
 /* One ingest batch = one transaction. begin takes the write lock at once (BEGIN IMMEDIATE), waiting
  * up to the busy timeout (5 s) for another writer. Nesting is an error (BRASS_EINVAL). */
 int store_begin(store *st, brass_error *err);
+/* store_begin without waiting: fails at once (BRASS_EIO) when another writer holds the lock. */
+int store_try_begin(store *st, brass_error *err);
 int store_commit(store *st, brass_error *err);
 /* Undoes everything since store_begin; a no-op without an open transaction. */
 int store_rollback(store *st, brass_error *err);
@@ -112,6 +114,21 @@ int store_source_foreach(store *st, int (*fn)(void *ctx, const store_source *s),
 /* Deletes all documents (and their chunks, vectors, FTS rows) of source id; keeps the source. */
 int store_source_clear_documents(store *st, int64_t id, brass_error *err);
 
+/* Progress of a source written in several batches (progress.c): the content being written and
+ * how many of its chunks are committed. get: 1 found, 0 none. store_source_delete drops it. */
+int store_source_progress_get(store *st, int64_t id, unsigned char sha256[32], int64_t *done,
+                              brass_error *err);
+int store_source_progress_set(store *st, int64_t id, const unsigned char sha256[32], int64_t done,
+                              brass_error *err);
+int store_source_progress_clear(store *st, int64_t id, brass_error *err);
+/* The number of sources whose writing is unfinished. */
+int64_t store_source_progress_count(store *st, brass_error *err);
+/* Files given by name to brass_index (explicit): 1 if source id was, 0 if not. */
+int store_source_explicit_get(store *st, int64_t id, brass_error *err);
+int store_source_explicit_set(store *st, int64_t id, brass_error *err);
+/* Drops every per-source record of id (progress, explicit); store_source_delete calls it. */
+int store_source_records_clear(store *st, int64_t id, brass_error *err);
+
 /* ---- documents, chunks, vectors ------------------------------------------------------------ */
 /* A document of a source (a file holds one; archives or feeds may hold several). */
 int store_document_add(store *st, int64_t source_id, const char *title, int64_t *id,
@@ -146,6 +163,21 @@ int store_vector_get(store *st, int64_t chunk_id, float *out, int dim, brass_err
  * stops and is returned. v is valid only during the call. */
 int store_vector_foreach(store *st, int (*fn)(void *ctx, int64_t chunk_id, const float *v, int dim),
                          void *ctx, brass_error *err);
+
+/* ---- chunks without vectors (unembedded.c) ---------------------------------------------------
+ * Chunks stored by keyword-only indexing have no vector until a run with a model embeds them. */
+/* The number of stored vectors (counted, not assumed). */
+int64_t store_vector_count(store *st, brass_error *err);
+/* The number of chunks without a vector (a scan of every chunk: for status and confirmations). */
+int64_t store_chunks_unembedded_count(store *st, brass_error *err);
+/* Ids of the sources with at least one chunk lacking a vector, ascending, in a heap array *ids
+ * (free(); NULL when none) of *n entries. */
+int store_sources_unembedded(store *st, int64_t **ids, size_t *n, brass_error *err);
+/* Calls fn for up to limit chunks without a vector whose id is above after, in id order, with
+ * their text (valid only during the call); fn's non-zero return stops and is returned. */
+int store_chunks_unembedded(store *st, int64_t after, int limit,
+                            int (*fn)(void *ctx, int64_t chunk_id, const char *text, size_t len),
+                            void *ctx, brass_error *err);
 
 /* ---- full-text search (FTS5, BM25) ---------------------------------------------------------- */
 typedef struct store_hit {
