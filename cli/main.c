@@ -35,6 +35,16 @@ int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {
   return 0;
 }
 
+int cli_parse_dtype(const char *text, int *out) {
+  int d = brass_dtype_parse(text);
+  if (d < 0) {
+    cli_error(CLI_USAGE, "--dtype: expected int8 or f32, got '%s'", text);
+    return -1;
+  }
+  *out = d;
+  return 0;
+}
+
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value) {
   const char *arg = argv[*i];
   size_t n = strlen(name);

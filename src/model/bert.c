@@ -120,7 +120,7 @@ static int bl_linear(bert_loader *L, const char *const *names, int nparts, int n
     for (int i = 0; i < nparts; i++) st_to_f32(t[i]->dtype, t[i]->data, part, L->tmp + i * part);
     src = L->tmp;
   }
-  *out = gemm_weight_pack(L->m->kern, n * nparts, k, src, k);
+  *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
   if (!*out)
     return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
   L->m->packed_bytes += gemm_weight_bytes(*out);
@@ -211,6 +211,7 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   m->max_seq = cfg->max_seq_length;
   m->ln_eps = cfg->ln_eps;
   m->kern = kern;
+  m->dtype = cfg->dtype;
   int rc = safetensors_open(path, &m->file, err);
   if (rc) return rc;
 

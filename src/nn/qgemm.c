@@ -5,18 +5,17 @@
  *
  * qgemm_linear (C = A * W^T + epilogue):
  *   1. A's rows are quantized (pool over rows) into one buffer owned by the calling thread:
- *      row i holds k values padded to a multiple of 4 (int8, uint8 + 128, or int16 as the kernel
- *      wants), with its scale; rows are padded to a multiple of mr with zero rows, so the
- *      micro-kernel always reads a full mr-row slice.
+ *      row i holds k values padded to a multiple of 4 (uint8, or uint8 values in int16 as the
+ *      kernel wants), with its scale and zero point; rows are padded to a multiple of mr with zero
+ * rows, so the micro-kernel always reads a full mr-row slice.
  *   2. Tasks of mc rows x nc columns (gemm_task_layout, as the f32 driver) go to the pool. A
  *      task walks its mr-row slices (mr x k bytes, in L1) against each nr-column panel of its
  *      weight block (in L2); the micro-kernel returns the exact int32 tile, which is turned into
- *      floats, (acc - corr[j]) * (sa[i] * sw[j]), and finished by the f32 kernel's epilogue
- *      (bias, GELU, residual) straight into C.
- * Determinism: the integers are exact, and every float step is the same scalar code for a given
- *   element, so results do not depend on the thread count, the blocking or the int8 kernel.
- * Residual aliasing (residual == C): each C element is written once, by the epilogue that reads
- *   its residual first, so no buffering is needed.
+ *      floats, (acc - za[i] * colsum[j]) * (sa[i] * sw[j]), and finished by the f32 kernel's
+ * epilogue (bias, GELU, residual) straight into C. Determinism: the integers are exact, and every
+ * float step is the same scalar code for a given element, so results do not depend on the thread
+ * count, the blocking or the int8 kernel. Residual aliasing (residual == C): each C element is
+ * written once, by the epilogue that reads its residual first, so no buffering is needed.
  */
 #include <math.h>
 #include <stdint.h>
@@ -77,40 +76,67 @@ static size_t round_up(size_t x, size_t to) {
   return (x + to - 1) / to * to;
 }
 
-/* round half away from zero of x (|x| <= 127.5 here) */
+/* round half away from zero of x (|x| <= 255.5 here) */
 static inline int q_round(float x) {
   return (int)(x + (x >= 0.0f ? 0.5f : -0.5f));
 }
 
-float qgemm_quantize_row(const float *x, int k, int u8, int8_t *q) {
+float qgemm_quantize_row(const float *x, int k, int8_t *q) {
   float mx = 0.0f;
   for (int i = 0; i < k; i++) {
     float v = fabsf(x[i]);
     mx = v > mx ? v : mx;
   }
   if (!(mx > 0.0f) || !isfinite(mx)) {
-    if (k > 0) memset(q, u8 ? 0x80 : 0, (size_t)k);
+    if (k > 0) memset(q, 0, (size_t)k);
     return 0.0f;
   }
   const float inv = 127.0f / mx;
-  if (u8) {
-    uint8_t *u = (uint8_t *)q;
-    for (int i = 0; i < k; i++) u[i] = (uint8_t)(q_round(x[i] * inv) + 128);
-  } else {
-    for (int i = 0; i < k; i++) q[i] = (int8_t)q_round(x[i] * inv);
-  }
+  for (int i = 0; i < k; i++) q[i] = (int8_t)q_round(x[i] * inv);
   return mx / 127.0f;
+}
+
+/* The range's parameters: *inv = 255 / (max - min) and *zero = round(-min * inv), with min <= 0
+ * <= max over x; returns the scale (0 for an all-zero or non-finite row, then *inv = 0). */
+static float q_range(const float *x, int k, float *inv, int32_t *zero) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int i = 0; i < k; i++) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  float span = hi - lo;
+  if (!(span > 0.0f) || !isfinite(span)) {
+    *inv = 0.0f;
+    *zero = 0;
+    return 0.0f;
+  }
+  *inv = 255.0f / span;
+  *zero = q_round(-lo * *inv);
+  return span / 255.0f;
+}
+
+/* One value of an activation row, given q_range's inv and zero: 0..255. */
+static inline int q_act(float x, float inv, int32_t zero) {
+  int v = q_round(x * inv) + zero;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+float qgemm_quantize_act(const float *x, int k, uint8_t *q, int32_t *zero) {
+  float inv;
+  float s = q_range(x, k, &inv, zero);
+  for (int i = 0; i < k; i++) q[i] = (uint8_t)q_act(x[i], inv, *zero);
+  return s;
 }
 
 /* ---- packed weights --------------------------------------------------------------------- */
 
 struct qgemm_weight {
   const qgemm_kernel *qk;
-  int n, k, kp;  /* kp: k rounded up to a multiple of 4 */
-  int npanels;   /* ceil(n / nr) */
-  uint8_t *data; /* npanels panels of (kp / 4 groups) x nr columns x 4 bytes */
-  float *scale;  /* (npanels * nr): sw[j], 0 past n */
-  int32_t *corr; /* (npanels * nr): 128 * sum_k qw[j][k] for a_u8 kernels, else 0 */
+  int n, k, kp;    /* kp: k rounded up to a multiple of 4 */
+  int npanels;     /* ceil(n / nr) */
+  uint8_t *data;   /* npanels panels of (kp / 4 groups) x nr columns x 4 bytes */
+  float *scale;    /* (npanels * nr): sw[j], 0 past n */
+  int32_t *colsum; /* (npanels * nr): sum_k qw[j][k], for the activations' zero points */
   size_t bytes;
 };
 
@@ -130,14 +156,14 @@ qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const floa
   size_t data_bytes = round_up(panel * (size_t)pw->npanels, QGEMM_ALIGN);
   pw->data = aligned_alloc(QGEMM_ALIGN, data_bytes);
   pw->scale = calloc(cols, sizeof(float));
-  pw->corr = calloc(cols, sizeof(int32_t));
-  if (!pw->data || !pw->scale || !pw->corr) goto oom;
+  pw->colsum = calloc(cols, sizeof(int32_t));
+  if (!pw->data || !pw->scale || !pw->colsum) goto oom;
   memset(pw->data, 0, data_bytes);
   pw->bytes = sizeof *pw + data_bytes + cols * (sizeof(float) + sizeof(int32_t));
   /* values per group: 4 int8 or 2 int16 */
   const int per = qk->w16 ? 2 : 4;
   for (int j = 0; j < n; j++) {
-    pw->scale[j] = qgemm_quantize_row(w + (size_t)j * (size_t)ldw, k, 0, row);
+    pw->scale[j] = qgemm_quantize_row(w + (size_t)j * (size_t)ldw, k, row);
     int32_t sum = 0;
     uint8_t *pan = pw->data + (size_t)(j / nr) * panel;
     const int jj = j % nr;
@@ -152,7 +178,7 @@ qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const floa
         cell[t] = (uint8_t)row[kk];
       }
     }
-    pw->corr[j] = qk->a_u8 ? 128 * sum : 0;
+    pw->colsum[j] = sum;
   }
   free(row);
   return pw;
@@ -166,7 +192,7 @@ void qgemm_weight_free(qgemm_weight *w) {
   if (!w) return;
   free(w->data);
   free(w->scale);
-  free(w->corr);
+  free(w->colsum);
   free(w);
 }
 
@@ -190,6 +216,7 @@ typedef struct qlinear_job {
   uint8_t *qa; /* (mp, ldq) quantized rows */
   size_t ldq;  /* bytes per quantized row */
   float *sa;   /* (mp) row scales */
+  int32_t *za; /* (mp) row zero points */
   float *c;
   size_t ldc;
   const float *bias;
@@ -202,26 +229,27 @@ typedef struct qlinear_job {
 /* Quantizes rows [begin, end) of A (rows past m become zero rows). */
 static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
   const qlinear_job *j = ctx;
-  const int k = j->w->k, kp = j->w->kp, u8 = j->qk->a_u8;
+  const int k = j->w->k, kp = j->w->kp;
   (void)worker;
   for (size_t i = begin; i < end; i++) {
     uint8_t *q = j->qa + i * j->ldq;
     if ((int)i >= j->m) {
-      memset(q, u8 ? 0x80 : 0, j->ldq);
+      memset(q, 0, j->ldq);
       j->sa[i] = 0.0f;
+      j->za[i] = 0;
       continue;
     }
     if (j->qk->w16) {
-      /* int16 rows: quantize to int8 into the row's last k bytes (the same rounding), then
-       * widen in increasing k: d[kk] never overwrites a byte not yet read */
+      /* int16 rows: quantize into the row's last k bytes, then widen in increasing k (d[kk]
+       * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
-      int8_t *hi = (int8_t *)(void *)(d + kp) - k;
-      j->sa[i] = qgemm_quantize_row(j->a + i * j->lda, k, 0, hi);
+      uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
+      j->sa[i] = qgemm_quantize_act(j->a + i * j->lda, k, hi, &j->za[i]);
       for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
       for (int kk = k; kk < kp; kk++) d[kk] = 0;
     } else {
-      j->sa[i] = qgemm_quantize_row(j->a + i * j->lda, k, u8, (int8_t *)q);
-      memset(q + k, u8 ? 0x80 : 0, (size_t)(kp - k));
+      j->sa[i] = qgemm_quantize_act(j->a + i * j->lda, k, q, &j->za[i]);
+      memset(q + k, 0, (size_t)(kp - k));
     }
   }
 }
@@ -231,12 +259,13 @@ static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int c
                            const int32_t *acc, float *tile) {
   const int nr = j->qk->nr;
   const float *sw = j->w->scale + j0;
-  const int32_t *corr = j->w->corr + j0;
+  const int32_t *colsum = j->w->colsum + j0;
   for (int i = 0; i < rows; i++) {
     const float si = j->sa[i0 + i];
+    const int32_t zi = j->za[i0 + i];
     const int32_t *ai = acc + i * nr;
     float *ti = tile + i * nr;
-    for (int c = 0; c < cols; c++) ti[c] = (float)(ai[c] - corr[c]) * (si * sw[c]);
+    for (int c = 0; c < cols; c++) ti[c] = (float)(ai[c] - zi * colsum[c]) * (si * sw[c]);
   }
   j->fk->epilogue(rows, cols, tile, (size_t)nr, j->c + (size_t)i0 * j->ldc + (size_t)j0, j->ldc,
                   j->bias ? j->bias + j0 : NULL, j->gelu,
@@ -278,23 +307,18 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
 static void qlinear_slow(const qlinear_job *j) {
   _Alignas(QGEMM_ALIGN) int32_t acc[QGEMM_TILE_MAX];
   _Alignas(QGEMM_ALIGN) float tile[QGEMM_TILE_MAX];
-  float sa[QGEMM_MR_MAX];
+  float sa[QGEMM_MR_MAX], inv[QGEMM_MR_MAX];
+  int32_t za[QGEMM_MR_MAX];
   const qgemm_weight *w = j->w;
   const int mr = j->qk->mr, nr = j->qk->nr, per = j->qk->w16 ? 2 : 4, k = w->k;
   const size_t panel = (size_t)w->kp / (size_t)per * (size_t)nr * 4;
   qlinear_job one = *j;
   one.sa = sa;
+  one.za = za;
   for (int i0 = 0; i0 < j->m; i0 += mr) {
     const int rows = j->m - i0 < mr ? j->m - i0 : mr;
-    float inv[QGEMM_MR_MAX];
-    for (int i = 0; i < rows; i++) {
-      const float *x = j->a + (size_t)(i0 + i) * j->lda;
-      float mx = 0.0f;
-      for (int kk = 0; kk < k; kk++) mx = fabsf(x[kk]) > mx ? fabsf(x[kk]) : mx;
-      int ok = mx > 0.0f && isfinite(mx);
-      sa[i] = ok ? mx / 127.0f : 0.0f;
-      inv[i] = ok ? 127.0f / mx : 0.0f;
-    }
+    for (int i = 0; i < rows; i++)
+      sa[i] = q_range(j->a + (size_t)(i0 + i) * j->lda, k, &inv[i], &za[i]);
     one.a = j->a + (size_t)i0 * j->lda;
     one.c = j->c + (size_t)i0 * j->ldc;
     one.res = j->res ? j->res + (size_t)i0 * j->ldr : NULL;
@@ -314,9 +338,9 @@ static void qlinear_slow(const qlinear_job *j) {
             } else {
               wq = (int8_t)cell[kk % per];
             }
-            s += (inv[i] > 0.0f ? q_round(j->a[(size_t)(i0 + i) * j->lda + kk] * inv[i]) : 0) * wq;
+            s += q_act(j->a[(size_t)(i0 + i) * j->lda + kk], inv[i], za[i]) * wq;
           }
-          acc[i * nr + c] = s + w->corr[j0 + c]; /* as a u8 kernel would report it */
+          acc[i * nr + c] = s;
         }
       qlinear_finish(&one, 0, j0, rows, cols, acc, tile);
     }
@@ -346,13 +370,15 @@ void qgemm_linear(pool *p, const gemm_kernel *fk, int m, const float *a, int lda
   static const float zero_row[4];
   if (w->k == 0) j.a = zero_row, j.lda = 0; /* A is not read */
   const size_t qbytes = round_up((size_t)j.mp * j.ldq, QGEMM_ALIGN);
-  uint8_t *buf = force_slow ? NULL : gemm_scratch_q(qbytes + (size_t)j.mp * sizeof(float));
+  uint8_t *buf =
+      force_slow ? NULL : gemm_scratch_q(qbytes + (size_t)j.mp * (sizeof(float) + sizeof(int32_t)));
   if (!buf) {
     qlinear_slow(&j);
     return;
   }
   j.qa = buf;
   j.sa = (float *)(void *)(buf + qbytes);
+  j.za = (int32_t *)(void *)(j.sa + j.mp);
   pool_for(p, (size_t)j.mp, 8, qlinear_quantize, &j);
   gemm_task_layout(m, w->n, w->qk->mr, w->qk->nr, w->qk->mc, w->qk->nc, &j.mc, &j.nc);
   j.tasks_n = (w->n + j.nc - 1) / j.nc;

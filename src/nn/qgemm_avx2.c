@@ -1,7 +1,7 @@
 /*
  * qgemm_avx2.c - the AVX2 int8 kernel (x86-64 without VNNI): a 6 x 16 micro-kernel on vpmaddwd,
- * which multiplies pairs of int16 and adds each pair into an int32 lane exactly (weights and
- * activations are int8 values widened to int16 at packing / quantization: vpmaddubsw on bytes
+ * which multiplies pairs of int16 and adds each pair into an int32 lane exactly (int8 weights and
+ * uint8 activations widened to int16 at packing / quantization: vpmaddubsw on bytes
  * would saturate its int16 pair sums). Per pair of k: 2 loads of B, 6 broadcasts of A, 12
  * vpmaddwd + 12 vpaddd (= 192 multiply-adds). All AVX2 integer intrinsics of brass live here.
  */
@@ -68,7 +68,6 @@ const qgemm_kernel qgemm_kernel_avx2 = {
     .name = "avx2",
     .mr = MR,
     .nr = NR,
-    .a_u8 = 0,
     .w16 = 1,
     .mc = 60,
     .nc = 256,

@@ -1,9 +1,9 @@
 /*
  * qgemm_avx512vnni.c - the AVX-512 VNNI int8 kernel (x86-64): an 8 x 48 micro-kernel on
  * vpdpbusd zmm (24 int32 accumulators + 3 B vectors + 1 broadcast of 32 registers). Each
- * vpdpbusd adds, per int32 lane, four products of an unsigned activation byte (int8 + 128) and
- * a signed weight byte; the driver subtracts 128 * the column sum. Per group of 4 k: 3 loads of B,
- * 8 broadcasts of A, 24 vpdpbusd (= 1536 multiply-adds). All AVX-512 VNNI intrinsics of brass
+ * vpdpbusd adds, per int32 lane, four products of an unsigned activation byte (0..255, zero point
+ * za) and a signed weight byte; the driver subtracts za * the column sum. Per group of 4 k: 3 loads
+ * of B, 8 broadcasts of A, 24 vpdpbusd (= 1536 multiply-adds). All AVX-512 VNNI intrinsics of brass
  * live in this file (compiled with -mavx512vnni; used only when cpuid reports it).
  */
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
@@ -75,7 +75,6 @@ const qgemm_kernel qgemm_kernel_avx512vnni = {
     .name = "avx512-vnni",
     .mr = MR,
     .nr = NR,
-    .a_u8 = 1,
     .w16 = 0,
     .mc = 64,
     .nc = 384,

@@ -1,8 +1,8 @@
 /*
  * qgemm_avxvnni.c - the AVX-VNNI int8 kernel (x86-64, VEX-encoded 256-bit vpdpbusd, 16 ymm
  * registers): a 6 x 16 micro-kernel (12 accumulators + 2 B vectors + 1 broadcast). Same numbers
- * as the AVX-512 VNNI kernel (unsigned activation + 128 times signed weight, corrected by the
- * driver). All AVX-VNNI intrinsics of brass live in this file (compiled with -mavxvnni).
+ * as the AVX-512 VNNI kernel (unsigned activation bytes times signed weight bytes). All AVX-VNNI
+ * intrinsics of brass live in this file (compiled with -mavxvnni).
  */
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
 #include <immintrin.h>
@@ -65,7 +65,6 @@ const qgemm_kernel qgemm_kernel_avxvnni = {
     .name = "avx-vnni",
     .mr = MR,
     .nr = NR,
-    .a_u8 = 1,
     .w16 = 0,
     .mc = 60,
     .nc = 256,

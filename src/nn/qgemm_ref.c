@@ -1,7 +1,7 @@
 /*
  * qgemm_ref.c - the portable int8 kernel: the oracle the SIMD int8 kernels are tested against,
- * and the fallback where none applies. Signed int8 activations and weights in groups of 4
- * (qkernel.h), plain int32 loops.
+ * and the fallback where none applies. Unsigned activation bytes times signed weight bytes
+ * in groups of 4 (qkernel.h), plain int32 loops.
  */
 #include "nn/qkernel.h"
 
@@ -13,7 +13,7 @@ static void qref_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b
   for (size_t g = 0; g < ng; g++) {
     const int8_t *bg = (const int8_t *)b + g * QREF_NR * 4;
     for (int i = 0; i < QREF_MR; i++) {
-      const int8_t *ai = (const int8_t *)a + (size_t)i * lda + g * 4;
+      const uint8_t *ai = a + (size_t)i * lda + g * 4;
       for (int j = 0; j < QREF_NR; j++)
         for (int t = 0; t < 4; t++) acc[i][j] += (int32_t)ai[t] * (int32_t)bg[j * 4 + t];
     }
@@ -26,7 +26,6 @@ const qgemm_kernel qgemm_kernel_ref = {
     .name = "ref",
     .mr = QREF_MR,
     .nr = QREF_NR,
-    .a_u8 = 0,
     .w16 = 0,
     .mc = 64,
     .nc = 256,

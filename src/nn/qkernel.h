@@ -3,20 +3,22 @@
  * to src/nn), the integer counterpart of kernel.h. qgemm.c is the portable driver; each
  * qgemm_<isa>.c defines one `qgemm_kernel` and keeps its intrinsics to itself.
  *
- * Numbers: a Linear weight W (n x k) is quantized per output channel (row j: scale
+ * Numbers: a Linear weight W (n x k) is quantized per output channel, symmetric (row j: scale
  * sw[j] = max|W[j]| / 127, q = round(W / sw), in -127..127); an activation row i is quantized
- * when the layer runs (sa[i] = max|A[i]| / 127, same rounding). The micro-kernel sums
- * qa[i][k] * qw[j][k] exactly in int32 (k <= 2^17 keeps it far from overflow), so every kernel,
+ * when the layer runs, asymmetric uint8 like ONNX's DynamicQuantizeLinear (range [min(A[i], 0),
+ * max(A[i], 0)] onto 0..255: sa[i] = range / 255, zero point za[i], q = round(A / sa) + za),
+ * which keeps a bit that a symmetric code would waste on GELU's one-sided output. The
+ * micro-kernel sums qa[i][k] * qw[j][k] exactly in int32 (k <= 2^16 keeps it far from
+ * overflow); the driver subtracts za[i] * sum_k qw[j][k]. So every kernel,
  * blocking and thread count gives the same integers; the driver turns them into floats and runs
  * the f32 kernel's epilogue (bias, GELU, residual) on the tile while it is in L1.
  *
  * Layout: k is padded to a multiple of 4 with zeros and cut into groups of 4 bytes:
- *   - w8 kernels (VNNI, ref): a group is 4 int8 values of k; activations are int8 (ref) or
- *     uint8 = int8 + 128 (VNNI's vpdpbusd multiplies unsigned by signed bytes; the excess
- *     128 * sum_k qw[j][k] is subtracted by the driver from a per-column sum made at packing);
- *   - w16 kernels (AVX2, WebAssembly): a group is 2 int16 values of k, for vpmaddwd /
- *     i32x4.dot_i16x8_s, which multiply 16-bit pairs with no saturation (vpmaddubsw would
- *     saturate int16 on two products near 127 * 255).
+ *   - w8 kernels (VNNI, ref): a group is 4 int8 weights of k, activations are uint8 (what
+ *     vpdpbusd multiplies: unsigned by signed bytes);
+ *   - w16 kernels (AVX2, WebAssembly): a group is 2 int16 values of k (both weights and the
+ *     uint8 activations widened), for vpmaddwd / i32x4.dot_i16x8_s, which multiply 16-bit pairs
+ *     with no saturation (vpmaddubsw would saturate int16 on two products near 127 * 255).
  * B micro-panel (nr columns, all of k): b[(g * nr + j) * 4 + t] = byte t of group g of column j.
  * A rows: row i's group g is the 4 bytes at a + i * lda + 4 * g (lda in bytes).
  */
@@ -35,7 +37,6 @@ typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const ui
 typedef struct qgemm_kernel {
   const char *name;
   int mr, nr;
-  int a_u8;   /* activations stored as int8 + 128 (the VNNI kernels) */
   int w16;    /* groups hold 2 int16 values (else 4 int8 values) */
   int mc, nc; /* task blocks: mc rows (multiple of mr) x nc columns (multiple of nr) */
   qgemm_micro_fn micro;
@@ -87,9 +88,11 @@ void qgemm_linear(pool *p, const gemm_kernel *fk, int m, const float *a, int lda
  * be allocated (it must give the same bits). Not for production use. */
 void qgemm_debug_force_slow(int on);
 
-/* Quantizes one row x (k values) to q (int8, or uint8 = int8 + 128 when u8) and returns its
- * scale max|x| / 127 (0 for an all-zero row). The one rounding rule of brass's int8 path. */
-float qgemm_quantize_row(const float *x, int k, int u8, int8_t *q);
+/* Quantizes one weight row x (k values) to q in -127..127 and returns its scale max|x| / 127
+ * (0 for an all-zero row). Rounding: half away from zero. */
+float qgemm_quantize_row(const float *x, int k, int8_t *q);
+/* Quantizes one activation row to q in 0..255 with *zero; returns the scale (see above). */
+float qgemm_quantize_act(const float *x, int k, uint8_t *q, int32_t *zero);
 
 /* gemm.c's per-thread scratch for other drivers: at least `bytes` bytes, 64-byte aligned,
  * owned by the calling thread (slot SCRATCH_Q), or NULL. */

@@ -66,8 +66,9 @@ static void check_accuracy(const char *what, int m, int n, int k, const float *a
       }
       if (bias) s += bias[j];
       if (res) s += res[(size_t)i * ldc + j];
-      /* each factor is off by at most half a step (max / 254) */
-      double tol = (double)k * amax * wmax * (2.0 / 254 + 1.0 / (254.0 * 254)) + 1e-5;
+      /* each factor is off by at most half a step (weights max / 254, activations up to
+       * 2 max / 510, plus the zero point's rounding: one more half step) */
+      double tol = (double)k * amax * wmax * (1.0 / 254 + 2.0 / 255 + 2.0 / (254.0 * 255)) + 1e-5;
       if (!(fabs(c[(size_t)i * ldc + j] - s) <= tol) && bad++ < 3)
         fprintf(stderr, "%s: C[%d][%d] = %g, want %g (tol %g)\n", what, i, j,
                 (double)c[(size_t)i * ldc + j], s, tol);
@@ -142,18 +143,25 @@ static void threads_case(int m, int n, int k) {
 }
 
 static void quantizer_case(void) {
-  float x[7] = {0.5f, -1.0f, 0.25f, 1.0f / 254.0f, -1.0f / 254.0f, 0.0f, 0.999f};
+  float x[7] = {0.5f, -1.0f, 0.25f, 1.0f / 254.0f, -1.0f / 254.0f, 0.0f, 1.0f};
   int8_t q[7];
-  float s = qgemm_quantize_row(x, 7, 0, q);
+  float s = qgemm_quantize_row(x, 7, q);
   CHECK_NEAR(s, 1.0f / 127.0f, 1e-9);
   CHECK(q[0] == 64 && q[1] == -127 && q[2] == 32 && q[5] == 0 && q[6] == 127);
   CHECK(q[3] == 1 && q[4] == -1); /* half a step rounds away from zero */
+  /* activations: [-1, 1] onto 0..255, zero point 128 (127.5 rounded away from zero) */
   uint8_t u[7];
-  qgemm_quantize_row(x, 7, 1, (int8_t *)u);
-  CHECK(u[0] == 192 && u[1] == 1 && u[5] == 128);
-  float z[3] = {0, 0, 0};
-  CHECK(qgemm_quantize_row(z, 3, 0, q) == 0.0f && q[0] == 0 && q[2] == 0);
-  CHECK(qgemm_quantize_row(z, 3, 1, (int8_t *)u) == 0.0f && u[0] == 128);
+  int32_t z = -1;
+  s = qgemm_quantize_act(x, 7, u, &z);
+  CHECK_NEAR(s, 2.0f / 255.0f, 1e-9);
+  CHECK(z == 128 && u[1] == 0 && u[5] == 128 && u[6] == 255);
+  /* one-sided rows use the whole range: GELU-like output */
+  float g[4] = {0.0f, 2.0f, 1.0f, -0.0f};
+  s = qgemm_quantize_act(g, 4, u, &z);
+  CHECK(z == 0 && u[1] == 255 && u[2] == 128 && u[0] == 0);
+  float z3[3] = {0, 0, 0};
+  CHECK(qgemm_quantize_row(z3, 3, q) == 0.0f && q[0] == 0 && q[2] == 0);
+  CHECK(qgemm_quantize_act(z3, 3, u, &z) == 0.0f && u[0] == 0 && z == 0);
 }
 
 /* The public route: an INT8 gemm_weight through gemm_linear(). */
