@@ -69,8 +69,9 @@ static int run_status(int argc, char **argv) {
     printf("sources   %lld\nchunks    %lld\nvectors   %lld\ngraph     %s\n", (long long)in.sources,
            (long long)in.chunks, (long long)in.vectors, graph_name(in.graph));
     if (in.model_name[0])
-      printf("model     %s (dim %d, hash %.12s)\n          %s\n", in.model_name, in.model_dim,
-             in.model_hash, in.model_dir[0] ? in.model_dir : "(folder not recorded)");
+      printf("model     %s (dim %d, hash %.12s, %s)\n          %s\n", in.model_name, in.model_dim,
+             in.model_hash, in.model_dtype,
+             in.model_dir[0] ? in.model_dir : "(folder not recorded)");
     else
       printf("model     none (keyword search only)\n");
   }

@@ -130,6 +130,7 @@ typedef struct brass_library_info {
   char model_hash[65];
   char model_dir[1024]; /* folder recorded at indexing, "" if none */
   int model_open;       /* 1: this handle has the model open */
+  char model_dtype[8];  /* "f32" or "int8": the dtype it was indexed with; "" without a model */
 } brass_library_info;
 
 /* Counts and the recorded model of the library. */

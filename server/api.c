@@ -24,8 +24,7 @@ struct serve_api {
   char path[PATH_MAX];
 };
 
-int serve_api_open(const char *library, int threads, int dtype, serve_api **out,
-                   brass_error *err) {
+int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err) {
   *out = NULL;
   serve_api *a = calloc(1, sizeof *a);
   if (!a) {

@@ -26,6 +26,7 @@ struct brass_library {
   int model_missing;        /* 1: a model is recorded but this handle has none open */
   hnsw *graph;              /* cached graph for search (NULL until needed) */
   int64_t graph_generation; /* generation the cached graph reflects */
+  int indexed_dtype;        /* BRASS_DTYPE_* recorded in meta "model_dtype" (0: none yet) */
 };
 
 /* Reads the meta key "generation" (0 when absent). */

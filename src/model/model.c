@@ -56,10 +56,14 @@ int brass_dtype_parse(const char *name) {
 
 const char *brass_dtype_name(int dtype) {
   switch (dtype) {
-    case BRASS_DTYPE_DEFAULT: return "default";
-    case BRASS_DTYPE_F32: return "f32";
-    case BRASS_DTYPE_INT8: return "int8";
-    default: return "unknown";
+    case BRASS_DTYPE_DEFAULT:
+      return "default";
+    case BRASS_DTYPE_F32:
+      return "f32";
+    case BRASS_DTYPE_INT8:
+      return "int8";
+    default:
+      return "unknown";
   }
 }
 
