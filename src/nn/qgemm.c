@@ -76,7 +76,7 @@ static size_t round_up(size_t x, size_t to) {
   return (x + to - 1) / to * to;
 }
 
-/* round half away from zero of x (|x| <= 255.5 here) */
+/* round half away from zero of x (|x| <= 127.5 here): the weights' rounding */
 static inline int q_round(float x) {
   return (int)(x + (x >= 0.0f ? 0.5f : -0.5f));
 }
@@ -96,14 +96,7 @@ float qgemm_quantize_row(const float *x, int k, int8_t *q) {
   return mx / 127.0f;
 }
 
-/* The range's parameters: *inv = 255 / (max - min) and *zero = round(-min * inv), with min <= 0
- * <= max over x; returns the scale (0 for an all-zero or non-finite row, then *inv = 0). */
-static float q_range(const float *x, int k, float *inv, int32_t *zero) {
-  float lo = 0.0f, hi = 0.0f;
-  for (int i = 0; i < k; i++) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
-  }
+float qgemm_act_params(float lo, float hi, float *inv, int32_t *zero) {
   float span = hi - lo;
   if (!(span > 0.0f) || !isfinite(span)) {
     *inv = 0.0f;
@@ -111,20 +104,15 @@ static float q_range(const float *x, int k, float *inv, int32_t *zero) {
     return 0.0f;
   }
   *inv = 255.0f / span;
-  *zero = q_round(-lo * *inv);
+  *zero = (int32_t)nearbyintf(-lo * *inv);
   return span / 255.0f;
 }
 
-/* One value of an activation row, given q_range's inv and zero: 0..255. */
-static inline int q_act(float x, float inv, int32_t zero) {
-  int v = q_round(x * inv) + zero;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-float qgemm_quantize_act(const float *x, int k, uint8_t *q, int32_t *zero) {
-  float inv;
-  float s = q_range(x, k, &inv, zero);
-  for (int i = 0; i < k; i++) q[i] = (uint8_t)q_act(x[i], inv, *zero);
+float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero) {
+  float lo, hi, inv;
+  qk->range(x, k, &lo, &hi);
+  float s = qgemm_act_params(lo, hi, &inv, zero);
+  qk->quant(x, k, inv, *zero, q);
   return s;
 }
 
@@ -244,31 +232,21 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
        * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
       uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
-      j->sa[i] = qgemm_quantize_act(j->a + i * j->lda, k, hi, &j->za[i]);
+      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, hi, &j->za[i]);
       for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
       for (int kk = k; kk < kp; kk++) d[kk] = 0;
     } else {
-      j->sa[i] = qgemm_quantize_act(j->a + i * j->lda, k, q, &j->za[i]);
+      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, q, &j->za[i]);
       memset(q + k, 0, (size_t)(kp - k));
     }
   }
 }
 
-/* rows x cols of C at (i0, j0) from the int32 tile: dequantize, then the f32 epilogue. */
+/* The tile at (i0, j0): the micro-kernel's dequantized floats, finished by the f32 epilogue. */
 static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int cols,
-                           const int32_t *acc, float *tile) {
-  const int nr = j->qk->nr;
-  const float *sw = j->w->scale + j0;
-  const int32_t *colsum = j->w->colsum + j0;
-  for (int i = 0; i < rows; i++) {
-    const float si = j->sa[i0 + i];
-    const int32_t zi = j->za[i0 + i];
-    const int32_t *ai = acc + i * nr;
-    float *ti = tile + i * nr;
-    for (int c = 0; c < cols; c++) ti[c] = (float)(ai[c] - zi * colsum[c]) * (si * sw[c]);
-  }
-  j->fk->epilogue(rows, cols, tile, (size_t)nr, j->c + (size_t)i0 * j->ldc + (size_t)j0, j->ldc,
-                  j->bias ? j->bias + j0 : NULL, j->gelu,
+                           const float *tile) {
+  j->fk->epilogue(rows, cols, tile, (size_t)j->qk->nr, j->c + (size_t)i0 * j->ldc + (size_t)j0,
+                  j->ldc, j->bias ? j->bias + j0 : NULL, j->gelu,
                   j->res ? j->res + (size_t)i0 * j->ldr + (size_t)j0 : NULL, j->ldr);
 }
 
@@ -283,7 +261,6 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
   const qgemm_kernel *qk = j->qk;
   const int mr = qk->mr, nr = qk->nr;
   const size_t ng = (size_t)j->w->kp / (qk->w16 ? 2 : 4), panel = ng * (size_t)nr * 4;
-  _Alignas(QGEMM_ALIGN) int32_t acc[QGEMM_TILE_MAX];
   _Alignas(QGEMM_ALIGN) float tile[QGEMM_TILE_MAX];
   (void)worker;
   for (size_t t = begin; t < end; t++) {
@@ -295,8 +272,10 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
       const uint8_t *ap = j->qa + (size_t)(i0 + ir) * j->ldq;
       for (int jr = 0; jr < nb; jr += nr) {
         const int cols = nb - jr < nr ? nb - jr : nr;
-        qk->micro(ng, ap, j->ldq, j->w->data + (size_t)(j0 + jr) / (size_t)nr * panel, acc);
-        qlinear_finish(j, i0 + ir, j0 + jr, rows, cols, acc, tile);
+        qgemm_dq dq = {j->sa + i0 + ir, j->za + i0 + ir, j->w->scale + j0 + jr,
+                       j->w->colsum + j0 + jr};
+        qk->micro(ng, ap, j->ldq, j->w->data + (size_t)(j0 + jr) / (size_t)nr * panel, &dq, tile);
+        qlinear_finish(j, i0 + ir, j0 + jr, rows, cols, tile);
       }
     }
   }
@@ -305,7 +284,6 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
 /* Without scratch for the quantized rows: element by element, re-quantizing A's values on the
  * fly (slow, allocation- and stack-free; the same integers, so the same bits). */
 static void qlinear_slow(const qlinear_job *j) {
-  _Alignas(QGEMM_ALIGN) int32_t acc[QGEMM_TILE_MAX];
   _Alignas(QGEMM_ALIGN) float tile[QGEMM_TILE_MAX];
   float sa[QGEMM_MR_MAX], inv[QGEMM_MR_MAX];
   int32_t za[QGEMM_MR_MAX];
@@ -317,8 +295,11 @@ static void qlinear_slow(const qlinear_job *j) {
   one.za = za;
   for (int i0 = 0; i0 < j->m; i0 += mr) {
     const int rows = j->m - i0 < mr ? j->m - i0 : mr;
-    for (int i = 0; i < rows; i++)
-      sa[i] = q_range(j->a + (size_t)(i0 + i) * j->lda, k, &inv[i], &za[i]);
+    for (int i = 0; i < rows; i++) {
+      float lo, hi;
+      qgemm_range_ref(j->a + (size_t)(i0 + i) * j->lda, k, &lo, &hi);
+      sa[i] = qgemm_act_params(lo, hi, &inv[i], &za[i]);
+    }
     one.a = j->a + (size_t)i0 * j->lda;
     one.c = j->c + (size_t)i0 * j->ldc;
     one.res = j->res ? j->res + (size_t)i0 * j->ldr : NULL;
@@ -338,11 +319,13 @@ static void qlinear_slow(const qlinear_job *j) {
             } else {
               wq = (int8_t)cell[kk % per];
             }
-            s += q_act(j->a[(size_t)(i0 + i) * j->lda + kk], inv[i], za[i]) * wq;
+            uint8_t qa;
+            qgemm_quant_ref(j->a + (size_t)(i0 + i) * j->lda + kk, 1, inv[i], za[i], &qa);
+            s += qa * wq;
           }
-          acc[i * nr + c] = s;
+          tile[i * nr + c] = (float)(s - za[i] * w->colsum[j0 + c]) * (sa[i] * w->scale[j0 + c]);
         }
-      qlinear_finish(&one, 0, j0, rows, cols, acc, tile);
+      qlinear_finish(&one, 0, j0, rows, cols, tile);
     }
   }
 }

@@ -9,13 +9,15 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "nn/qgemm_ymm.h"
 #include "nn/qkernel.h"
 
 #define MR 6
 #define NV 2
 #define NR (8 * NV)
 
-static void qavx2_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b, int32_t *c) {
+static void qavx2_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
+                        const qgemm_dq *dq, float *c) {
   __m256i acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -37,10 +39,15 @@ static void qavx2_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *
     }
     b += NR * 4;
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) _mm256_storeu_si256((__m256i *)(c + i * NR + 8 * v), acc[i][v]);
+  ymm_store_dq(MR, NV, acc, dq, c);
+}
+
+static void qavx2_range(const float *x, int k, float *lo, float *hi) {
+  ymm_range(x, k, lo, hi);
+}
+
+static void qavx2_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+  ymm_quant(x, k, inv, zero, q);
 }
 
 /* 12 independent vpmaddwd + vpaddd chains in ymm registers. */
@@ -72,6 +79,8 @@ const qgemm_kernel qgemm_kernel_avx2 = {
     .mc = 60,
     .nc = 256,
     .micro = qavx2_micro,
+    .range = qavx2_range,
+    .quant = qavx2_quant,
     .mac_loop = qavx2_mac_loop,
 };
 

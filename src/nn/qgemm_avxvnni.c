@@ -8,13 +8,17 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "nn/qgemm_ymm.h"
 #include "nn/qkernel.h"
 
+/* acc += dot4(u8 a, s8 b) per lane, in place (see qgemm_avx512vnni.c for why not the intrinsic) */
+#define DPBUSD(acc, a, b) __asm__("{vex} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
 #define MR 6
 #define NV 2
 #define NR (8 * NV)
 
-static void avxvnni_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b, int32_t *c) {
+static void avxvnni_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
+                          const qgemm_dq *dq, float *c) {
   __m256i acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -30,14 +34,19 @@ static void avxvnni_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t
       memcpy(&x, a + (size_t)i * lda + 4 * g, 4);
       __m256i ai = _mm256_set1_epi32(x);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[i][v] = _mm256_dpbusd_avx_epi32(acc[i][v], ai, bv[v]);
+      for (int v = 0; v < NV; v++) DPBUSD(acc[i][v], ai, bv[v]);
     }
     b += NR * 4;
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) _mm256_storeu_si256((__m256i *)(c + i * NR + 8 * v), acc[i][v]);
+  ymm_store_dq(MR, NV, acc, dq, c);
+}
+
+static void avxvnni_range(const float *x, int k, float *lo, float *hi) {
+  ymm_range(x, k, lo, hi);
+}
+
+static void avxvnni_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+  ymm_quant(x, k, inv, zero, q);
 }
 
 /* 12 independent vpdpbusd chains in ymm registers. */
@@ -48,7 +57,7 @@ static double avxvnni_mac_loop(size_t n, int32_t *sink) {
   for (int j = 0; j < 12; j++) r[j] = _mm256_set1_epi32(j);
   for (size_t i = 0; i < n; i++) {
 #pragma GCC unroll 12
-    for (int j = 0; j < 12; j++) r[j] = _mm256_dpbusd_avx_epi32(r[j], x, y);
+    for (int j = 0; j < 12; j++) DPBUSD(r[j], x, y);
     __asm__ volatile("" : "+x"(r[0]), "+x"(r[1]), "+x"(r[2]), "+x"(r[3]), "+x"(r[4]), "+x"(r[5]));
     __asm__ volatile("" : "+x"(r[6]), "+x"(r[7]), "+x"(r[8]), "+x"(r[9]), "+x"(r[10]), "+x"(r[11]));
   }
@@ -69,6 +78,8 @@ const qgemm_kernel qgemm_kernel_avxvnni = {
     .mc = 60,
     .nc = 256,
     .micro = avxvnni_micro,
+    .range = avxvnni_range,
+    .quant = avxvnni_quant,
     .mac_loop = avxvnni_mac_loop,
 };
 

@@ -28,11 +28,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* c[i * nr + j] (i < mr, j < nr) = sum over groups g < ng (= kp / 4, or kp / 2 for w16) of the dot
- * product of row i's group g with column j's group g (in the kernel's element type), exact in
- * int32. */
+/* What turns a tile's integer sums into floats: per row i < mr its scale sa[i] and zero point
+ * za[i], per column j < nr the weight scale sw[j] and sum colsum[j] of its quantized weights. */
+typedef struct qgemm_dq {
+  const float *sa;
+  const int32_t *za;
+  const float *sw;
+  const int32_t *colsum;
+} qgemm_dq;
+
+/* With acc[i][j] = sum over groups g < ng (= kp / 4, or kp / 2 for w16) of the dot product of
+ * row i's group g with column j's group g (in the kernel's element type), exact in int32:
+ *   c[i * nr + j] = (float)(acc[i][j] - za[i] * colsum[j]) * (sa[i] * sw[j])
+ * for i < mr, j < nr: an int32 -> float conversion (round to nearest even) and two float
+ * multiplies, so every kernel produces the same bits. */
 typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
-                               int32_t *c);
+                               const qgemm_dq *dq, float *c);
+
+/* Quantizes an activation row: q[i] = clamp(rne(x[i] * inv) + zero, 0, 255) for i < k, with rne
+ * rounding half to even (the default floating-point rounding mode), so that vector conversions
+ * and the scalar nearbyintf() agree. */
+typedef void (*qgemm_quant_fn)(const float *x, int k, float inv, int32_t zero, uint8_t *q);
+/* min(0, x[0..k)) and max(0, x[0..k)): exact in any order. */
+typedef void (*qgemm_range_fn)(const float *x, int k, float *lo, float *hi);
 
 typedef struct qgemm_kernel {
   const char *name;
@@ -40,6 +58,8 @@ typedef struct qgemm_kernel {
   int w16;    /* groups hold 2 int16 values (else 4 int8 values) */
   int mc, nc; /* task blocks: mc rows (multiple of mr) x nc columns (multiple of nr) */
   qgemm_micro_fn micro;
+  qgemm_range_fn range;
+  qgemm_quant_fn quant;
   /* For benchmarks: a register-only loop of independent integer dot-product instructions (n
    * iterations); returns the number of multiply-adds done. NULL for ref. */
   double (*mac_loop)(size_t n, int32_t *sink);
@@ -91,8 +111,16 @@ void qgemm_debug_force_slow(int on);
 /* Quantizes one weight row x (k values) to q in -127..127 and returns its scale max|x| / 127
  * (0 for an all-zero row). Rounding: half away from zero. */
 float qgemm_quantize_row(const float *x, int k, int8_t *q);
-/* Quantizes one activation row to q in 0..255 with *zero; returns the scale (see above). */
-float qgemm_quantize_act(const float *x, int k, uint8_t *q, int32_t *zero);
+/* Quantizes one activation row to q in 0..255 with *zero; returns the scale (see above), using
+ * kernel qk's range and quant. */
+float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero);
+/* The row's parameters from its range (lo <= 0 <= hi): *inv = 255 / (hi - lo) and
+ * *zero = rne(-lo * inv); returns the scale (hi - lo) / 255, or 0 with *inv = 0, *zero = 0 for
+ * an empty or non-finite range. */
+float qgemm_act_params(float lo, float hi, float *inv, int32_t *zero);
+/* The portable quant and range (qgemm_ref.c), also for the other kernels' edges. */
+void qgemm_quant_ref(const float *x, int k, float inv, int32_t zero, uint8_t *q);
+void qgemm_range_ref(const float *x, int k, float *lo, float *hi);
 
 /* gemm.c's per-thread scratch for other drivers: at least `bytes` bytes, 64-byte aligned,
  * owned by the calling thread (slot SCRATCH_Q), or NULL. */

@@ -152,16 +152,32 @@ static void quantizer_case(void) {
   /* activations: [-1, 1] onto 0..255, zero point 128 (127.5 rounded away from zero) */
   uint8_t u[7];
   int32_t z = -1;
-  s = qgemm_quantize_act(x, 7, u, &z);
+  s = qgemm_quantize_act(&qgemm_kernel_ref, x, 7, u, &z);
   CHECK_NEAR(s, 2.0f / 255.0f, 1e-9);
   CHECK(z == 128 && u[1] == 0 && u[5] == 128 && u[6] == 255);
   /* one-sided rows use the whole range: GELU-like output */
   float g[4] = {0.0f, 2.0f, 1.0f, -0.0f};
-  s = qgemm_quantize_act(g, 4, u, &z);
+  s = qgemm_quantize_act(&qgemm_kernel_ref, g, 4, u, &z);
   CHECK(z == 0 && u[1] == 255 && u[2] == 128 && u[0] == 0);
   float z3[3] = {0, 0, 0};
   CHECK(qgemm_quantize_row(z3, 3, q) == 0.0f && q[0] == 0 && q[2] == 0);
-  CHECK(qgemm_quantize_act(z3, 3, u, &z) == 0.0f && u[0] == 0 && z == 0);
+  CHECK(qgemm_quantize_act(&qgemm_kernel_ref, z3, 3, u, &z) == 0.0f && u[0] == 0 && z == 0);
+  /* every kernel's vector range and quantizer give the ref's bytes, on every tail length */
+  float row[100];
+  for (int i = 0; i < 100; i++) row[i] = frand() * (i % 7 == 0 ? 3.0f : 1.0f);
+  row[37] = 0.5f / (255.0f / (3.0f * 2)); /* exact halves are likely somewhere; not required */
+  for (int q = 1; q < NQ; q++) {
+    const qgemm_kernel *qk = qgemm_kernel_by_name(qnames[q]);
+    if (!qk) continue;
+    for (int k = 0; k <= 100; k += (k < 40 ? 1 : 13)) {
+      uint8_t want[100], got[100];
+      int32_t zw, zg;
+      float sw = qgemm_quantize_act(&qgemm_kernel_ref, row, k, want, &zw);
+      float sg = qgemm_quantize_act(qk, row, k, got, &zg);
+      CHECK_MSG(sw == sg && zw == zg && memcmp(want, got, (size_t)k) == 0,
+                "%s quantizes a row of %d differently", qk->name, k);
+    }
+  }
 }
 
 /* The public route: an INT8 gemm_weight through gemm_linear(). */
