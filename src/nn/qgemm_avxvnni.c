@@ -12,7 +12,7 @@
 #include "nn/qkernel.h"
 
 /* acc += dot4(u8 a, s8 b) per lane, in place (see qgemm_avx512vnni.c for why not the intrinsic) */
-#define DPBUSD(acc, a, b) __asm__("{vex} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
+#define DPBUSD(acc, a, b) __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
 #define MR 6
 #define NV 2
 #define NR (8 * NV)
