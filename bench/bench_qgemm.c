@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
          "f32 GF/s", "int8/f32");
   for (int i = 0; i < 5; i++) {
     const qgemm_kernel *k = qgemm_kernel_by_name(names[i]);
-    if (!k || (only && strcmp(only, k->name))) continue;
+    if (!k || !k->mac_loop || (only && strcmp(only, k->name))) continue;
     double peak = peak_gmacs(k) * 2;
     for (int t = 1; t <= 2; t++) {
       pool *p = pool_create(t);
