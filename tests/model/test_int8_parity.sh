@@ -8,7 +8,7 @@
 #   - --threads 1, 2, 3, 4 give byte-identical int8 output (MiniLM and F16 CLS models; 1, 2 on
 #     the odd shape);
 #   - retrieval: the exact top-10 neighbours of 40 queries among 600 real descriptions agree with
-#     f32's for >= 85% (mean overlap; measured 0.8975: a random-weight model packs the texts so
+#     f32's for >= 85% (mean overlap; measured 0.89: a random-weight model packs the texts so
 #     tightly that the 10th and 11th neighbours differ by a median 0.0005 in cosine);
 #   - BRASS_DTYPE=int8 equals --dtype int8; --dtype f32 equals the default; a bad --dtype or
 #     BRASS_DTYPE value is a one-line error.
@@ -85,12 +85,12 @@ mk prompts --layers 2 --hidden 128 --heads 8 --intermediate 256 --max-pos 128 --
   --vocab-size 12000 --dtype f16 --bert-prefix --prompts --seed 4
 check prompts "$work/texts.txt" 1 0.999 --query
 
-# every int8 kernel level this CPU has, against f32 on the same level
+# every int8 kernel level this CPU has, against f32 on the same level (80 texts)
+head -80 "$work/texts.txt" >"$work/texts-k.txt"
 for k in ref avx2 avx-vnni avx512; do
-  desc=$(BRASS_KERNEL=$k "$BRASS" embed --model "$work/f16cls" --dtype int8 --tokens </dev/null 2>&1 || true)
-  BRASS_KERNEL=$k "$BRASS" embed --model "$work/f16cls" --threads 2 <"$work/texts.txt" >"$work/k.f32" &&
+  BRASS_KERNEL=$k "$BRASS" embed --model "$work/f16cls" --threads 2 <"$work/texts-k.txt" >"$work/k.f32" &&
     BRASS_KERNEL=$k "$BRASS" embed --model "$work/f16cls" --dtype int8 --threads 2 \
-      <"$work/texts.txt" >"$work/k.$k.i8" ||
+      <"$work/texts-k.txt" >"$work/k.$k.i8" ||
     { fail "BRASS_KERNEL=$k: embed failed"; continue; }
   $PY "$HERE/int8_check.py" cosine "$work/k.$k.i8" "$work/k.f32" --label "f16cls BRASS_KERNEL=$k" ||
     fail "BRASS_KERNEL=$k: int8 too far from f32"
@@ -99,7 +99,7 @@ done
 # kernels must agree bit for bit (avx-vnni and avx2 run beside the AVX-512 f32 kernel here)
 if [ -s "$work/k.avx-vnni.i8" ] && [ -s "$work/k.avx512.i8" ] && grep -q avx512_vnni /proc/cpuinfo; then
   BRASS_KERNEL=avx-vnni "$BRASS" embed --model "$work/f16cls" --dtype int8 --threads 2 \
-    <"$work/texts.txt" | cmp -s - "$work/k.avx512.i8" ||
+    <"$work/texts-k.txt" | cmp -s - "$work/k.avx512.i8" ||
     fail "int8 avx-vnni and avx512-vnni kernels disagree"
 fi
 
