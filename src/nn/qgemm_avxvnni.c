@@ -38,7 +38,10 @@ static void avxvnni_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t
     }
     b += NR * 4;
   }
-  ymm_store_dq(MR, NV, acc, dq, c);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) ymm_store_dq(acc[i][v], i, v, NR, dq, c);
 }
 
 static void avxvnni_range(const float *x, int k, float *lo, float *hi) {

@@ -10,19 +10,15 @@
 
 #include "nn/qkernel.h"
 
-/* c[i * nr + 8v ..] = dequantized acc[i][v] for i < mr, v < nv (qkernel.h's formula). */
-static inline void ymm_store_dq(int mr, int nv, __m256i acc[][2], const qgemm_dq *dq, float *c) {
-  const int nr = 8 * nv;
-  for (int i = 0; i < mr; i++) {
-    const __m256i za = _mm256_set1_epi32(dq->za[i]);
-    const __m256 sa = _mm256_set1_ps(dq->sa[i]);
-    for (int v = 0; v < nv; v++) {
-      __m256i col = _mm256_loadu_si256((const __m256i *)(const void *)(dq->colsum + 8 * v));
-      __m256 f = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[i][v], _mm256_mullo_epi32(za, col)));
-      __m256 s = _mm256_mul_ps(sa, _mm256_loadu_ps(dq->sw + 8 * v));
-      _mm256_storeu_ps(c + i * nr + 8 * v, _mm256_mul_ps(f, s));
-    }
-  }
+/* c[i * nr + 8 v ..] = the dequantized accumulator acc of row i, vector v (qkernel.h's
+ * formula). Takes the vector by value: an accumulator array passed by address would be kept in
+ * memory by GCC for the whole k loop. */
+static inline void ymm_store_dq(__m256i acc, int i, int v, int nr, const qgemm_dq *dq, float *c) {
+  __m256i col = _mm256_loadu_si256((const __m256i *)(const void *)(dq->colsum + 8 * v));
+  __m256 f = _mm256_cvtepi32_ps(
+      _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(dq->za[i]), col)));
+  __m256 s = _mm256_mul_ps(_mm256_set1_ps(dq->sa[i]), _mm256_loadu_ps(dq->sw + 8 * v));
+  _mm256_storeu_ps(c + i * nr + 8 * v, _mm256_mul_ps(f, s));
 }
 
 static inline float ymm_hmin(__m256 v) {
