@@ -81,8 +81,7 @@ int serve_model_file_open(const serve_model *m, const char *rel, int *fd, uint64
 typedef struct serve_api serve_api;
 
 /* Opens the library (which must exist) with the model it was indexed with. */
-int serve_api_open(const char *library, int threads, int dtype, serve_api **out,
-                   brass_error *err);
+int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err);
 void serve_api_close(serve_api *a);
 /* Answers /api/<sub> ("status" or "search") for the connection's query arguments. Returns the HTTP
  * status and stores a malloc'd JSON body in *body (NULL only when out of memory). */

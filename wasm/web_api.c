@@ -95,7 +95,7 @@ EMSCRIPTEN_KEEPALIVE void web_close(void) {
  * ("f32", "int8", or "" for the library's, else the default). A
  * library indexed with another model opens keyword-only, with a "warning" saying so. */
 EMSCRIPTEN_KEEPALIVE char *web_open(const char *path, const char *model_dir, int threads,
-                                     const char *dtype) {
+                                    const char *dtype) {
   if (opfs_vfs_register()) return web_error("cannot register the OPFS file system with SQLite");
   web_close();
   brass_model_options mo = {0};

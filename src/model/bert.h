@@ -41,7 +41,7 @@ typedef struct bert_model {
   int hidden, layers, heads, intermediate, vocab, max_seq;
   float ln_eps;
   const gemm_kernel *kern;
-  gemm_dtype dtype; /* of the Linear weights (cfg->dtype) */
+  gemm_dtype dtype;              /* of the Linear weights (cfg->dtype) */
   st_file file;                  /* stays open: the word embeddings are read from it */
   const unsigned char *word_emb; /* (vocab, hidden) in word_dtype, inside file; any alignment */
   unsigned char *word_emb_copy;  /* read-in files (WebAssembly): word_emb's own copy, file closed */

@@ -4,7 +4,8 @@
  * uint8 activations widened to int16 at packing / quantization: vpmaddubsw on bytes
  * would saturate its int16 pair sums). Per pair of k: 2 loads of B, 4 broadcasts of A, 8
  * vpmaddwd + 8 vpaddd (= 128 multiply-adds); 6 x 16 spilled accumulators (GCC hoists all the
- * broadcasts): 45% of the vpmaddwd peak against 70-79% for 4 x 16. All AVX2 integer intrinsics of brass live here.
+ * broadcasts): 45% of the vpmaddwd peak against 70-79% for 4 x 16. All AVX2 integer intrinsics of
+ * brass live here.
  */
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
 #include <immintrin.h>
