@@ -11,7 +11,7 @@
 #     f32's for >= 85% (mean overlap; measured 0.89: a random-weight model packs the texts so
 #     tightly that the 10th and 11th neighbours differ by a median 0.0005 in cosine);
 #   - BRASS_DTYPE=int8 equals --dtype int8; --dtype f32 equals the default; a bad --dtype or
-#     BRASS_DTYPE value is a one-line error.
+#     BRASS_DTYPE value, or a weight that cannot be quantized (inf), is a one-line error.
 # BRASS_TEST_QUICK=1 (ASan builds) uses fewer texts and skips the 12-layer model.
 set -euo pipefail
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
@@ -139,6 +139,29 @@ if [ "$rc" = 0 ] || [ "$(wc -l <"$work/bad.err")" != 1 ] || ! grep -q BRASS_DTYP
   fail "BRASS_DTYPE=half: exit $rc, stderr: $(cat "$work/bad.err")"
 else
   echo "ok: BRASS_DTYPE=half -> $(cat "$work/bad.err")"
+fi
+
+# a weight holding inf cannot be quantized: one line naming the file and tensor, non-zero exit
+cp -r "$work/tiny" "$work/poisoned"
+$PY - "$work/poisoned/model.safetensors" <<'PYEOF'
+import json, struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+name = next(k for k in header if k.endswith("layer.1.intermediate.dense.weight"))
+t = header[name]
+assert t["dtype"] == "F32", t["dtype"]
+off = 8 + n + t["data_offsets"][0] + 4 * (3 * t["shape"][1] + 5)  # row 3, column 5
+data[off:off + 4] = struct.pack("<f", float("inf"))
+open(path, "wb").write(bytes(data))
+PYEOF
+rc=0
+"$BRASS" embed --model "$work/poisoned" --dtype int8 <"$work/few.txt" >"$work/bad.out" 2>"$work/bad.err" || rc=$?
+if [ "$rc" = 0 ] || [ "$(wc -l <"$work/bad.err")" != 1 ] || ! grep -q "intermediate.dense.weight.*row 3" "$work/bad.err"; then
+  fail "inf weight in int8: exit $rc, stderr: $(cat "$work/bad.err")"
+else
+  echo "ok: inf weight -> $(cat "$work/bad.err")"
 fi
 
 echo "$((SECONDS - start)) s"
