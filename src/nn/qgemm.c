@@ -129,7 +129,8 @@ struct qgemm_weight {
 };
 
 qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const float *w, int ldw) {
-  if (!qk || n <= 0 || k < 0) return NULL;
+  /* 255 * 127 * k must fit in int32: k <= 65536 (models have k <= 16384) */
+  if (!qk || n <= 0 || k < 0 || k > 65536) return NULL;
   qgemm_weight *pw = calloc(1, sizeof *pw);
   int8_t *row = malloc((size_t)(k > 0 ? k : 1));
   if (!pw || !row) goto oom;

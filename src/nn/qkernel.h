@@ -8,8 +8,8 @@
  * when the layer runs, asymmetric uint8 like ONNX's DynamicQuantizeLinear (range [min(A[i], 0),
  * max(A[i], 0)] onto 0..255: sa[i] = range / 255, zero point za[i], q = round(A / sa) + za),
  * which keeps a bit that a symmetric code would waste on GELU's one-sided output. The
- * micro-kernel sums qa[i][k] * qw[j][k] exactly in int32 (k <= 2^16 keeps it far from
- * overflow); the driver subtracts za[i] * sum_k qw[j][k]. So every kernel,
+ * micro-kernel sums qa[i][k] * qw[j][k] exactly in int32 (255 * 127 * k fits for k <= 2^16,
+ * which packing enforces); the driver subtracts za[i] * sum_k qw[j][k]. So every kernel,
  * blocking and thread count gives the same integers; the driver turns them into floats and runs
  * the f32 kernel's epilogue (bias, GELU, residual) on the tile while it is in L1.
  *
