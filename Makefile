@@ -10,7 +10,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all test test-native test-asan test-wasm test-web test-plain-clone fuzz bench bench-web bench-hnsw wasm demo setup format format-check clean
+.PHONY: all test test-native test-asan test-wasm test-web test-plain-clone fuzz bench bench-int8 bench-web bench-hnsw wasm demo setup format format-check clean
 
 all: build/Makefile
 	cmake --build build -j$(JOBS)
@@ -62,6 +62,10 @@ fuzz:
 
 bench: all
 	bash bench/run.sh
+
+# int8 inference alone: brass f32/int8 vs ONNX Runtime f32/int8 (bench/run.sh also runs it)
+bench-int8: all
+	bash bench/bench_int8.sh
 
 # the browser benchmark alone (brass web vs ONNX Runtime Web; bench/run.sh also runs it)
 bench-web: all wasm

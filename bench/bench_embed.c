@@ -3,6 +3,7 @@
  * Runtime): texts in, normalised sentence embeddings out, through the public API only.
  *
  *   bench_embed --model DIR --texts FILE [--threads N] [--batch 32] [--min-seconds 3]
+ *               [--dtype int8|f32]
  *
  * Opens the model with N threads and the given batch size, counts tokens with brass_tokenize
  * (real tokens including [CLS]/[SEP], after truncation: the same count the ORT side reports),
@@ -95,7 +96,13 @@ int main(int argc, char **argv) {
       opts.threads = atoi(v);
     else if (!strcmp(a, "--batch"))
       opts.batch_size = atoi(v);
-    else if (!strcmp(a, "--min-seconds"))
+    else if (!strcmp(a, "--dtype")) {
+      opts.dtype = brass_dtype_parse(v);
+      if (opts.dtype < 0) {
+        fprintf(stderr, "bench_embed: --dtype %s: expected int8 or f32\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--min-seconds"))
       min_seconds = atof(v);
     else {
       fprintf(stderr, "bench_embed: unknown argument %s\n", a);
@@ -104,7 +111,7 @@ int main(int argc, char **argv) {
   }
   if (!model_dir || !texts_path) {
     fprintf(stderr,
-            "usage: bench_embed --model DIR --texts FILE [--threads N] [--batch 32] "
+            "usage: bench_embed --model DIR --texts FILE [--threads N] [--batch 32] [--dtype D] "
             "[--min-seconds 3]\n");
     return 2;
   }
@@ -163,13 +170,14 @@ int main(int argc, char **argv) {
   double sum = 0;
   for (size_t i = 0; i < (size_t)dim * t.n; i++) sum += out[i] * out[i];
   printf(
-      "{\"engine\":\"brass\",\"kernel\":\"%s\",\"threads\":%d,\"batch\":%d,\"texts\":%zu,"
+      "{\"engine\":\"brass\",\"dtype\":\"%s\",\"kernel\":\"%s\",\"threads\":%d,\"batch\":%d,"
+      "\"texts\":%zu,"
       "\"tokens\":%lld,\"passes\":%d,\"seconds\":%.4f,\"cpu_seconds\":%.4f,"
       "\"tokens_per_s\":%.1f,\"tokens_per_cpu_s\":%.1f,"
       "\"load_seconds\":%.4f,\"peak_rss_kb\":%ld,\"sum_sq\":%.6f}\n",
-      brass_kernel_name(), brass_model_threads(model), opts.batch_size, t.n, tokens, passes,
-      elapsed, cpu, (double)tokens * passes / elapsed, (double)tokens * passes / cpu, load_s,
-      bench_peak_rss_kb(), sum);
+      brass_dtype_name(brass_model_dtype(model)), brass_kernel_name(), brass_model_threads(model),
+      opts.batch_size, t.n, tokens, passes, elapsed, cpu, (double)tokens * passes / elapsed,
+      (double)tokens * passes / cpu, load_s, bench_peak_rss_kb(), sum);
   rc = 0;
 done:
   free(out);

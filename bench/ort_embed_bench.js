@@ -6,10 +6,13 @@
 // Tokenisation is inside the timed loop, as it is on brass's side (brass_embed tokenizes too).
 // Tokens are counted the same way for both engines: real ids per text, [CLS]/[SEP] included,
 // padding excluded. Before measuring, the session's output is checked against the float64
-// reference embeddings that export_onnx.py stored next to the model (OUT.onnx.check.json).
+// reference embeddings that export_onnx.py stored next to the model (OUT.onnx.check.json); for a
+// quantized graph (bench/quantize_onnx.py) give --check REF.onnx.check.json --min-cosine 0.99:
+// each row's cosine to the fp32 reference must reach it (mean and min are reported).
 //
 //   node bench/ort_embed_bench.js --onnx M.onnx --model DIR --threads 1 \
 //        --texts real=FILE [--texts fixed128=FILE] [--batch 32] [--min-seconds 3]
+//        [--check FILE --min-cosine C]
 // Prints one JSON object.
 'use strict';
 const fs = require('fs');
@@ -27,6 +30,8 @@ function parseArgs(argv) {
     else if (k === '--threads') a.threads = parseInt(v, 10);
     else if (k === '--batch') a.batch = parseInt(v, 10);
     else if (k === '--min-seconds') a.minSeconds = parseFloat(v);
+    else if (k === '--check') a.check = v;
+    else if (k === '--min-cosine') a.minCosine = parseFloat(v);
     else if (k === '--texts') {
       const eq = v.indexOf('=');
       a.texts.push(eq > 0 ? [v.slice(0, eq), v.slice(eq + 1)] : [path.basename(v), v]);
@@ -80,10 +85,25 @@ async function embedAll(session, tok, texts, batch) {
   return tokens;
 }
 
-async function checkAgainstReference(session, onnxPath) {
-  const check = JSON.parse(fs.readFileSync(onnxPath + '.check.json', 'utf8'));
+async function checkAgainstReference(session, onnxPath, a) {
+  const check = JSON.parse(fs.readFileSync(a.check || onnxPath + '.check.json', 'utf8'));
   const out = await runBatch(session, check.ids);
   const dim = out.dims[1];
+  if (a.minCosine !== undefined) {
+    const cos = check.embeddings.map((ref, r) => {
+      let d = 0, x = 0, y = 0;
+      for (let j = 0; j < dim; j++) {
+        const o = out.data[r * dim + j];
+        d += o * ref[j];
+        x += o * o;
+        y += ref[j] * ref[j];
+      }
+      return d / Math.sqrt(x * y);
+    });
+    const min = Math.min(...cos), mean = cos.reduce((s, c) => s + c, 0) / cos.length;
+    if (!(min >= a.minCosine)) throw new Error(`quantized output: cosine ${min} < ${a.minCosine}`);
+    return { cosine_mean: +mean.toFixed(6), cosine_min: +min.toFixed(6) };
+  }
   let worst = 0;
   check.embeddings.forEach((ref, r) => {
     for (let j = 0; j < dim; j++) worst = Math.max(worst, Math.abs(out.data[r * dim + j] - ref[j]));
@@ -107,7 +127,7 @@ async function main() {
   let t0 = performance.now();
   const session = await ort.InferenceSession.create(a.onnx, opts);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const checkMaxDiff = await checkAgainstReference(session, a.onnx);
+  const checkMaxDiff = await checkAgainstReference(session, a.onnx, a);
 
   const results = {};
   for (const [name, file] of a.texts) {

@@ -109,6 +109,12 @@ if [ -s "$WEB_SUMMARY" ]; then
   { echo; sed 's/^/    /' "$WEB_SUMMARY"; } | tee -a "$OUT/results.md"
 fi
 
+# int8: brass int8 vs ONNX Runtime int8 (bench/bench_int8.sh; BENCH_INT8=0 skips)
+if [ "${BENCH_INT8:-1}" != 0 ]; then
+  { echo; BRASS_BUILD=$BUILD bash bench/bench_int8.sh; } | tee -a "$OUT/results.md" ||
+    say "int8 step failed"
+fi
+
 # 5. end to end: index the Python docs (cached) and time searches in one process
 BRASS_BUILD=$BUILD bash bench/bench_e2e.sh | tee -a "$OUT/results.md"
 

@@ -87,6 +87,10 @@ int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out);
 /* A thread count (1..256) for --threads or $BRASS_THREADS: the one parser both go through. */
 int cli_parse_threads(const char *opt, const char *text, int *out);
 
+/* Parses --dtype's value (int8 or f32) into a BRASS_DTYPE_*; prints a usage error and returns -1
+ * if it is not one. */
+int cli_parse_dtype(const char *text, int *out);
+
 /* If argv[*i] is `--name VALUE` or `--name=VALUE`, stores VALUE, advances *i and returns 1;
  * returns -1 (after printing a usage error) if the value is missing, 0 if argv[*i] is another
  * option. */

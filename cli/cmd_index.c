@@ -43,6 +43,9 @@ static const char index_help[] =
     "\"seconds\",\n"
     "                       \"unreadable\", \"not_walked\", \"resumed\", \"removed_paths\",\n"
     "                       \"unreadable_paths\", \"not_walked_example\", ...}\n"
+    "  --dtype int8|f32     Linear layers in int8 (faster; vectors within 0.1% of f32) or f32\n"
+    "                       (default: the dtype the library was indexed with, else $BRASS_DTYPE,\n"
+    "                       else f32); a library is indexed with one dtype only\n"
     "  --threads N          threads to use (default: $BRASS_THREADS, else all online cores)\n"
     "  --max-file-size N    skip files larger than N bytes (default 16777216)\n"
     "  --chunk-tokens N     chunk size in model tokens (default 256)\n"
@@ -111,6 +114,8 @@ static int parse_args(int argc, char **argv, index_args *a) {
     if (argv[i][0] != '-' || !argv[i][1]) break;
     if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
       if (r < 0) return -1;
+    } else if ((r = cli_option_value(argc, argv, &i, "--dtype", &v))) {
+      if (r < 0 || cli_parse_dtype(v, &a->mopts.dtype)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--max-file-size", &v))) {

@@ -35,6 +35,8 @@ static const char search_help[] =
     "  --library FILE     library file (default: $BRASS_LIBRARY, else\n"
     "                     $XDG_DATA_HOME/brass/library.db, else ~/.local/share/brass/library.db)\n"
     "  --model DIR        embedding model folder (default: the one the library was indexed with)\n"
+    "  --dtype int8|f32   embed the query in int8 or f32 (default: the dtype the library was\n"
+    "                     indexed with, else $BRASS_DTYPE, else f32)\n"
     "  --threads N        threads to use (default: $BRASS_THREADS, else all online cores)\n"
     "  --help             show this help\n"
     "\n"
@@ -80,6 +82,8 @@ static int parse_args(int argc, char **argv, search_args *a) {
         if (r < 0 || cli_parse_int("--candidates", v, 1, 100000, &a->sopts.candidates)) return -1;
       } else if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
         if (r < 0) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--dtype", &v))) {
+        if (r < 0 || cli_parse_dtype(v, &a->mopts.dtype)) return -1;
       } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
         if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
       } else if (!strcmp(argv[i], "--exact")) {

@@ -35,6 +35,8 @@ static const char serve_help[] =
     "                     /model/manifest.json)\n"
     "  --library FILE     also answer /api/status and /api/search?q=..&mode=..&k=.. from this\n"
     "                     library (JSON, as 'brass status --json' / 'brass search --json')\n"
+    "  --dtype int8|f32   dtype of the library's model (default: the library's, else\n"
+    "                     $BRASS_DTYPE, else f32)\n"
     "  --threads N        threads for the library's model (default: $BRASS_THREADS, else all)\n"
     "  --help             show this help\n"
     "\n"
@@ -108,6 +110,8 @@ static int run_serve(int argc, char **argv) {
       o.model_dir = v;
     } else if ((r = cli_library_option(argc, argv, &i, &o.library, NULL))) {
       if (r < 0) return CLI_USAGE;
+    } else if ((r = cli_option_value(argc, argv, &i, "--dtype", &v))) {
+      if (r < 0 || cli_parse_dtype(v, &o.dtype)) return CLI_USAGE;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_threads("--threads", v, &o.threads)) return CLI_USAGE;
     } else {

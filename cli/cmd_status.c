@@ -76,8 +76,8 @@ static int run_status(int argc, char **argv) {
       printf("          %lld sources partly written (interrupted): `brass index` finishes them\n",
              (long long)in.partial_sources);
     if (in.model_name[0]) {
-      cli_line(stdout, "model     %s (dim %d, hash %.12s)", in.model_name, in.model_dim,
-               in.model_hash);
+      cli_line(stdout, "model     %s (dim %d, hash %.12s, %s)", in.model_name, in.model_dim,
+               in.model_hash, in.model_dtype);
       cli_line(stdout, "          %s", in.model_dir[0] ? in.model_dir : "(folder not recorded)");
     } else {
       printf("model     none (keyword search only)\n");

@@ -35,14 +35,24 @@ static int check_env(void) {
   int n = 0;
   const char *t = getenv("BRASS_THREADS");
   if (t && *t && cli_parse_threads("BRASS_THREADS", t, &n)) return -1;
-  static const char *const kernels[] = {"ref",  "avx2",         "avx512",
-                                        "wasm", "wasm-simd128", "wasm-relaxed-simd"};
+  static const char *const kernels[] = {
+      "ref", "avx2", "avx512", "wasm", "wasm-simd128", "wasm-relaxed-simd", "avx-vnni"};
   const char *k = getenv("BRASS_KERNEL");
   if (!k || !*k) return 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     if (!strcmp(k, kernels[i])) return 0;
-  cli_error(CLI_USAGE, "BRASS_KERNEL: expected ref, avx2, avx512 or wasm, got '%s'", k);
+  cli_error(CLI_USAGE, "BRASS_KERNEL: expected ref, avx2, avx-vnni, avx512 or wasm, got '%s'", k);
   return -1;
+}
+
+int cli_parse_dtype(const char *text, int *out) {
+  int d = brass_dtype_parse(text);
+  if (d < 0) {
+    cli_error(CLI_USAGE, "--dtype: expected int8 or f32, got '%s'", text);
+    return -1;
+  }
+  *out = d;
+  return 0;
 }
 
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value) {

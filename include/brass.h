@@ -58,7 +58,19 @@ typedef struct brass_model_options {
   int batch_size;           /* texts per forward pass; 0 = 32 */
   const char *query_prefix; /* prepended to queries (NULL = the model's default, e.g. "query: ") */
   const char *passage_prefix; /* prepended to documents (NULL = the model's default) */
+  int dtype; /* BRASS_DTYPE_*: how the Linear layers run; 0 = $BRASS_DTYPE, else the default */
 } brass_model_options;
+
+/* Inference precision of a model's Linear layers. INT8 quantizes the weights at load time (per
+ * output channel) and each activation row when a layer runs, with int32 sums; attention,
+ * LayerNorm and softmax stay f32. Vectors differ from F32's by about 0.1% (cosine >= 0.999). */
+enum { BRASS_DTYPE_DEFAULT = 0, BRASS_DTYPE_F32 = 1, BRASS_DTYPE_INT8 = 2 };
+/* The dtype F32 or INT8 for "f32" / "int8" (also "fp32", "float32", "q8"), or BRASS_EINVAL. */
+int brass_dtype_parse(const char *name);
+/* "f32" or "int8" ("default" for BRASS_DTYPE_DEFAULT, "unknown" otherwise). */
+const char *brass_dtype_name(int dtype);
+/* The dtype a model runs with (never BRASS_DTYPE_DEFAULT), or 0 for NULL. */
+int brass_model_dtype(const brass_model *model);
 
 /* What a text is, for models that embed queries and passages differently (e5). */
 typedef enum brass_text_kind { BRASS_PASSAGE = 0, BRASS_QUERY = 1 } brass_text_kind;
@@ -128,6 +140,7 @@ typedef struct brass_library_info {
   char model_dir[1024];    /* folder recorded at indexing, "" if none */
   int model_open;          /* 1: this handle has the model open */
   int64_t partial_sources; /* sources whose interrupted batched writing the next index finishes */
+  char model_dtype[8];     /* "f32" or "int8": the dtype it was indexed with; "" without a model */
 } brass_library_info;
 
 /* Counts and the recorded model of the library. */

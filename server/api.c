@@ -24,7 +24,7 @@ struct serve_api {
   char path[PATH_MAX];
 };
 
-int serve_api_open(const char *library, int threads, serve_api **out, brass_error *err) {
+int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err) {
   *out = NULL;
   serve_api *a = calloc(1, sizeof *a);
   if (!a) {
@@ -36,6 +36,7 @@ int serve_api_open(const char *library, int threads, serve_api **out, brass_erro
   brass_model_options mo;
   memset(&mo, 0, sizeof mo);
   mo.threads = threads;
+  mo.dtype = dtype;
   int rc =
       brass_library_open(library, NULL, &mo, BRASS_OPEN_EXISTING | BRASS_OPEN_READ, &a->lib, err);
   if (rc) {

@@ -22,6 +22,7 @@ typedef struct serve_options {
   const char *model_dir; /* NULL, or a model folder served under /model/ */
   const char *library;   /* NULL, or a library file answering /api/ */
   int threads;           /* threads for the library's model; 0 = default */
+  int dtype;             /* BRASS_DTYPE_* for the library's model; 0 = the library's */
 } serve_options;
 
 /* Serves until SIGINT or SIGTERM. Prints "brass serve: http://HOST:PORT/ (root DIR)" on stdout once
@@ -80,7 +81,7 @@ int serve_model_file_open(const serve_model *m, const char *rel, int *fd, uint64
 typedef struct serve_api serve_api;
 
 /* Opens the library (which must exist) with the model it was indexed with. */
-int serve_api_open(const char *library, int threads, serve_api **out, brass_error *err);
+int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err);
 void serve_api_close(serve_api *a);
 /* Answers /api/<sub> ("status" or "search") for the connection's query arguments. Returns the HTTP
  * status and stores a malloc'd JSON body in *body (NULL only when out of memory). */

@@ -91,13 +91,19 @@ EMSCRIPTEN_KEEPALIVE void web_close(void) {
 }
 
 /* Opens the library at path (a "/opfs/..." name is kept in the Origin Private File System) with
- * the model in model_dir ("" for keyword-only) on threads threads (the caller included). A
+ * the model in model_dir ("" for keyword-only) on threads threads (the caller included), in dtype
+ * ("f32", "int8", or "" for the library's, else the default). A
  * library indexed with another model opens keyword-only, with a "warning" saying so. */
-EMSCRIPTEN_KEEPALIVE char *web_open(const char *path, const char *model_dir, int threads) {
+EMSCRIPTEN_KEEPALIVE char *web_open(const char *path, const char *model_dir, int threads,
+                                    const char *dtype) {
   if (opfs_vfs_register()) return web_error("cannot register the OPFS file system with SQLite");
   web_close();
   brass_model_options mo = {0};
   mo.threads = threads > 0 ? threads : 1;
+  if (dtype && *dtype) {
+    mo.dtype = brass_dtype_parse(dtype);
+    if (mo.dtype < 0) return web_error("unknown dtype (use int8 or f32)");
+  }
   brass_error err = {0};
   char warning[600] = "";
   int rc = brass_library_open(path, model_dir ? model_dir : "", &mo, 0, &web_lib, &err);
@@ -131,6 +137,7 @@ EMSCRIPTEN_KEEPALIVE char *web_open(const char *path, const char *model_dir, int
     cJSON_AddNumberToObject(mj, "dim", brass_model_dim(m));
     cJSON_AddNumberToObject(mj, "max_length", brass_model_max_length(m));
     cJSON_AddStringToObject(mj, "describe", brass_model_describe(m));
+    cJSON_AddStringToObject(mj, "dtype", brass_dtype_name(brass_model_dtype(m)));
   } else {
     cJSON_AddNullToObject(o, "model");
   }

@@ -222,11 +222,12 @@ function startEngine() {
     status('Starting the engine…');
     const model = await chooseModel();
     const threads = state.settings.threads || undefined;
+    const dtype = state.settings.dtype || '';
     let res = null;
     let modelErr = null;
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await engine.start({ threads, model });
+        res = await engine.start({ threads, model, dtype });
         break;
       } catch (e) {
         const msg = errText(e);
@@ -238,7 +239,7 @@ function startEngine() {
         if (model && !/another tab|quota/i.test(msg) && !modelErr) {
           modelErr = msg;
           try {
-            res = await engine.start({ threads, model: null });
+            res = await engine.start({ threads, model: null, dtype });
             break;
           } catch (e2) {
             e = e2;
@@ -628,7 +629,7 @@ function onSettingsSubmit(e) {
   const next = saveSettings({ ...readForm(form, prev), mode: prev.mode });
   state.settings = next;
   fillForm(form, next);
-  const restart = next.threads !== prev.threads;
+  const restart = next.threads !== prev.threads || next.dtype !== prev.dtype;
   $('settings-status').textContent = restart ? 'Saved; restarting the engine…' : 'Saved.';
   if (restart) {
     enqueue(async () => {

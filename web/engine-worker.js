@@ -38,7 +38,7 @@ const MAX_THREADS = 16;
 const LOCK_NAME = 'brass-library';
 
 let M = null; // the Emscripten module
-let state = { threaded: false, isolated: false, threads: 1, model: null, libPath: null, picked: null, modelSource: null };
+let state = { threaded: false, isolated: false, threads: 1, dtype: '', model: null, libPath: null, picked: null, modelSource: null };
 let handles = {}; // "/opfs/library.db" -> FileSystemSyncAccessHandle
 let releaseLock = null;
 let busy = Promise.resolve(); // requests run one at a time, in order
@@ -410,7 +410,7 @@ async function openHandles(dir) {
 function openLibrary() {
   M.opfsHandles = handles;
   const modelDir = state.model || '';
-  const r = api('open', state.libPath, modelDir, state.threads);
+  const r = api('open', state.libPath, modelDir, state.threads, state.dtype);
   return r;
 }
 
@@ -458,6 +458,7 @@ async function initOnce(args) {
   state.isolated = isolated;
   state.threaded = isolated;
   state.threads = isolated ? want : 1;
+  state.dtype = ['f32', 'int8'].includes(args.dtype) ? args.dtype : ''; // '' = the library's
   let notice = isolated ? null : 'cross-origin isolation is off: running on one thread';
   const relaxed = isolated && relaxedSimd();
   const script = !isolated ? 'brass-web-st.js' : relaxed ? 'brass-web-relaxed.js' : 'brass-web.js';

@@ -1,5 +1,5 @@
-// ui-settings.js — the user's settings (threads, chunk size in tokens, RRF k, results per query,
-// search mode) kept in localStorage under "brass.settings". Reading never throws: a missing,
+// ui-settings.js — the user's settings (threads, precision, chunk size in tokens, RRF k, results
+// per query, search mode) kept in localStorage under "brass.settings". Reading never throws: a missing,
 // corrupt or out-of-range value falls back to the default. threads = 0 means "automatic".
 
 const KEY = 'brass.settings';
@@ -8,7 +8,7 @@ export function maxThreads() {
   return Math.max(1, Math.min(64, navigator.hardwareConcurrency || 1));
 }
 
-export const DEFAULTS = Object.freeze({ threads: 0, chunk_tokens: 256, rrf_k: 60, k: 20, mode: 'hybrid' });
+export const DEFAULTS = Object.freeze({ threads: 0, dtype: '', chunk_tokens: 256, rrf_k: 60, k: 20, mode: 'hybrid' });
 
 const LIMITS = {
   threads: [0, 64],
@@ -28,6 +28,7 @@ export function normalize(raw) {
   if (raw && typeof raw === 'object') {
     for (const k of Object.keys(LIMITS)) s[k] = clampInt(raw[k], LIMITS[k], DEFAULTS[k]);
     if (['hybrid', 'vector', 'keyword'].includes(raw.mode)) s.mode = raw.mode;
+    if (['', 'f32', 'int8'].includes(raw.dtype)) s.dtype = raw.dtype; // '' = the library's
   }
   s.threads = Math.min(s.threads, maxThreads());
   return s;
@@ -56,6 +57,7 @@ export function fillForm(form, s) {
   form.elements.threads.max = String(maxThreads());
   form.elements.threads.value = s.threads ? String(s.threads) : '';
   form.elements.threads.placeholder = `auto (${maxThreads()})`;
+  if (form.elements.dtype) form.elements.dtype.value = s.dtype;
   form.elements.chunk_tokens.value = String(s.chunk_tokens);
   form.elements.rrf_k.value = String(s.rrf_k);
   form.elements.k.value = String(s.k);
@@ -66,6 +68,7 @@ export function readForm(form, prev) {
   return normalize({
     ...prev,
     threads: t === '' ? 0 : Number(t),
+    dtype: form.elements.dtype ? form.elements.dtype.value : prev.dtype,
     chunk_tokens: Number(form.elements.chunk_tokens.value),
     rrf_k: Number(form.elements.rrf_k.value),
     k: Number(form.elements.k.value),

@@ -28,6 +28,9 @@ static void detect(void) {
   detected.f16c = f16c && ymm_ok;
   detected.avx2_fma = avx2 && fma && ymm_ok;
   detected.avx512f = detected.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_ok;
+  detected.avx512_vnni = detected.avx512f && ((c >> 11) & 1);
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d))
+    detected.avx_vnni = detected.avx2_fma && ((a >> 4) & 1);
 }
 #else
 static void detect(void) {}

@@ -10,6 +10,8 @@ typedef struct cpu_features {
   int avx2_fma; /* AVX2 + FMA + OS saves YMM state */
   int avx512f;  /* AVX-512F (+ VL, BW, DQ) + OS saves ZMM state */
   int f16c;
+  int avx_vnni;    /* AVX-VNNI: 256-bit vpdpbusd (VEX), with avx2_fma */
+  int avx512_vnni; /* AVX512_VNNI: 512-bit vpdpbusd, with avx512f */
 } cpu_features;
 
 /* Detected features (cached after the first call; thread-safe). */

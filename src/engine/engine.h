@@ -30,6 +30,7 @@ struct brass_library {
   int64_t graph_unembedded; /* chunks without a vector at graph_generation (search's note) */
   void (*graph_progress)(void *ctx, int64_t done, int64_t total); /* long graph builds */
   void *graph_progress_ctx;
+  int indexed_dtype; /* BRASS_DTYPE_* recorded in meta "model_dtype" (0: none yet) */
 };
 
 /* Reads the meta key "generation" (0 when absent). */

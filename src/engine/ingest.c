@@ -578,6 +578,13 @@ static int ing_bind_model(brass_library *lib, brass_error *err) {
                    "%s: the library was indexed with model %s, whose folder is gone; pass "
                    "--model DIR",
                    store_path(lib->st), have.name);
+  int dtype = brass_model_dtype(lib->model);
+  if (lib->model && recorded && lib->indexed_dtype && dtype != lib->indexed_dtype)
+    return err_set(err, BRASS_EINVAL,
+                   "%s: the library was indexed with --dtype %s; index it with --dtype %s (or "
+                   "into a new library with --library FILE) so that its vectors stay comparable",
+                   store_path(lib->st), brass_dtype_name(lib->indexed_dtype),
+                   brass_dtype_name(lib->indexed_dtype));
   return lib->model ? engine_record_model(lib, err) : 0;
 }
 

@@ -80,6 +80,7 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
     cJSON_AddNumberToObject(m, "dim", in->model_dim);
     cJSON_AddStringToObject(m, "hash", in->model_hash);
     cJSON_AddStringToObject(m, "dir", in->model_dir);
+    cJSON_AddStringToObject(m, "dtype", in->model_dtype);
     cJSON_AddBoolToObject(m, "open", in->model_open != 0);
   } else {
     cJSON_AddNullToObject(o, "model");

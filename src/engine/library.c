@@ -9,8 +9,12 @@
  * cheap while any re-export or different checkpoint still changes the hash.
  *
  * The folder of the model used to index is kept in meta "model_dir", so later searches find the
- * model without --model. Binding (recording the model in the store) happens at the first indexing
- * with a model, not at open: searching with a model never writes.
+ * model without --model. The dtype it ran with is kept in meta "model_dtype" ("f32" or "int8";
+ * absent in libraries indexed before int8 existed: f32): opening without an explicit dtype uses
+ * it; searching with the other dtype is allowed (query vectors differ by ~0.1%), indexing with it
+ * is refused (ingest.c), so a library never mixes vectors of two dtypes. Binding (recording the
+ * model in the store) happens at the first indexing with a model, not at open: searching with a
+ * model never writes.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -95,6 +99,24 @@ static int lib_model_dir_exists(const char *dir) {
   return !path_join(path, sizeof path, dir, "config.json") && file_exists(path);
 }
 
+/* lib->indexed_dtype from meta "model_dtype" (f32 for a library bound before the key existed). */
+static int lib_recorded_dtype(brass_library *lib, int recorded, brass_error *err) {
+  char buf[16];
+  int got = store_meta_get(lib->st, "model_dtype", buf, sizeof buf, err);
+  if (got < 0) return got;
+  lib->indexed_dtype = BRASS_DTYPE_DEFAULT;
+  if (got == 1) {
+    int d = brass_dtype_parse(buf);
+    if (d < 0)
+      return err_set(err, BRASS_EFORMAT, "%s: unknown model_dtype '%s' in the library's meta",
+                     store_path(lib->st), buf);
+    lib->indexed_dtype = d;
+  } else if (recorded) {
+    lib->indexed_dtype = BRASS_DTYPE_F32;
+  }
+  return 0;
+}
+
 int brass_library_open(const char *path, const char *model_dir, const brass_model_options *mopts,
                        int flags, brass_library **out, brass_error *err) {
   *out = NULL;
@@ -137,7 +159,11 @@ int brass_library_open(const char *path, const char *model_dir, const brass_mode
     store_model_info m;
     memset(&m, 0, sizeof m);
     if ((rc = lib_model_identity(abs, &m, err))) goto fail;
-    if ((rc = brass_model_open(abs, mopts, &lib->model, err))) goto fail;
+    if ((rc = lib_recorded_dtype(lib, recorded, err))) goto fail;
+    brass_model_options mo = {0};
+    if (mopts) mo = *mopts;
+    if (mo.dtype == BRASS_DTYPE_DEFAULT) mo.dtype = lib->indexed_dtype;
+    if ((rc = brass_model_open(abs, &mo, &lib->model, err))) goto fail;
     m.dim = brass_model_dim(lib->model);
     if (recorded && (strcmp(have.name, m.name) || have.dim != m.dim || strcmp(have.hash, m.hash))) {
       rc = err_set(err, BRASS_EUNSUPPORTED,
@@ -177,6 +203,9 @@ int engine_record_model(brass_library *lib, brass_error *err) {
   int rc = store_begin(lib->st, err);
   if (!rc) rc = store_model_bind(lib->st, &lib->ident, err);
   if (!rc) rc = store_meta_set(lib->st, "model_dir", lib->model_dir, err);
+  if (!rc)
+    rc = store_meta_set(lib->st, "model_dtype", brass_dtype_name(brass_model_dtype(lib->model)),
+                        err);
   if (!rc) rc = store_commit(lib->st, err);
   if (rc) {
     brass_error ignored;
@@ -247,6 +276,10 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
   if (out->partial_sources < 0) return (int)out->partial_sources;
   if ((rc = store_meta_get(lib->st, "model_dir", out->model_dir, sizeof out->model_dir, err)) < 0)
     return rc;
+  if ((rc = store_meta_get(lib->st, "model_dtype", out->model_dtype, sizeof out->model_dtype,
+                           err)) < 0)
+    return rc;
+  if (!rc && have) snprintf(out->model_dtype, sizeof out->model_dtype, "f32");
   char buf[32];
   if ((rc = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err)) < 0) return rc;
   if (rc) out->graph = strtoll(buf, NULL, 10) == out->generation ? 1 : 2;

@@ -24,6 +24,7 @@
  */
 #include "model/bert.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,13 @@ static int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, s
   return 0;
 }
 
+/* Index of the first inf or NaN among x[0..n), or (size_t)-1. */
+static size_t bl_first_nonfinite(const float *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i])) return i;
+  return (size_t)-1;
+}
+
 /* Packs the Linear weight made of nparts tensors, each (n, k), stacked by rows. */
 static int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
                      gemm_weight **out) {
@@ -120,7 +128,15 @@ static int bl_linear(bert_loader *L, const char *const *names, int nparts, int n
     for (int i = 0; i < nparts; i++) st_to_f32(t[i]->dtype, t[i]->data, part, L->tmp + i * part);
     src = L->tmp;
   }
-  *out = gemm_weight_pack(L->m->kern, n * nparts, k, src, k);
+  if (L->m->dtype == GEMM_INT8) { /* a scale of inf or NaN would quantize the row to nothing */
+    size_t bad = bl_first_nonfinite(src, part * (size_t)nparts);
+    if (bad != (size_t)-1)
+      return err_set(L->err, BRASS_EFORMAT,
+                     "%s: tensor '%s' holds a non-finite value (row %zu), which int8 cannot "
+                     "quantize; use --dtype f32",
+                     L->path, names[bad / part], bad % part / (size_t)k);
+  }
+  *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
   if (!*out)
     return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
   L->m->packed_bytes += gemm_weight_bytes(*out);
@@ -211,6 +227,7 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   m->max_seq = cfg->max_seq_length;
   m->ln_eps = cfg->ln_eps;
   m->kern = kern;
+  m->dtype = cfg->dtype;
   int rc = safetensors_open(path, &m->file, err);
   if (rc) return rc;
 

@@ -2,7 +2,9 @@
  * bert.h - a BERT encoder's weights and its forward pass over a ragged batch.
  *
  * Weights come from model.safetensors (names with or without the "bert." prefix). Every Linear
- * weight is converted to F32 and packed once for the GEMM micro-kernel; Q, K and V are packed as
+ * weight is converted to F32 and packed once for the GEMM micro-kernel (or, with cfg->dtype
+ * GEMM_INT8, quantized to int8 per output channel: the forward code is the same, gemm_linear()
+ * follows the weight); Q, K and V are packed as
  * one (3*hidden x hidden) matrix so one GEMM computes all three. The word-embedding table, the
  * one large tensor used sparsely, stays in the mapped file in its own dtype and each looked-up
  * row is converted on the fly, so resident memory stays about one copy of the weights.
@@ -39,6 +41,7 @@ typedef struct bert_model {
   int hidden, layers, heads, intermediate, vocab, max_seq;
   float ln_eps;
   const gemm_kernel *kern;
+  gemm_dtype dtype;              /* of the Linear weights (cfg->dtype) */
   st_file file;                  /* stays open: the word embeddings are read from it */
   const unsigned char *word_emb; /* (vocab, hidden) in word_dtype, inside file; any alignment */
   unsigned char *word_emb_copy;  /* read-in files (WebAssembly): word_emb's own copy, file closed */

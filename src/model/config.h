@@ -23,6 +23,7 @@
 #define BRASS_MODEL_CONFIG_H
 
 #include "brass.h"
+#include "nn/gemm.h"
 
 typedef enum model_pooling { MODEL_POOL_MEAN = 0, MODEL_POOL_CLS = 1 } model_pooling;
 
@@ -46,6 +47,9 @@ typedef struct model_config {
   int is_e5;
   char query_prefix[MODEL_PREFIX_MAX];
   char passage_prefix[MODEL_PREFIX_MAX];
+  /* not from the files: how the caller wants the Linear layers run (config_load sets GEMM_F32;
+   * model.c applies brass_model_options.dtype / $BRASS_DTYPE) */
+  gemm_dtype dtype;
 } model_config;
 
 /* Parses config.json text (path names it in messages) into the BERT fields of cfg, refusing

@@ -43,6 +43,54 @@ static int model_open_weights(const char *dir, brass_model *m, brass_error *err)
   return bert_load(path, &m->cfg, kern, &m->bert, err);
 }
 
+/* The default when neither the options nor $BRASS_DTYPE choose (see docs/int8.md for why). */
+#define MODEL_DTYPE_DEFAULT BRASS_DTYPE_F32
+
+int brass_dtype_parse(const char *name) {
+  if (!name) return BRASS_EINVAL;
+  if (!strcmp(name, "f32") || !strcmp(name, "fp32") || !strcmp(name, "float32"))
+    return BRASS_DTYPE_F32;
+  if (!strcmp(name, "int8") || !strcmp(name, "q8")) return BRASS_DTYPE_INT8;
+  return BRASS_EINVAL;
+}
+
+const char *brass_dtype_name(int dtype) {
+  switch (dtype) {
+    case BRASS_DTYPE_DEFAULT:
+      return "default";
+    case BRASS_DTYPE_F32:
+      return "f32";
+    case BRASS_DTYPE_INT8:
+      return "int8";
+    default:
+      return "unknown";
+  }
+}
+
+/* The dtype asked for: the options', else $BRASS_DTYPE's, else the default. */
+static int model_resolve_dtype(int asked, int *out, brass_error *err) {
+  if (asked == BRASS_DTYPE_F32 || asked == BRASS_DTYPE_INT8) {
+    *out = asked;
+    return 0;
+  }
+  if (asked != BRASS_DTYPE_DEFAULT)
+    return err_set(err, BRASS_EINVAL, "brass_model_open: unknown dtype %d", asked);
+  const char *env = getenv("BRASS_DTYPE");
+  if (env && *env) {
+    int d = brass_dtype_parse(env);
+    if (d < 0)
+      return err_set(err, BRASS_EINVAL, "BRASS_DTYPE=%s: unknown dtype (use int8 or f32)", env);
+    *out = d;
+    return 0;
+  }
+  *out = MODEL_DTYPE_DEFAULT;
+  return 0;
+}
+
+int brass_model_dtype(const brass_model *m) {
+  return m ? (m->bert.dtype == GEMM_INT8 ? BRASS_DTYPE_INT8 : BRASS_DTYPE_F32) : 0;
+}
+
 static char *model_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = malloc(n);
@@ -60,10 +108,14 @@ int brass_model_open(const char *dir, const brass_model_options *opts, brass_mod
     return err_set(err, BRASS_EINVAL, "%s: negative threads, batch_size or max_seq_length", dir);
   if (o.threads > POOL_MAX_THREADS) o.threads = POOL_MAX_THREADS;
 
+  int dtype = MODEL_DTYPE_DEFAULT;
+  int rc = model_resolve_dtype(o.dtype, &dtype, err);
+  if (rc) return rc;
   brass_model *m = calloc(1, sizeof *m);
   if (!m) return err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
-  int rc = config_load(dir, o.max_seq_length, &m->cfg, err);
+  rc = config_load(dir, o.max_seq_length, &m->cfg, err);
   if (rc) goto fail;
+  m->cfg.dtype = dtype == BRASS_DTYPE_INT8 ? GEMM_INT8 : GEMM_F32;
   if ((rc = model_open_tokenizer(dir, &m->tok, err))) goto fail;
   if (tok_vocab_size(m->tok) > m->cfg.vocab) {
     char cfg[MODEL_PATH_MAX];
@@ -108,11 +160,14 @@ int brass_model_open(const char *dir, const brass_model_options *opts, brass_mod
     goto fail;
   }
   snprintf(m->description, sizeof m->description,
-           "bert %d layers, hidden %d, %d heads, %s pooling, %s, max %d tokens, kernel %s",
+           "bert %d layers, hidden %d, %d heads, %s pooling, %s, max %d tokens, kernel %s%s%s",
            m->cfg.layers, m->cfg.hidden, m->cfg.heads,
            m->cfg.pooling == MODEL_POOL_CLS ? "cls" : "mean",
            m->cfg.normalize ? "normalized" : "not normalized", m->cfg.max_seq_length,
-           gemm_kernel_name(m->bert.kern));
+           gemm_kernel_name(m->bert.kern), m->bert.dtype == GEMM_INT8 ? ", int8 " : "",
+           m->bert.dtype == GEMM_INT8 && m->bert.layers > 0
+               ? gemm_weight_kernel_name(m->bert.layer[0].qkv)
+               : "");
   *out = m;
   return 0;
 fail:

@@ -28,6 +28,7 @@
 #include "base/cpu.h"
 #include "brass.h"
 #include "nn/kernel.h"
+#include "nn/qkernel.h"
 
 #define SMALL_KB 64       /* k step of the stack-only fallback */
 #define GEMM_MIN_TASKS 24 /* gemm_linear splits into at least this many tasks when it can */
@@ -88,7 +89,7 @@ const char *brass_kernel_name(void) {
 /* Each thread owns up to GEMM_SCRATCH_SLOTS growable, 64-byte aligned buffers. They live in
  * thread-local storage, are reused across calls (no allocation in steady state), and are freed
  * by a pthread key destructor when the thread exits, or by gemm_scratch_release(). */
-enum { SCRATCH_A = 0, SCRATCH_B = 1, SCRATCH_C = 2, GEMM_SCRATCH_SLOTS = 3 };
+enum { SCRATCH_A = 0, SCRATCH_B = 1, SCRATCH_C = 2, SCRATCH_Q = 3, GEMM_SCRATCH_SLOTS = 4 };
 
 typedef struct scratch {
   float *buf[GEMM_SCRATCH_SLOTS];
@@ -144,6 +145,10 @@ static float *scratch_get(int slot, size_t n) {
   return p;
 }
 
+void *gemm_scratch_q(size_t bytes) {
+  return scratch_get(SCRATCH_Q, (bytes + sizeof(float) - 1) / sizeof(float));
+}
+
 /* ---- packing ---------------------------------------------------------------------------- */
 
 static size_t round_up(size_t x, size_t to) {
@@ -185,6 +190,7 @@ static void pack_b(const gemm_kernel *kern, const float *b, size_t ldb, int tb, 
 
 struct gemm_weight {
   const gemm_kernel *kern;
+  qgemm_weight *q; /* GEMM_INT8: the quantized weight (data is NULL) */
   int n, k;
   int npanels;  /* ceil(n / nr) */
   float *data;  /* (npanels, k, nr): data[(p*k + kk)*nr + j] = W[p*nr + j][kk], 0 past n */
@@ -215,8 +221,36 @@ gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float
   return pw;
 }
 
+gemm_weight *gemm_weight_pack_dtype(const gemm_kernel *kern, gemm_dtype dtype, int n, int k,
+                                    const float *w, int ldw) {
+  if (dtype == GEMM_F32) return gemm_weight_pack(kern, n, k, w, ldw);
+  if (dtype != GEMM_INT8 || !kern || n <= 0 || k < 0 || ldw < k || (!w && k > 0)) return NULL;
+  gemm_weight *pw = calloc(1, sizeof *pw);
+  if (!pw) return NULL;
+  pw->kern = kern;
+  pw->n = n;
+  pw->k = k;
+  pw->q = qgemm_weight_pack(qgemm_kernel_default(), n, k, w, ldw);
+  if (!pw->q) {
+    free(pw);
+    return NULL;
+  }
+  pw->bytes = qgemm_weight_bytes(pw->q);
+  return pw;
+}
+
+gemm_dtype gemm_weight_dtype(const gemm_weight *w) {
+  return w && w->q ? GEMM_INT8 : GEMM_F32;
+}
+
+const char *gemm_weight_kernel_name(const gemm_weight *w) {
+  if (!w) return "none";
+  return w->q ? qgemm_weight_kernel(w->q)->name : w->kern->name;
+}
+
 void gemm_weight_free(gemm_weight *w) {
   if (!w) return;
+  qgemm_weight_free(w->q);
   free(w->data);
   free(w);
 }
@@ -389,9 +423,28 @@ static void linear_task(void *ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* Task layout from the shape alone: with few rows, narrow the column blocks (to 2 panels at
+ * least), then the row blocks (to 4 slices), until there are GEMM_MIN_TASKS tasks to share. */
+void gemm_task_layout(int m, int n, int mr, int nr, int mc0, int nc0, int *mc, int *nc) {
+  int bm = (int)round_up((size_t)mc0, (size_t)mr), bn = (int)round_up((size_t)nc0, (size_t)nr);
+  int tasks_m = (m + bm - 1) / bm;
+  while (tasks_m * ((n + bn - 1) / bn) < GEMM_MIN_TASKS && bn > 2 * nr)
+    bn = (int)round_up((size_t)bn / 2, (size_t)nr);
+  while (tasks_m * ((n + bn - 1) / bn) < GEMM_MIN_TASKS && bm > 4 * mr) {
+    bm = (int)round_up((size_t)bm / 2, (size_t)mr);
+    tasks_m = (m + bm - 1) / bm;
+  }
+  *mc = bm;
+  *nc = bn;
+}
+
 void gemm_linear(pool *p, int m, const float *a, int lda, const gemm_weight *w, float *c, int ldc,
                  const gemm_epilogue *ep) {
   if (!w || m <= 0) return;
+  if (w->q) {
+    qgemm_linear(p, w->kern, m, a, lda, w->q, c, ldc, ep);
+    return;
+  }
   linear_job job = {0};
   job.kern = w->kern;
   job.m = m;
@@ -416,15 +469,8 @@ void gemm_linear(pool *p, int m, const float *a, int lda, const gemm_weight *w, 
   job.nc = (int)round_up((size_t)kern->nc, (size_t)kern->nr);
   job.res_is_c = job.res && job.res == c;
   job.alias = job.res_is_c && job.k > job.kc;
-  /* Task layout from the shape alone: with few rows, narrow the column blocks (to 2 panels at
-   * least), then the row blocks (to 4 slices), until there are GEMM_MIN_TASKS tasks to share. */
+  gemm_task_layout(m, job.n, kern->mr, kern->nr, job.mc, job.nc, &job.mc, &job.nc);
   int tasks_m = (m + job.mc - 1) / job.mc;
-  while (tasks_m * ((job.n + job.nc - 1) / job.nc) < GEMM_MIN_TASKS && job.nc > 2 * kern->nr)
-    job.nc = (int)round_up((size_t)job.nc / 2, (size_t)kern->nr);
-  while (tasks_m * ((job.n + job.nc - 1) / job.nc) < GEMM_MIN_TASKS && job.mc > 4 * kern->mr) {
-    job.mc = (int)round_up((size_t)job.mc / 2, (size_t)kern->mr);
-    tasks_m = (m + job.mc - 1) / job.mc;
-  }
   job.tasks_n = (job.n + job.nc - 1) / job.nc;
   pool_for(p, (size_t)tasks_m * (size_t)job.tasks_n, 1, linear_task, &job);
 }

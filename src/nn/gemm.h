@@ -30,8 +30,20 @@ const char *gemm_kernel_name(const gemm_kernel *k);
 /* A Linear weight W (n rows of k floats) packed for one kernel. */
 typedef struct gemm_weight gemm_weight;
 
+/* How a packed weight is stored and multiplied: F32 (SGEMM), or INT8 (per-output-channel
+ * symmetric int8 weights, activations quantized per row when the layer runs, int32 sums; see
+ * nn/qkernel.h). The dtype is a property of the weight alone: gemm_linear() takes either. */
+typedef enum gemm_dtype { GEMM_F32 = 0, GEMM_INT8 = 1 } gemm_dtype;
+
 /* Packs W (n x k, leading dimension ldw >= k). Returns NULL when out of memory. */
 gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw);
+/* The same for a dtype; INT8 quantizes W and packs it for the int8 kernel of this machine
+ * (qgemm_kernel_default()), keeping kern for the epilogue. */
+gemm_weight *gemm_weight_pack_dtype(const gemm_kernel *kern, gemm_dtype dtype, int n, int k,
+                                    const float *w, int ldw);
+gemm_dtype gemm_weight_dtype(const gemm_weight *w);
+/* Name of the kernel doing w's products ("avx512", "avx512-vnni", ...). */
+const char *gemm_weight_kernel_name(const gemm_weight *w);
 void gemm_weight_free(gemm_weight *w);
 int gemm_weight_n(const gemm_weight *w);
 int gemm_weight_k(const gemm_weight *w);

@@ -39,5 +39,14 @@ else
   echo "wasm: embedding parity in node FAILED" >&2
   failed=$((failed + 1))
 fi
+# int8 inference through the WebAssembly kernel (i32x4.dot_i16x8_s): the same accuracy checks
+if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+  bash "$root/tests/model/test_int8_parity.sh"; then
+  echo "wasm: int8 parity in node ok"
+  passed=$((passed + 1))
+else
+  echo "wasm: int8 parity in node FAILED" >&2
+  failed=$((failed + 1))
+fi
 echo "wasm: $passed passed, $failed failed"
 [ "$failed" = 0 ]

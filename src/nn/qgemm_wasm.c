@@ -1,0 +1,117 @@
+/*
+ * qgemm_wasm.c - the WebAssembly SIMD128 int8 kernel (built only under Emscripten with
+ * -msimd128): a 4 x 8 micro-kernel on i32x4.dot_i16x8_s, which multiplies pairs of int16 and
+ * adds each pair into an int32 lane exactly (the w16 layout of qkernel.h: int8 weights and uint8
+ * activations widened to int16). Per pair of k: 2 loads of B, 4 splats of A, 8 dot + 8 add.
+ *
+ * Both browser binaries use it. Relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s would do 4
+ * products per lane, but its second operand must fit in 7 bits and its first is signed: brass's
+ * uint8 activations do not fit either operand, and 7-bit weights (-63..63) double the weight
+ * rounding error, which the accuracy bounds (cosine >= 0.999 to f32) do not leave room for;
+ * Emscripten 3.1.6's LLVM 14 does not emit the instruction either. All int8 wasm_simd128.h
+ * intrinsics of brass live in this file.
+ */
+#if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
+#include <string.h>
+#include <wasm_simd128.h>
+
+#include "nn/qkernel.h"
+
+#define MR 4
+#define NV 2
+#define NR (4 * NV)
+
+static void qwasm_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
+                        const qgemm_dq *dq, float *c) {
+  v128_t acc[MR][NV];
+  for (int i = 0; i < MR; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = wasm_i32x4_splat(0);
+  for (size_t g = 0; g < ng; g++) {
+    v128_t bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + 16 * v);
+    for (int i = 0; i < MR; i++) {
+      int32_t x;
+      memcpy(&x, a + (size_t)i * lda + 4 * g, 4);
+      v128_t ai = wasm_i32x4_splat(x);
+      for (int v = 0; v < NV; v++)
+        acc[i][v] = wasm_i32x4_add(acc[i][v], wasm_i32x4_dot_i16x8(ai, bv[v]));
+    }
+    b += NR * 4;
+  }
+  for (int i = 0; i < MR; i++) {
+    const v128_t za = wasm_i32x4_splat(dq->za[i]);
+    const v128_t sa = wasm_f32x4_splat(dq->sa[i]);
+    for (int v = 0; v < NV; v++) {
+      v128_t col = wasm_v128_load(dq->colsum + 4 * v);
+      v128_t f = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(acc[i][v], wasm_i32x4_mul(za, col)));
+      v128_t s = wasm_f32x4_mul(sa, wasm_v128_load(dq->sw + 4 * v));
+      wasm_v128_store(c + i * NR + 4 * v, wasm_f32x4_mul(f, s));
+    }
+  }
+}
+
+static void qwasm_range(const float *x, int k, float *lo, float *hi) {
+  v128_t l = wasm_f32x4_splat(0.0f), h = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= k; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    l = wasm_f32x4_pmin(v, l); /* v < l ? v : l, as the scalar code */
+    h = wasm_f32x4_pmax(v, h);
+  }
+  float tl, th;
+  qgemm_range_ref(x + i, k - i, &tl, &th);
+  for (int j = 0; j < 4; j++) {
+    float a = wasm_f32x4_extract_lane(l, 0), b = wasm_f32x4_extract_lane(h, 0);
+    tl = a < tl ? a : tl;
+    th = b > th ? b : th;
+    l = wasm_i32x4_shuffle(l, l, 1, 2, 3, 0);
+    h = wasm_i32x4_shuffle(h, h, 1, 2, 3, 0);
+  }
+  *lo = tl;
+  *hi = th;
+}
+
+static void qwasm_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+  const v128_t vi = wasm_f32x4_splat(inv), z = wasm_i32x4_splat(zero);
+  const v128_t top = wasm_i32x4_splat(255), bottom = wasm_i32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= k; i += 4) {
+    v128_t r =
+        wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i), vi)));
+    r = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_add(r, z), bottom), top);
+    v128_t b =
+        wasm_u8x16_narrow_i16x8(wasm_u16x8_narrow_i32x4(r, r), wasm_u16x8_narrow_i32x4(r, r));
+    uint32_t w = wasm_i32x4_extract_lane(b, 0);
+    memcpy(q + i, &w, 4);
+  }
+  qgemm_quant_ref(x + i, k - i, inv, zero, q + i);
+}
+
+/* 8 independent dot + add chains. */
+static double qwasm_mac_loop(size_t n, int32_t *sink) {
+  v128_t y = wasm_i16x8_splat(-2);
+  v128_t r[8];
+  for (int j = 0; j < 8; j++) r[j] = wasm_i32x4_splat(j);
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < 8; j++) r[j] = wasm_i32x4_add(r[j], wasm_i32x4_dot_i16x8(r[j], y));
+  v128_t s = wasm_i32x4_splat(0);
+  for (int j = 0; j < 8; j++) s = wasm_i32x4_add(s, r[j]);
+  *sink = wasm_i32x4_extract_lane(s, 0) + wasm_i32x4_extract_lane(s, 1) +
+          wasm_i32x4_extract_lane(s, 2) + wasm_i32x4_extract_lane(s, 3);
+  return (double)n * 8 * 8;
+}
+
+const qgemm_kernel qgemm_kernel_wasm = {
+    .name = "wasm-dot-i16",
+    .mr = MR,
+    .nr = NR,
+    .w16 = 1,
+    .mc = 64,
+    .nc = 256,
+    .micro = qwasm_micro,
+    .range = qwasm_range,
+    .quant = qwasm_quant,
+    .mac_loop = qwasm_mac_loop,
+};
+
+#endif
