@@ -146,6 +146,7 @@ static int ing_walk_all(ing_walk *w, const char *const *paths, size_t n, brass_e
 /* A changed or new file waiting in the batch. */
 typedef struct ing_file {
   char *path;
+  char *title; /* NULL: the file name (brass_index); else the document's title */
   int64_t size, mtime_ns;
   unsigned char sha[32];
   int64_t source_id; /* > 0: an existing source to update */
@@ -194,6 +195,7 @@ static void ing_report(ing_state *s, const char *path, const char *note) {
 
 static void ing_file_free(ing_file *f) {
   free(f->path);
+  free(f->title);
   chunk_list_free(&f->chunks);
 }
 
@@ -222,7 +224,8 @@ static int ing_write_file(ing_state *s, ing_file *f, const float *v, brass_error
   } else if ((rc = store_source_add(st, f->path, f->size, f->mtime_ns, f->sha, &sid, err))) {
     return rc;
   }
-  if ((rc = store_document_add(st, sid, ing_basename(f->path), &did, err))) return rc;
+  const char *title = f->title ? f->title : ing_basename(f->path);
+  if ((rc = store_document_add(st, sid, title, &did, err))) return rc;
   for (size_t i = 0; i < f->chunks.count; i++) {
     const chunk *c = &f->chunks.items[i];
     store_chunk sc = {0,
@@ -234,11 +237,24 @@ static int ing_write_file(ing_state *s, ing_file *f, const float *v, brass_error
                       (int64_t)c->end,
                       c->line_start,
                       c->line_end,
-                      c->heading};
+                      c->heading,
+                      title};
     if ((rc = store_chunk_add(st, &sc, &cid, err))) return rc;
     if (v && (rc = store_vector_put(st, cid, v + i * (size_t)s->lib->dim, s->lib->dim, err)))
       return rc;
   }
+  return 0;
+}
+
+/* "title\ntext" into a heap string *out: a document's title goes with each chunk it embeds. */
+static int ing_titled(const char *title, const char *text, const char **out, brass_error *err) {
+  size_t a = strlen(title), b = strlen(text);
+  char *d = malloc(a + b + 2);
+  if (!d) return err_set(err, BRASS_ENOMEM, "index: out of memory");
+  memcpy(d, title, a);
+  d[a] = '\n';
+  memcpy(d + a + 1, text, b + 1);
+  *out = d;
   return 0;
 }
 
@@ -256,13 +272,18 @@ static int ing_flush(ing_state *s, brass_error *err) {
       s->vecs = v;
       s->vecs_cap = need;
     }
-    texts = malloc(s->nchunks * sizeof *texts);
+    texts = calloc(s->nchunks * 2, sizeof *texts); /* the texts, then the titled copies */
     if (!texts) return err_set(err, BRASS_ENOMEM, "index: out of memory");
     size_t k = 0;
-    for (size_t i = 0; i < s->nfiles; i++)
-      for (size_t j = 0; j < s->files[i].chunks.count; j++)
-        texts[k++] = s->files[i].chunks.items[j].text;
-    rc = brass_embed_as(lib->model, BRASS_PASSAGE, texts, s->nchunks, s->vecs, err);
+    for (size_t i = 0; i < s->nfiles && !rc; i++)
+      for (size_t j = 0; j < s->files[i].chunks.count && !rc; j++, k++) {
+        texts[k] = s->files[i].chunks.items[j].text;
+        if (s->files[i].title && *s->files[i].title)
+          rc = ing_titled(s->files[i].title, texts[k], &texts[s->nchunks + k], err);
+        if (texts[s->nchunks + k]) texts[k] = texts[s->nchunks + k];
+      }
+    if (!rc) rc = brass_embed_as(lib->model, BRASS_PASSAGE, texts, s->nchunks, s->vecs, err);
+    for (size_t i = 0; i < s->nchunks; i++) free((char *)texts[s->nchunks + i]);
     free(texts);
     if (rc) return rc;
   }
@@ -311,6 +332,46 @@ static int ing_rename(ing_state *s, const store_source *old, const char *path, i
     store_rollback(st, &ignored);
   }
   return rc;
+}
+
+/* Chunks one changed or new source (data, len bytes of kind) and queues it under key, flushing
+ * the queue when it holds a batch. what names it in messages; title NULL: the file name. */
+static int ing_queue(ing_state *s, const char *what, const char *key, const char *title,
+                     const char *data, size_t len, doc_kind kind, const unsigned char sha[32],
+                     int64_t mtime_ns, int64_t sid, brass_error *err) {
+  brass_library *lib = s->lib;
+  if (s->nfiles == s->files_cap) {
+    size_t c = s->files_cap ? s->files_cap * 2 : 16;
+    ing_file *f = realloc(s->files, c * sizeof *f);
+    if (!f) return err_set(err, BRASS_ENOMEM, "%s: out of memory", what);
+    s->files = f;
+    s->files_cap = c;
+  }
+  ing_file *f = &s->files[s->nfiles];
+  memset(f, 0, sizeof *f);
+  chunk_options co = {0};
+  co.max_tokens = s->opt.chunk_tokens;
+  if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
+  int rc =
+      chunk_document(lib->model ? lib->model->tok : NULL, data, len, kind, &co, &f->chunks, err);
+  if (rc) {
+    chunk_list_free(&f->chunks);
+    return rc;
+  }
+  f->path = strdup(key);
+  f->title = title ? strdup(title) : NULL;
+  if (!f->path || (title && !f->title)) {
+    ing_file_free(f);
+    return err_set(err, BRASS_ENOMEM, "%s: out of memory", what);
+  }
+  f->size = (int64_t)len;
+  f->mtime_ns = mtime_ns;
+  memcpy(f->sha, sha, 32);
+  f->source_id = sid;
+  s->nfiles++;
+  s->nchunks += f->chunks.count;
+  if (s->nchunks >= (size_t)s->opt.batch_chunks) return ing_flush(s, err);
+  return 0;
 }
 
 /* Handles one walked file. *kept is set to 1 when the library keeps a source for it. */
@@ -375,42 +436,8 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     }
     if (rc == 1) store_source_clear(&src);
   }
-  /* queue it */
-  if (s->nfiles == s->files_cap) {
-    size_t c = s->files_cap ? s->files_cap * 2 : 16;
-    ing_file *f = realloc(s->files, c * sizeof *f);
-    if (!f) {
-      rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
-      goto done;
-    }
-    s->files = f;
-    s->files_cap = c;
-  }
-  ing_file *f = &s->files[s->nfiles];
-  memset(f, 0, sizeof *f);
-  chunk_options co = {0};
-  co.max_tokens = s->opt.chunk_tokens;
-  if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
-  rc = chunk_document(lib->model ? lib->model->tok : NULL, data, len, extract_kind_for_path(path),
-                      &co, &f->chunks, err);
-  if (rc) {
-    chunk_list_free(&f->chunks);
-    goto done;
-  }
-  f->path = strdup(key);
-  if (!f->path) {
-    chunk_list_free(&f->chunks);
-    rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
-    goto done;
-  }
-  f->size = (int64_t)len;
-  f->mtime_ns = mtime_ns;
-  memcpy(f->sha, sha, 32);
-  f->source_id = sid;
-  s->nfiles++;
-  s->nchunks += f->chunks.count;
-  rc = 0;
-  if (s->nchunks >= (size_t)s->opt.batch_chunks) rc = ing_flush(s, err);
+  rc = ing_queue(s, path, key, NULL, data, len, extract_kind_for_path(path), sha, mtime_ns, sid,
+                 err);
 done:
   free(data);
   return rc;
@@ -470,6 +497,42 @@ static int ing_bind_model(brass_library *lib, brass_error *err) {
   return lib->model ? engine_record_model(lib, err) : 0;
 }
 
+/* The start shared by brass_index and brass_index_documents: options, summary, the model bound,
+ * *gen0 the generation before this run. */
+static int ing_start(ing_state *s, brass_library *lib, const brass_index_options *opts,
+                     brass_index_summary *summary, brass_progress_fn progress, void *ctx,
+                     int64_t *gen0, brass_error *err) {
+  memset(summary, 0, sizeof *summary);
+  memset(s, 0, sizeof *s);
+  s->lib = lib;
+  if (opts) s->opt = *opts;
+  if (s->opt.max_file_bytes <= 0) s->opt.max_file_bytes = ING_DEFAULT_MAX_BYTES;
+  if (s->opt.batch_chunks <= 0) s->opt.batch_chunks = ING_DEFAULT_BATCH;
+  s->sum = summary;
+  s->progress = progress;
+  s->ctx = ctx;
+  clock_gettime(CLOCK_MONOTONIC, &s->t0);
+  if (s->opt.root && *s->opt.root && !realpath(s->opt.root, s->root))
+    return err_set(err, BRASS_EIO, "%s: %s", s->opt.root, strerror(errno));
+  int rc = ing_bind_model(lib, err);
+  if (rc) return rc;
+  *gen0 = engine_generation(lib->st, err);
+  return *gen0 < 0 ? (int)*gen0 : 0;
+}
+
+/* The end: the graph brought up to date (when rc is still 0), the queue freed. */
+static int ing_finish(ing_state *s, int64_t gen0, int rc, brass_error *err) {
+  if (!rc && s->lib->model) {
+    s->lib->keyword_only_vectors = 0;
+    rc = engine_graph_update(s->lib, gen0, err);
+  }
+  for (size_t i = 0; i < s->nfiles; i++) ing_file_free(&s->files[i]);
+  free(s->files);
+  free(s->vecs);
+  s->sum->seconds = ing_seconds(&s->t0);
+  return rc;
+}
+
 int brass_index(brass_library *lib, const char *const *paths, size_t n,
                 const brass_index_options *opts, brass_index_summary *summary,
                 brass_progress_fn progress, void *ctx, brass_error *err) {
@@ -478,23 +541,9 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   memset(summary, 0, sizeof *summary);
   if (!lib || (!paths && n)) return err_set(err, BRASS_EINVAL, "index: no library or paths");
   ing_state s;
-  memset(&s, 0, sizeof s);
-  s.lib = lib;
-  if (opts) s.opt = *opts;
-  if (s.opt.max_file_bytes <= 0) s.opt.max_file_bytes = ING_DEFAULT_MAX_BYTES;
-  if (s.opt.batch_chunks <= 0) s.opt.batch_chunks = ING_DEFAULT_BATCH;
-  s.sum = summary;
-  s.progress = progress;
-  s.ctx = ctx;
-  clock_gettime(CLOCK_MONOTONIC, &s.t0);
-  if (s.opt.root && *s.opt.root && !realpath(s.opt.root, s.root))
-    return err_set(err, BRASS_EIO, "%s: %s", s.opt.root, strerror(errno));
-
-  int rc = ing_bind_model(lib, err);
+  int64_t gen0 = 0;
+  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
   if (rc) return rc;
-  int64_t gen0 = engine_generation(lib->st, err);
-  if (gen0 < 0) return (int)gen0;
-
   ing_walk w;
   memset(&w, 0, sizeof w);
   unsigned char *kept = NULL;
@@ -511,15 +560,66 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   }
   if (!rc) rc = ing_flush(&s, err);
   if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
-  if (!rc && lib->model) {
-    lib->keyword_only_vectors = 0;
-    rc = engine_graph_update(lib, gen0, err);
-  }
-  for (size_t i = 0; i < s.nfiles; i++) ing_file_free(&s.files[i]);
-  free(s.files);
-  free(s.vecs);
+  rc = ing_finish(&s, gen0, rc, err);
   free(kept);
   ing_walk_free(&w);
-  summary->seconds = ing_seconds(&s.t0);
   return rc;
+}
+
+/* One in-memory document: kept when its title and text hash as recorded, else queued. */
+static int ing_document_one(ing_state *s, const brass_document *d, brass_error *err) {
+  const char *title = d->title ? d->title : "";
+  size_t tlen = strlen(title);
+  char *buf = malloc(tlen + 1 + d->text_len + 1);
+  if (!buf) return err_set(err, BRASS_ENOMEM, "%s: out of memory", d->name);
+  memcpy(buf, title, tlen);
+  buf[tlen] = '\0'; /* title NUL text: the hash input */
+  if (d->text_len) memcpy(buf + tlen + 1, d->text, d->text_len);
+  buf[tlen + 1 + d->text_len] = '\0';
+  unsigned char sha[32];
+  sha256(buf, tlen + 1 + d->text_len, sha);
+  store_source src;
+  memset(&src, 0, sizeof src);
+  int rc = store_source_find(s->lib->st, d->name, &src, err);
+  int64_t sid = 0;
+  if (rc == 1) {
+    sid = src.id;
+    int same = !memcmp(src.sha256, sha, 32);
+    store_source_clear(&src);
+    if (same && !s->lib->keyword_only_vectors) {
+      s->sum->unchanged++;
+      free(buf);
+      return 0;
+    }
+  }
+  /* a document with a title only is chunked from its title, so that it can still be found */
+  const char *body = d->text_len ? buf + tlen + 1 : buf;
+  size_t blen = d->text_len ? d->text_len : tlen;
+  if (rc >= 0) rc = ing_queue(s, d->name, d->name, title, body, blen, DOC_TEXT, sha, 0, sid, err);
+  free(buf);
+  return rc;
+}
+
+int brass_index_documents(brass_library *lib, const brass_document *docs, size_t n,
+                          const brass_index_options *opts, brass_index_summary *summary,
+                          brass_progress_fn progress, void *ctx, brass_error *err) {
+  brass_index_summary local;
+  if (!summary) summary = &local;
+  memset(summary, 0, sizeof *summary);
+  if (!lib || (!docs && n)) return err_set(err, BRASS_EINVAL, "index: no library or documents");
+  for (size_t i = 0; i < n; i++)
+    if (!docs[i].name || !*docs[i].name || (!docs[i].text && docs[i].text_len))
+      return err_set(err, BRASS_EINVAL, "index: document %zu has no name or no text", i + 1);
+  ing_state s;
+  int64_t gen0 = 0;
+  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
+  if (rc) return rc;
+  s.files_total = (int64_t)n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    rc = ing_document_one(&s, &docs[i], err);
+    s.files_done++;
+    if (!rc) ing_report(&s, docs[i].name, NULL);
+  }
+  if (!rc) rc = ing_flush(&s, err);
+  return ing_finish(&s, gen0, rc, err);
 }
