@@ -43,8 +43,8 @@ static const char eval_help[] =
     "  -k N               cutoff of the @k metrics (default 10)\n"
     "  --rrf-k LIST       hybrid once per Reciprocal Rank Fusion constant, e.g. 10,30,60,100\n"
     "  --rerank MODEL     cross-encoder for --mode rerank\n"
-    "  --run FILE         score a TREC run file (qid Q0 docid rank score tag) instead of "
-    "searching\n"
+    "  --run FILE         also score a TREC run file (qid Q0 docid rank score tag), e.g. a\n"
+    "                     baseline's; without --mode, only the run is scored\n"
     "  --per-query        also print each query's scores (with --json: its ranking)\n"
     "  --json             one JSON object: {\"dataset\", \"queries\", \"k\", \"systems\": "
     "[{\"mode\",\n"
@@ -100,7 +100,6 @@ static int parse_rrf(const char *v, eval_args *a) {
 static int parse_args(int argc, char **argv, eval_args *a) {
   memset(a, 0, sizeof *a);
   a->k = 10;
-  a->mode = "all";
   for (int i = 1; i < argc; i++) {
     const char *v = NULL;
     int r;
@@ -150,6 +149,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
       return -1;
     }
   }
+  if (!a->mode) a->mode = a->run ? "none" : "all";
   if (!a->dataset && !(a->queries && a->qrels)) {
     cli_error(CLI_USAGE,
               "eval: give a BEIR folder, or --queries and --qrels (see 'brass help "
@@ -296,7 +296,14 @@ static int add_system(eval_system *s, int *ns, eval_kind kind, brass_search_mode
  * library has none, unless asked for by name. */
 static int plan_systems(const eval_args *a, int have_model, eval_system *s, int *ns) {
   *ns = 0;
-  if (a->run) return add_system(s, ns, SYS_RUN, BRASS_SEARCH_KEYWORD, 0, 0);
+  if (a->run) {
+    int rc = add_system(s, ns, SYS_RUN, BRASS_SEARCH_KEYWORD, 0, 0);
+    const char *b = strrchr(a->run, '/');
+    snprintf(s[0].label, sizeof s[0].label, "%s", b ? b + 1 : a->run);
+    char *dot = strrchr(s[0].label, '.');
+    if (dot && dot != s[0].label) *dot = '\0';
+    if (rc || !strcmp(a->mode, "none")) return rc;
+  }
   int all = !strcmp(a->mode, "all");
   if (!strcmp(a->mode, "rerank"))
     return cli_error(CLI_FAIL,
@@ -548,7 +555,7 @@ static int run_eval(int argc, char **argv) {
   int ns = 0, rc = CLI_OK;
   brass_library *lib = NULL;
   char tmpdir[4096] = "";
-  if (!a.run) {
+  if (strcmp(a.mode, "none")) {
     rc = open_library(&a, tmpdir, sizeof tmpdir, &lib);
     if (!rc && a.dataset) {
       eval_progress p = {cli_isatty(STDERR_FILENO), a.quiet, 0, "documents indexed"};
@@ -567,7 +574,7 @@ static int run_eval(int argc, char **argv) {
     s[k].nrank = calloc(nq, sizeof *s[k].nrank);
     if (!s[k].scores || !s[k].rankings || !s[k].nrank) rc = cli_error(CLI_FAIL, "out of memory");
   }
-  if (!rc && a.run) rc = load_run(a.run, ev, &s[0]);
+  if (!rc && a.run) rc = load_run(a.run, ev, &s[0]); /* the run is always system 0 */
   if (!rc) rc = run_systems(&a, ev, lib, s, ns, a.per_query && a.json);
   if (!rc) {
     if (a.json)
