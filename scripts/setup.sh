@@ -11,6 +11,8 @@ PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-d
   libutf8proc-dev libcjson-dev libsqlite3-dev emscripten nodejs npm
   python3-torch python3-numpy python3-hnswlib python3-faiss
   libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux)
+# real Chinese text for the CJK search test and the man-page evaluation set (bench/eval/)
+PACKAGES+=(manpages-zh)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
