@@ -11,7 +11,8 @@
  * so "files" finds "file" while a chunk holding the exact identifier still ranks above one that
  * only shares its stem. In both, title and heading words weigh more than body words (BM25 column
  * weights, STORE_FTS_W_*). A query with CJK terms is answered by chunks_stem alone (chunks_fts has
- * no pairs). Larger scores are better.
+ * no pairs); a CJK run matches any of its character pairs, ranked by BM25 (in a "phrase" or
+ * excluded: all of them, in order). Larger scores are better.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,23 @@ static void fts_puts(fts_buf *b, const char *s) {
  * the phrase of its character pairs in the grams column. */
 static void fts_term(fts_buf *b, const store_term *t) {
   char *pairs = NULL;
+  if (t->cjk && !t->required && !t->excluded) { /* any of its pairs, ranked by BM25 */
+    if (store_cjk_grams(t->text, strlen(t->text), &pairs)) {
+      b->failed = 1;
+      return;
+    }
+    const char *p = pairs ? pairs : "";
+    for (int n = 0; *p; n++) {
+      size_t len = strcspn(p, " ");
+      fts_puts(b, n ? " OR grams : \"" : "grams : \"");
+      fts_put(b, p, len);
+      fts_put(b, "\"", 1);
+      p += len;
+      while (*p == ' ') p++;
+    }
+    free(pairs);
+    return;
+  }
   const char *s = t->text;
   if (t->cjk) {
     if (store_cjk_grams(t->text, strlen(t->text), &pairs)) {
