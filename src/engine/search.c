@@ -123,13 +123,40 @@ static void srch_split(const char *query, srch_terms *t) {
     }
 }
 
+/* The length of word w (n bytes) without one common English ending and then a final 'e', so
+ * that "examples", "example" and "exampled" compare equal (a rough stand-in for the porter
+ * stemmer that matched them); a stem stays at least 3 bytes. */
+static size_t srch_stem_len(const char *w, size_t n) {
+  static const char *const ends[] = {"ings", "ing", "ions", "ion", "ers", "er",
+                                     "ies",  "es",  "ed",   "ly",  "s",   NULL};
+  for (int k = 0; ends[k]; k++) {
+    size_t e = strlen(ends[k]);
+    if (n >= e + 3 && !strncasecmp(w + n - e, ends[k], e)) {
+      n -= e;
+      break;
+    }
+  }
+  if (n > 3 && (w[n - 1] == 'e' || w[n - 1] == 'E')) n--;
+  return n;
+}
+
 /* Length of the query term at text[i], or 0: whole words (FTS5's unicode61 tokenizer matches
- * whole words, so a snippet marks whole words too: "value" not inside "valuable"), prefixes at a
- * word start, CJK runs anywhere. */
+ * whole words, so a snippet marks whole words too: "value" not inside "valuable"; words with
+ * the same rough stem, since the index stems: "examples" for "example"), prefixes at a word
+ * start, CJK runs anywhere. */
 static size_t srch_term_at(const srch_terms *t, const char *text, size_t len, size_t i) {
   int start = i == 0 || !srch_word_byte((unsigned char)text[i - 1]);
   for (int k = 0; k < t->n; k++) {
     size_t n = t->len[k];
+    if (t->kind[k] == 0 && start) { /* the whole word, or one with the same rough stem */
+      size_t e = i;
+      while (e < len && srch_word_byte((unsigned char)text[e])) e++;
+      size_t a = srch_stem_len(text + i, e - i), b = srch_stem_len(t->t[k], n);
+      if ((e - i == n && !strncasecmp(text + i, t->t[k], n)) ||
+          (a == b && !strncasecmp(text + i, t->t[k], a)))
+        return e - i;
+      continue;
+    }
     if (n > len - i || strncasecmp(text + i, t->t[k], n)) continue;
     if (t->kind[k] == 2) return n;
     if (!start) continue;
