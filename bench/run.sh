@@ -118,6 +118,13 @@ fi
 # 5. end to end: index the Python docs (cached) and time searches in one process
 BRASS_BUILD=$BUILD bash bench/bench_e2e.sh | tee -a "$OUT/results.md"
 
+# 5b. search quality: keyword mode against plain FTS5 BM25 on the evaluation sets (bench/eval/,
+# about 5 minutes the first time). BENCH_EVAL=0 skips this step.
+if [ "${BENCH_EVAL:-1}" != 0 ]; then
+  say "search quality: brass keyword vs FTS5 porter BM25 (bench/eval)"
+  BRASS_BUILD=$BUILD bash bench/eval/run_eval.sh | tee -a "$OUT/results.md" || say "eval step failed"
+fi
+
 # 6. HNSW: brass against hnswlib and FAISS on 8k x 384 vectors (bench/hnsw_compare.sh, about 2
 # minutes; `make bench-hnsw` is the 100k run). BENCH_HNSW=0 skips this step.
 if [ "${BENCH_HNSW:-1}" != 0 ]; then

@@ -304,6 +304,87 @@ char *brass_index_summary_json(const brass_index_summary *sum);
 /* "hybrid", "vector" or "keyword". */
 const char *brass_search_mode_name(brass_search_mode mode);
 
+/* ---- Indexing documents given in memory (BEIR corpora, feeds) ------------------------------ */
+
+/* One document: stored as the source `name` (exactly, no path handling), its title a search
+ * field of every chunk (FTS title column, and prefixed to each chunk's embedded text). */
+typedef struct brass_document {
+  const char *name;  /* source name, unique in the library */
+  const char *title; /* NULL or "" for none */
+  const char *text;  /* UTF-8 */
+  size_t text_len;
+} brass_document;
+
+/* Adds or updates n documents (unchanged ones, by SHA-256 of title and text, are kept), in
+ * batches like brass_index; progress reports count documents as files. */
+int brass_index_documents(brass_library *lib, const brass_document *docs, size_t n,
+                          const brass_index_options *opts, brass_index_summary *summary,
+                          brass_progress_fn progress, void *ctx, brass_error *err);
+
+/* ---- Evaluation: ranking quality on judged queries (eval.c, eval_metrics.c, docs/eval.md) --- */
+
+/* Metrics with trec_eval's definitions (graded relevance: a judgment's grade is its gain, a
+ * document is relevant when its grade >= 1): ndcg_cut.k, recip_rank cut at k, map_cut.k,
+ * recall.k and recall.100. */
+enum {
+  BRASS_EVAL_NDCG = 0,
+  BRASS_EVAL_MRR,
+  BRASS_EVAL_MAP,
+  BRASS_EVAL_RECALL,
+  BRASS_EVAL_RECALL100,
+  BRASS_EVAL_METRICS
+};
+/* "ndcg@10", "mrr@10", "map@10", "recall@10", "recall@100" for k = 10 (written into buf). */
+const char *brass_eval_metric_label(int metric, int k, char *buf, size_t cap);
+
+typedef struct brass_judgment {
+  const char *doc; /* corpus id */
+  int grade;       /* 0 = judged not relevant */
+} brass_judgment;
+
+/* Scores one ranking (corpus ids, best first; a repeated id counts at its first rank only)
+ * against the judgments of its query, at cutoff k (>= 1). out receives BRASS_EVAL_METRICS values;
+ * all are 0 when no judgment has grade >= 1. */
+void brass_eval_score(const char *const *ranking, size_t n, const brass_judgment *j, size_t nj,
+                      int k, double out[BRASS_EVAL_METRICS]);
+
+/* Percentile bootstrap over queries (resamples >= 1, seed fixed: the same numbers every run).
+ * With y == NULL: the mean of x and its 95% interval. With y: the paired difference mean(x - y),
+ * its 95% interval, and in *p (may be NULL) the two-sided bootstrap p-value. */
+void brass_eval_bootstrap(const double *x, const double *y, size_t n, int resamples, uint64_t seed,
+                          double *mean, double *lo, double *hi, double *p);
+
+/* An evaluation set: queries with graded judgments, and optionally a BEIR corpus. */
+typedef struct brass_eval brass_eval;
+/* dataset: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv); or NULL with queries (a
+ * queries.jsonl) and qrels (BEIR tsv `query-id corpus-id score` with or without its header, or
+ * TREC `qid 0 docid grade`). Only queries with at least one judgment of grade >= 1 are kept. */
+int brass_eval_open(const char *dataset, const char *queries, const char *qrels, brass_eval **out,
+                    brass_error *err);
+void brass_eval_close(brass_eval *ev);
+size_t brass_eval_count(const brass_eval *ev);
+const char *brass_eval_query_id(const brass_eval *ev, size_t i);
+const char *brass_eval_query_text(const brass_eval *ev, size_t i);
+/* 1 when the set came with a corpus (a BEIR folder). */
+int brass_eval_has_corpus(const brass_eval *ev);
+/* Indexes the BEIR corpus into lib, each document the source named by its _id, titles as a
+ * field (brass_index_documents). */
+int brass_eval_index(brass_eval *ev, brass_library *lib, const brass_index_options *opts,
+                     brass_index_summary *summary, brass_progress_fn progress, void *ctx,
+                     brass_error *err);
+/* Searches query i with o (o->k results) and maps the result sources to corpus ids: a source is
+ * a judged id when its path equals it or ends with "/" + id, with or without the path's file
+ * extension; other sources keep their path. *ranking: heap array of heap strings, best first,
+ * each id once (free with brass_eval_ranking_free). */
+int brass_eval_search(brass_eval *ev, brass_library *lib, size_t i, const brass_search_options *o,
+                      char ***ranking, size_t *n, brass_error *err);
+void brass_eval_ranking_free(char **ranking, size_t n);
+/* brass_eval_score of a ranking for query i. */
+void brass_eval_judge(const brass_eval *ev, size_t i, const char *const *ranking, size_t n, int k,
+                      double out[BRASS_EVAL_METRICS]);
+/* Query i's index for a query id, or -1. */
+long brass_eval_find(const brass_eval *ev, const char *query_id);
+
 #ifdef __cplusplus
 }
 #endif

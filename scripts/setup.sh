@@ -12,6 +12,8 @@ PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-d
   python3-torch python3-numpy python3-hnswlib python3-faiss
   libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux
   python3-onnx) # python3-onnx: bench/quantize_onnx.py writes the ONNX Runtime int8 peer
+# real Chinese text for the CJK search test and the man-page evaluation set (bench/eval/)
+PACKAGES+=(manpages-zh)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

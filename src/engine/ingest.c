@@ -47,7 +47,8 @@
 
 /* A changed or new file waiting in the queue. */
 typedef struct ing_file {
-  char *path; /* the key it is stored under */
+  char *path;  /* the key it is stored under */
+  char *title; /* NULL: the file name (brass_index); else the document's title */
   int64_t size, mtime_ns;
   unsigned char sha[32];
   int64_t source_id; /* > 0: an existing source (updated), else added */
@@ -69,6 +70,7 @@ typedef struct ing_state {
   size_t nfiles, files_cap, nchunks; /* nchunks: chunks queued and not yet committed */
   float *vecs;                       /* batch_chunks vectors */
   const char **texts;                /* batch_chunks texts */
+  char **titled;                     /* batch_chunks "title\ntext" copies (documents with titles) */
   int64_t files_done, files_total;
   int64_t *unembedded; /* sources with chunks that lack a vector (ascending), with a model */
   size_t nunembedded;
@@ -112,6 +114,7 @@ static void ing_report(ing_state *s, const char *path, const char *note) {
 
 static void ing_file_free(ing_file *f) {
   free(f->path);
+  free(f->title);
   chunk_list_free(&f->chunks);
 }
 
@@ -149,7 +152,9 @@ static int ing_write_piece(ing_state *s, ing_file *f, size_t a, size_t b, const 
     } else if ((rc = store_source_add(st, f->path, f->size, f->mtime_ns, f->sha, &f->sid, err))) {
       return rc;
     }
-    if ((rc = store_document_add(st, f->sid, ing_basename(f->path), &f->did, err))) return rc;
+    if ((rc = store_document_add(st, f->sid, f->title ? f->title : ing_basename(f->path), &f->did,
+                                 err)))
+      return rc;
   } else {
     unsigned char sha[32];
     int64_t done = -1;
@@ -171,7 +176,8 @@ static int ing_write_piece(ing_state *s, ing_file *f, size_t a, size_t b, const 
                       (int64_t)c->end,
                       c->line_start,
                       c->line_end,
-                      c->heading};
+                      c->heading,
+                      f->title ? f->title : ing_basename(f->path)};
     int64_t cid;
     if ((rc = store_chunk_add(st, &sc, &cid, err))) return rc;
     if (v && (rc = store_vector_put(st, cid, v + (i - a) * (size_t)s->lib->dim, s->lib->dim, err)))
@@ -179,6 +185,18 @@ static int ing_write_piece(ing_state *s, ing_file *f, size_t a, size_t b, const 
   }
   if (b < f->chunks.count) return store_source_progress_set(st, f->sid, f->sha, (int64_t)b, err);
   return a > 0 || existed ? store_source_progress_clear(st, f->sid, err) : 0;
+}
+
+/* "title\ntext" into a heap string *out: a document's title goes with each chunk it embeds. */
+static int ing_titled(const char *title, const char *text, char **out, brass_error *err) {
+  size_t a = strlen(title), b = strlen(text);
+  char *d = malloc(a + b + 2);
+  if (!d) return err_set(err, BRASS_ENOMEM, "index: out of memory");
+  memcpy(d, title, a);
+  d[a] = '\n';
+  memcpy(d + a + 1, text, b + 1);
+  *out = d;
+  return 0;
 }
 
 /* One batch: which queued files (from the head) and which of their chunks. */
@@ -205,7 +223,20 @@ static int ing_commit_batch(ing_state *s, ing_piece *pieces, size_t *taken, bras
   }
   *taken = np;
   int rc = 0;
-  if (lib->model && nt) rc = brass_embed_as(lib->model, BRASS_PASSAGE, s->texts, nt, s->vecs, err);
+  if (lib->model && nt) {
+    size_t k = 0;
+    for (size_t i = 0; i < np && !rc; i++) {
+      const ing_file *f = &s->files[pieces[i].file];
+      for (size_t j = pieces[i].a; j < pieces[i].b && !rc; j++, k++)
+        if (f->title && *f->title && !(rc = ing_titled(f->title, s->texts[k], &s->titled[k], err)))
+          s->texts[k] = s->titled[k];
+    }
+    if (!rc) rc = brass_embed_as(lib->model, BRASS_PASSAGE, s->texts, nt, s->vecs, err);
+    for (size_t i = 0; i < nt; i++) {
+      free(s->titled[i]);
+      s->titled[i] = NULL;
+    }
+  }
   if (!rc) rc = store_begin(lib->st, err);
   size_t off = 0;
   for (size_t i = 0; i < np && !rc; i++) {
@@ -346,6 +377,66 @@ static void ing_unreadable(ing_state *s, const char *path, const char *key, int 
   ing_event(s, BRASS_PROGRESS_UNREADABLE, key, strerror(e ? e : EIO), 0, 0);
 }
 
+/* Chunks one changed or new source (data, len bytes of kind) and queues it under key, continuing
+ * an interrupted batched write when partial; flushes full batches. what names it in messages;
+ * title NULL: the file name. */
+static int ing_queue(ing_state *s, const char *what, const char *key, const char *title,
+                     const char *data, size_t len, doc_kind kind, const unsigned char sha[32],
+                     int64_t mtime_ns, int64_t sid, int partial, brass_error *err) {
+  brass_library *lib = s->lib;
+  if (s->nfiles == s->files_cap) {
+    size_t c = s->files_cap ? s->files_cap * 2 : 16;
+    ing_file *f = realloc(s->files, c * sizeof *f);
+    if (!f) return err_set(err, BRASS_ENOMEM, "%s: out of memory", what);
+    s->files = f;
+    s->files_cap = c;
+  }
+  ing_file *f = &s->files[s->nfiles];
+  memset(f, 0, sizeof *f);
+  chunk_options co = {0};
+  co.max_tokens = s->opt.chunk_tokens;
+  if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
+  int rc =
+      chunk_document(lib->model ? lib->model->tok : NULL, data, len, kind, &co, &f->chunks, err);
+  if (rc) {
+    chunk_list_free(&f->chunks);
+    return rc;
+  }
+  f->path = strdup(key);
+  f->title = title ? strdup(title) : NULL;
+  if (!f->path || (title && !f->title)) {
+    ing_file_free(f);
+    return err_set(err, BRASS_ENOMEM, "%s: out of memory", what);
+  }
+  f->size = (int64_t)len;
+  f->mtime_ns = mtime_ns;
+  memcpy(f->sha, sha, 32);
+  f->source_id = sid;
+  if (partial && (rc = ing_try_resume(s, f, sid, err))) {
+    ing_file_free(f);
+    return rc;
+  }
+  s->nfiles++;
+  s->nchunks += f->chunks.count - f->done;
+  if (f->chunks.count > (size_t)s->opt.batch_chunks)
+    ing_event(s, BRASS_PROGRESS_FILE_PART, key, NULL, (int64_t)f->done, (int64_t)f->chunks.count);
+  if (s->nchunks >= (size_t)s->opt.batch_chunks) return ing_flush(s, 0, err);
+  return 0;
+}
+
+/* 1 when source sid holds the same content (sha) completely embedded: nothing to do. *partial:
+ * its batched write was interrupted (the same content is continued). Negative: an error. */
+static int ing_same_done(ing_state *s, int64_t sid, int same, int *partial, brass_error *err) {
+  *partial = 0;
+  if (!same) return 0;
+  unsigned char psha[32];
+  int64_t pdone = 0;
+  int rc = store_source_progress_get(s->lib->st, sid, psha, &pdone, err);
+  if (rc < 0) return rc;
+  *partial = rc == 1;
+  return !*partial && !ing_unembedded(s, sid);
+}
+
 /* Handles one walked file. *kept is set to 1 when the library keeps a source for it. */
 static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *err) {
   brass_library *lib = s->lib;
@@ -388,16 +479,14 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   memset(&src, 0, sizeof src);
   int rc = store_source_find(lib->st, key, &src, err);
   if (rc < 0) goto done;
-  int64_t sid = 0, partial = 0;
+  int64_t sid = 0;
+  int partial = 0;
   if (rc == 1) {
     sid = src.id;
     int same = !memcmp(src.sha256, sha, 32);
     store_source_clear(&src);
-    unsigned char psha[32];
-    int64_t pdone = 0;
-    if (same && (rc = store_source_progress_get(lib->st, sid, psha, &pdone, err)) < 0) goto done;
-    partial = same && rc == 1;
-    if (same && !partial && !ing_unembedded(s, sid)) {
+    if ((rc = ing_same_done(s, sid, same, &partial, err)) < 0) goto done;
+    if (rc == 1) {
       s->sum->unchanged++;
       rc = 0;
       goto done;
@@ -417,48 +506,8 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     }
     if (rc == 1) store_source_clear(&src);
   }
-  /* queue it */
-  if (s->nfiles == s->files_cap) {
-    size_t c = s->files_cap ? s->files_cap * 2 : 16;
-    ing_file *f = realloc(s->files, c * sizeof *f);
-    if (!f) {
-      rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
-      goto done;
-    }
-    s->files = f;
-    s->files_cap = c;
-  }
-  ing_file *f = &s->files[s->nfiles];
-  memset(f, 0, sizeof *f);
-  chunk_options co = {0};
-  co.max_tokens = s->opt.chunk_tokens;
-  if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
-  rc = chunk_document(lib->model ? lib->model->tok : NULL, data, len, extract_kind_for_path(path),
-                      &co, &f->chunks, err);
-  if (rc) {
-    chunk_list_free(&f->chunks);
-    goto done;
-  }
-  f->path = strdup(key);
-  if (!f->path) {
-    chunk_list_free(&f->chunks);
-    rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
-    goto done;
-  }
-  f->size = (int64_t)len;
-  f->mtime_ns = mtime_ns;
-  memcpy(f->sha, sha, 32);
-  f->source_id = sid;
-  if (partial && (rc = ing_try_resume(s, f, sid, err))) {
-    ing_file_free(f);
-    goto done;
-  }
-  s->nfiles++;
-  s->nchunks += f->chunks.count - f->done;
-  if (f->chunks.count > (size_t)s->opt.batch_chunks)
-    ing_event(s, BRASS_PROGRESS_FILE_PART, key, NULL, (int64_t)f->done, (int64_t)f->chunks.count);
-  rc = 0;
-  if (s->nchunks >= (size_t)s->opt.batch_chunks) rc = ing_flush(s, 0, err);
+  rc = ing_queue(s, path, key, NULL, data, len, extract_kind_for_path(path), sha, mtime_ns, sid,
+                 (int)partial, err);
 done:
   free(data);
   return rc;
@@ -605,6 +654,63 @@ static void ing_graph(void *ctx, int64_t done, int64_t total) {
   ing_event(ctx, BRASS_PROGRESS_GRAPH, NULL, NULL, done, total);
 }
 
+/* The start shared by brass_index and brass_index_documents: options, summary, the model bound,
+ * the batch buffers, the sources lacking vectors; *gen0 the generation before this run. */
+static int ing_start(ing_state *s, brass_library *lib, const brass_index_options *opts,
+                     brass_index_summary *summary, brass_progress_fn progress, void *ctx,
+                     int64_t *gen0, brass_error *err) {
+  memset(s, 0, sizeof *s);
+  s->lib = lib;
+  if (opts) s->opt = *opts;
+  if (s->opt.max_file_bytes <= 0) s->opt.max_file_bytes = ING_DEFAULT_MAX_BYTES;
+  if (s->opt.batch_chunks <= 0) s->opt.batch_chunks = ING_DEFAULT_BATCH;
+  s->sum = summary;
+  s->progress = progress;
+  s->ctx = ctx;
+  clock_gettime(CLOCK_MONOTONIC, &s->t0);
+  if (s->opt.root && *s->opt.root && !realpath(s->opt.root, s->root))
+    return err_set(err, BRASS_EIO, "%s: %s", s->opt.root, strerror(errno));
+  int rc = ing_bind_model(lib, err);
+  if (rc) return rc;
+  *gen0 = engine_generation(lib->st, err);
+  if (*gen0 < 0) return (int)*gen0;
+  size_t batch = (size_t)s->opt.batch_chunks;
+  s->texts = malloc(batch * sizeof *s->texts);
+  s->titled = calloc(batch, sizeof *s->titled);
+  s->vecs = lib->model ? malloc(batch * (size_t)lib->dim * sizeof *s->vecs) : NULL;
+  if (!s->texts || !s->titled || (lib->model && !s->vecs))
+    return err_set(err, BRASS_ENOMEM, "index: out of memory");
+  if (lib->model) return store_sources_unembedded(lib->st, &s->unembedded, &s->nunembedded, err);
+  return 0;
+}
+
+/* The end (when rc is still 0): chunks left without vectors embedded, the graph brought up to
+ * date; then the queue and buffers freed. Returns rc or the first error. */
+static int ing_finish(ing_state *s, int64_t gen0, int rc, brass_error *err) {
+  brass_library *lib = s->lib;
+  if (!rc && lib->model) {
+    int64_t more = 0;
+    s->embedded_base = s->sum->chunks_embedded;
+    rc = engine_embed_unembedded(lib, s->opt.batch_chunks, ing_embedded, s, &more, err);
+    s->sum->chunks_embedded = s->embedded_base + more;
+  }
+  if (!rc && lib->model) {
+    lib->graph_progress = ing_graph;
+    lib->graph_progress_ctx = s;
+    rc = engine_graph_update(lib, gen0, err);
+    lib->graph_progress = NULL;
+    lib->graph_progress_ctx = NULL;
+  }
+  for (size_t i = 0; i < s->nfiles; i++) ing_file_free(&s->files[i]);
+  free(s->files);
+  free(s->vecs);
+  free(s->texts);
+  free(s->titled);
+  free(s->unembedded);
+  s->sum->seconds = ing_seconds(&s->t0);
+  return rc;
+}
+
 int brass_index(brass_library *lib, const char *const *paths, size_t n,
                 const brass_index_options *opts, brass_index_summary *summary,
                 brass_progress_fn progress, void *ctx, brass_error *err) {
@@ -613,27 +719,8 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   memset(summary, 0, sizeof *summary);
   if (!lib || (!paths && n)) return err_set(err, BRASS_EINVAL, "index: no library or paths");
   ing_state s;
-  memset(&s, 0, sizeof s);
-  s.lib = lib;
-  if (opts) s.opt = *opts;
-  if (s.opt.max_file_bytes <= 0) s.opt.max_file_bytes = ING_DEFAULT_MAX_BYTES;
-  if (s.opt.batch_chunks <= 0) s.opt.batch_chunks = ING_DEFAULT_BATCH;
-  s.sum = summary;
-  s.progress = progress;
-  s.ctx = ctx;
-  clock_gettime(CLOCK_MONOTONIC, &s.t0);
-  if (s.opt.root && *s.opt.root && !realpath(s.opt.root, s.root))
-    return err_set(err, BRASS_EIO, "%s: %s", s.opt.root, strerror(errno));
-
-  int rc = ing_bind_model(lib, err);
-  if (rc) return rc;
-  int64_t gen0 = engine_generation(lib->st, err);
-  if (gen0 < 0) return (int)gen0;
-  size_t batch = (size_t)s.opt.batch_chunks;
-  s.texts = malloc(batch * sizeof *s.texts);
-  s.vecs = lib->model ? malloc(batch * (size_t)lib->dim * sizeof *s.vecs) : NULL;
-  if (!s.texts || (lib->model && !s.vecs)) rc = err_set(err, BRASS_ENOMEM, "index: out of memory");
-  if (!rc && lib->model) rc = store_sources_unembedded(lib->st, &s.unembedded, &s.nunembedded, err);
+  int64_t gen0 = 0;
+  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
 
   walk_result w;
   memset(&w, 0, sizeof w);
@@ -659,26 +746,68 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   if (!rc) rc = ing_flush(&s, 1, err);
   if (!rc && !s.root[0]) rc = ing_mark_explicit(&s, &w, kept, err);
   if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
-  if (!rc && lib->model) {
-    int64_t more = 0;
-    s.embedded_base = summary->chunks_embedded;
-    rc = engine_embed_unembedded(lib, s.opt.batch_chunks, ing_embedded, &s, &more, err);
-    summary->chunks_embedded = s.embedded_base + more;
-  }
-  if (!rc && lib->model) {
-    lib->graph_progress = ing_graph;
-    lib->graph_progress_ctx = &s;
-    rc = engine_graph_update(lib, gen0, err);
-    lib->graph_progress = NULL;
-    lib->graph_progress_ctx = NULL;
-  }
-  for (size_t i = 0; i < s.nfiles; i++) ing_file_free(&s.files[i]);
-  free(s.files);
-  free(s.vecs);
-  free(s.texts);
-  free(s.unembedded);
+  rc = ing_finish(&s, gen0, rc, err);
   free(kept);
   walk_free(&w);
-  summary->seconds = ing_seconds(&s.t0);
   return rc;
+}
+
+/* One in-memory document: kept when its title and text hash as recorded, else queued. */
+static int ing_document_one(ing_state *s, const brass_document *d, brass_error *err) {
+  const char *title = d->title ? d->title : "";
+  size_t tlen = strlen(title);
+  char *buf = malloc(tlen + 1 + d->text_len + 1);
+  if (!buf) return err_set(err, BRASS_ENOMEM, "%s: out of memory", d->name);
+  memcpy(buf, title, tlen);
+  buf[tlen] = '\0'; /* title NUL text: the hash input */
+  if (d->text_len) memcpy(buf + tlen + 1, d->text, d->text_len);
+  buf[tlen + 1 + d->text_len] = '\0';
+  unsigned char sha[32];
+  sha256(buf, tlen + 1 + d->text_len, sha);
+  store_source src;
+  memset(&src, 0, sizeof src);
+  int rc = store_source_find(s->lib->st, d->name, &src, err);
+  int64_t sid = 0;
+  int partial = 0;
+  if (rc == 1) {
+    sid = src.id;
+    int same = !memcmp(src.sha256, sha, 32);
+    store_source_clear(&src);
+    rc = ing_same_done(s, sid, same, &partial, err);
+    if (rc == 1) {
+      s->sum->unchanged++;
+      free(buf);
+      return 0;
+    }
+  }
+  /* a document with a title only is chunked from its title, so that it can still be found */
+  const char *body = d->text_len ? buf + tlen + 1 : buf;
+  size_t blen = d->text_len ? d->text_len : tlen;
+  if (rc >= 0)
+    rc = ing_queue(s, d->name, d->name, title, body, blen, DOC_TEXT, sha, 0, sid, partial, err);
+  free(buf);
+  return rc;
+}
+
+int brass_index_documents(brass_library *lib, const brass_document *docs, size_t n,
+                          const brass_index_options *opts, brass_index_summary *summary,
+                          brass_progress_fn progress, void *ctx, brass_error *err) {
+  brass_index_summary local;
+  if (!summary) summary = &local;
+  memset(summary, 0, sizeof *summary);
+  if (!lib || (!docs && n)) return err_set(err, BRASS_EINVAL, "index: no library or documents");
+  for (size_t i = 0; i < n; i++)
+    if (!docs[i].name || !*docs[i].name || (!docs[i].text && docs[i].text_len))
+      return err_set(err, BRASS_EINVAL, "index: document %zu has no name or no text", i + 1);
+  ing_state s;
+  int64_t gen0 = 0;
+  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
+  s.files_total = (int64_t)n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    rc = ing_document_one(&s, &docs[i], err);
+    s.files_done++;
+    if (!rc) ing_report(&s, docs[i].name, NULL);
+  }
+  if (!rc) rc = ing_flush(&s, 1, err);
+  return ing_finish(&s, gen0, rc, err);
 }

@@ -80,38 +80,93 @@ static int srch_exact_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
 typedef struct srch_terms {
   const char *t[SRCH_MAX_TERMS];
   size_t len[SRCH_MAX_TERMS];
+  unsigned char kind[SRCH_MAX_TERMS]; /* 0 whole word, 1 prefix, 2 anywhere (CJK) */
   int n;
+  store_query q; /* owns the strings */
 } srch_terms;
 
 static int srch_word_byte(unsigned char c) {
   return isalnum(c) || c >= 0x80 || c == '_';
 }
 
-/* Splits query into words (runs of letters, digits, '_' and non-ASCII bytes). */
-static void srch_split(const char *q, srch_terms *t) {
-  t->n = 0;
-  for (size_t i = 0; q[i] && t->n < SRCH_MAX_TERMS;) {
-    if (!srch_word_byte((unsigned char)q[i])) {
-      i++;
-      continue;
-    }
-    size_t j = i;
-    while (q[j] && srch_word_byte((unsigned char)q[j])) j++;
-    t->t[t->n] = q + i;
-    t->len[t->n++] = j - i;
-    i = j;
-  }
+/* English words too common to be worth marking in a snippet. */
+static int srch_stop_word(const char *w, size_t n) {
+  static const char *const stop[] = {
+      "a",     "an",    "and",  "are",   "as",    "at",   "be",  "but",  "by", "can",  "do",
+      "does",  "for",   "from", "has",   "have",  "how",  "i",   "if",   "in", "into", "is",
+      "it",    "its",   "me",   "my",    "no",    "not",  "of",  "on",   "or", "so",   "that",
+      "the",   "their", "then", "there", "these", "this", "to",  "was",  "we", "what", "when",
+      "where", "which", "who",  "why",   "will",  "with", "you", "your", NULL};
+  for (int i = 0; stop[i]; i++)
+    if (strlen(stop[i]) == n && !strncasecmp(stop[i], w, n)) return 1;
+  return 0;
 }
 
-/* Length of the query term that is the whole word at text[i], or 0 (FTS5's unicode61 tokenizer
- * matches whole words, so a snippet marks whole words too: "value" not inside "valuable"). */
+/* The words of query to mark in snippets (store_query_parse: excluded terms are not marked,
+ * phrases are marked word by word, prefixes as prefixes, CJK runs wherever they occur); stop
+ * words are left out unless the query has nothing else. */
+static void srch_split(const char *query, srch_terms *t) {
+  t->n = 0;
+  if (store_query_parse(query, &t->q)) t->q.n = 0;
+  for (int pass = 0; pass < 2 && t->n == 0; pass++)
+    for (size_t i = 0; i < t->q.n; i++) {
+      const store_term *x = &t->q.terms[i];
+      if (x->excluded) continue;
+      for (const char *w = x->text; *w && t->n < SRCH_MAX_TERMS;) {
+        size_t n = strcspn(w, " ");
+        if (n && (pass == 1 || x->cjk || !srch_stop_word(w, n))) {
+          t->t[t->n] = w;
+          t->len[t->n] = n;
+          t->kind[t->n++] = x->cjk ? 2 : x->kind == STORE_TERM_PREFIX ? 1 : 0;
+        }
+        w += n;
+        while (*w == ' ') w++;
+      }
+    }
+}
+
+/* The length of word w (n bytes) without one common English ending and then a final 'e', so
+ * that "examples", "example" and "exampled" compare equal (a rough stand-in for the porter
+ * stemmer that matched them); a stem stays at least 3 bytes. */
+static size_t srch_stem_len(const char *w, size_t n) {
+  static const char *const ends[] = {"ings", "ing", "ions", "ion", "ers", "er",
+                                     "ies",  "es",  "ed",   "ly",  "s",   NULL};
+  for (int k = 0; ends[k]; k++) {
+    size_t e = strlen(ends[k]);
+    if (n >= e + 3 && !strncasecmp(w + n - e, ends[k], e)) {
+      n -= e;
+      break;
+    }
+  }
+  if (n > 3 && (w[n - 1] == 'e' || w[n - 1] == 'E')) n--;
+  return n;
+}
+
+/* Length of the query term at text[i], or 0: whole words (FTS5's unicode61 tokenizer matches
+ * whole words, so a snippet marks whole words too: "value" not inside "valuable"; words with
+ * the same rough stem, since the index stems: "examples" for "example"), prefixes at a word
+ * start, CJK runs anywhere. */
 static size_t srch_term_at(const srch_terms *t, const char *text, size_t len, size_t i) {
-  if (i > 0 && srch_word_byte((unsigned char)text[i - 1])) return 0;
+  int start = i == 0 || !srch_word_byte((unsigned char)text[i - 1]);
   for (int k = 0; k < t->n; k++) {
     size_t n = t->len[k];
-    if (n <= len - i && !strncasecmp(text + i, t->t[k], n) &&
-        (i + n == len || !srch_word_byte((unsigned char)text[i + n])))
+    if (t->kind[k] == 0 && start) { /* the whole word, or one with the same rough stem */
+      size_t e = i;
+      while (e < len && srch_word_byte((unsigned char)text[e])) e++;
+      size_t a = srch_stem_len(text + i, e - i), b = srch_stem_len(t->t[k], n);
+      if ((e - i == n && !strncasecmp(text + i, t->t[k], n)) ||
+          (a == b && !strncasecmp(text + i, t->t[k], a)))
+        return e - i;
+      continue;
+    }
+    if (n > len - i || strncasecmp(text + i, t->t[k], n)) continue;
+    if (t->kind[k] == 2) return n;
+    if (!start) continue;
+    if (t->kind[k] == 1) {
+      while (i + n < len && srch_word_byte((unsigned char)text[i + n])) n++;
       return n;
+    }
+    if (i + n == len || !srch_word_byte((unsigned char)text[i + n])) return n;
   }
   return 0;
 }
@@ -401,6 +456,7 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
     rc = srch_fill(lib, fused[i].id, path, &terms, &o, res, err);
   }
   r->fetch_ms = srch_ms(&t);
+  store_query_free(&terms.q);
   free(seen);
   free(fused);
   free(hits);

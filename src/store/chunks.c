@@ -32,7 +32,7 @@ int store_document_add(store *st, int64_t source_id, const char *title, int64_t 
 int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *err) {
   static const char sql[] =
       "INSERT INTO chunks(document_id, seq, body, byte_start, byte_end, line_start, line_end,"
-      " heading) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+      " heading, title, grams) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
   if (!c->text && c->text_len)
     return err_set(err, BRASS_EINVAL, "%s: adding a chunk: NULL text", st->path);
   if (c->text_len > 0x7fffffff)
@@ -49,7 +49,15 @@ int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *e
   sqlite3_bind_int(s, 6, c->line_start);
   sqlite3_bind_int(s, 7, c->line_end);
   sqlite3_bind_text(s, 8, c->heading ? c->heading : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 9, c->title ? c->title : "", -1, SQLITE_STATIC);
+  char *grams = NULL;
+  if (store_cjk_grams(c->text ? c->text : "", c->text_len, &grams)) {
+    sqlite3_reset(s);
+    return err_set(err, BRASS_ENOMEM, "%s: adding a chunk: out of memory", st->path);
+  }
+  sqlite3_bind_text(s, 10, grams ? grams : "", -1, SQLITE_TRANSIENT);
   rc = sqlite3_step(s);
+  free(grams);
   store_stmt_done(s);
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
     return err_set(err, BRASS_EINVAL, "%s: adding a chunk: no document with id %lld", st->path,

@@ -1,107 +1,227 @@
 /*
- * fts.c - BM25 keyword search over chunk text and heading path with SQLite's FTS5.
+ * fts.c - BM25 keyword search over chunk title, heading path and text with SQLite's FTS5.
  *
- * User text never reaches the FTS5 query parser as syntax: it is cut into words at ASCII spaces
- * and punctuation (bytes >= 0x80 stay inside words, so UTF-8 letters survive) and every word is
- * quoted, then the words are joined with OR (any) or AND (all). FTS5's own tokenizer (unicode61,
- * diacritics removed) then splits and folds each quoted word exactly as it did the indexed text.
- * Scores are -bm25 with body weight 1.0 and heading weight 0.5 (the rank set in schema.c), so
- * larger is better.
+ * The query is parsed by store_query_parse (fts_query.c) and rewritten into an FTS5 expression in
+ * which every user term is a quoted string, so user text never reaches the FTS5 parser as syntax:
+ *   (required phrases AND ...) AND (plain words and prefixes joined by OR (any) / AND (all))
+ *   NOT (excluded terms joined by OR)
+ * Two indexes answer it (schema.c): chunks_stem (porter stemming over unicode61, plus the CJK
+ * character pairs in its grams column) and chunks_fts (exact words). A chunk's score is
+ *   -bm25(chunks_stem) + STORE_FTS_EXACT_WEIGHT * -bm25(chunks_fts)
+ * so "files" finds "file" while a chunk holding the exact identifier still ranks above one that
+ * only shares its stem. In both, title and heading words weigh more than body words (BM25 column
+ * weights, STORE_FTS_W_*). A query with CJK terms is answered by chunks_stem alone (chunks_fts has
+ * no pairs); a CJK run matches any of its character pairs, ranked by BM25 (in a "phrase" or
+ * excluded: all of them, in order). Larger scores are better.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
 
-#define STORE_FTS_MAX_WORDS 64
-#define STORE_FTS_MAX_QUERY 4096
+#define STORE_FTS_W_TITLE 4.0
+#define STORE_FTS_W_HEADING 2.0
+#define STORE_FTS_W_BODY 1.0
+#define STORE_FTS_EXACT_WEIGHT 0.5
 
-static int store_fts_word_byte(unsigned char c) {
-  return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         c == '_';
+typedef struct fts_buf {
+  char *d;
+  size_t n, cap;
+  int failed;
+} fts_buf;
+
+static void fts_put(fts_buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    while (cap < b->n + n + 1) cap *= 2;
+    char *d = realloc(b->d, cap);
+    if (!d) {
+      b->failed = 1;
+      return;
+    }
+    b->d = d;
+    b->cap = cap;
+  }
+  memcpy(b->d + b->n, s, n);
+  b->n += n;
+  b->d[b->n] = '\0';
 }
 
-/* Builds the FTS5 MATCH expression for query into a heap string *out; *out stays NULL when the
- * query has no words. */
-static int store_fts_expr(const char *query, int mode, char **out) {
-  *out = NULL;
-  size_t qlen = strnlen(query, STORE_FTS_MAX_QUERY);
-  /* Each word costs at most its length + 2 quotes + " AND ". */
-  char *e = malloc(qlen * 8 + 16);
-  if (!e) return BRASS_ENOMEM;
-  size_t n = 0;
-  int words = 0;
-  const unsigned char *p = (const unsigned char *)query, *end = p + qlen;
-  while (p < end && words < STORE_FTS_MAX_WORDS) {
-    while (p < end && !store_fts_word_byte(*p)) p++;
-    const unsigned char *w = p;
-    while (p < end && store_fts_word_byte(*p)) p++;
-    if (p == w) break;
-    if (words++) {
-      const char *op = mode == STORE_FTS_ALL ? " AND " : " OR ";
-      memcpy(e + n, op, strlen(op));
-      n += strlen(op);
+static void fts_puts(fts_buf *b, const char *s) {
+  fts_put(b, s, strlen(s));
+}
+
+/* One term as an FTS5 string: "text" (quotes doubled), "text"* for a prefix, and for a CJK run
+ * the phrase of its character pairs in the grams column. */
+static void fts_term(fts_buf *b, const store_term *t) {
+  char *pairs = NULL;
+  if (t->cjk && !t->required && !t->excluded) { /* any of its pairs, ranked by BM25 */
+    if (store_cjk_grams(t->text, strlen(t->text), &pairs)) {
+      b->failed = 1;
+      return;
     }
-    e[n++] = '"';
-    memcpy(e + n, w, (size_t)(p - w));
-    n += (size_t)(p - w);
-    e[n++] = '"';
+    const char *p = pairs ? pairs : "";
+    for (int n = 0; *p; n++) {
+      size_t len = strcspn(p, " ");
+      fts_puts(b, n ? " OR grams : \"" : "grams : \"");
+      fts_put(b, p, len);
+      fts_put(b, "\"", 1);
+      p += len;
+      while (*p == ' ') p++;
+    }
+    free(pairs);
+    return;
   }
-  e[n] = '\0';
-  if (!words) {
-    free(e);
-    return 0;
+  const char *s = t->text;
+  if (t->cjk) {
+    if (store_cjk_grams(t->text, strlen(t->text), &pairs)) {
+      b->failed = 1;
+      return;
+    }
+    if (pairs) s = pairs;
+    fts_puts(b, "grams : ");
   }
-  *out = e;
+  fts_put(b, "\"", 1);
+  for (; *s; s++) fts_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+  fts_put(b, "\"", 1);
+  if (t->kind == STORE_TERM_PREFIX) fts_put(b, "*", 1);
+  free(pairs);
+}
+
+/* Appends the terms chosen by pick (0 = positive plain, 1 = required, 2 = excluded), joined by op;
+ * returns how many. */
+static int fts_join(fts_buf *b, const store_query *q, int pick, const char *op) {
+  int count = 0;
+  for (size_t i = 0; i < q->n; i++) {
+    const store_term *t = &q->terms[i];
+    int kind = t->excluded ? 2 : t->required ? 1 : 0;
+    if (kind != pick) continue;
+    if (count++) fts_puts(b, op);
+    fts_term(b, t);
+  }
+  return count;
+}
+
+/* Builds the FTS5 expression for q into *out (heap); *out stays NULL when nothing can match. */
+static int fts_expr(const store_query *q, int mode, char **out) {
+  *out = NULL;
+  fts_buf r = {0}, p = {0}, x = {0}, b = {0};
+  int req = fts_join(&r, q, 1, " AND ");
+  int pos = fts_join(&p, q, 0, mode == STORE_FTS_ALL ? " AND " : " OR ");
+  int exc = fts_join(&x, q, 2, " OR ");
+  int failed = r.failed || p.failed || x.failed;
+  if (!failed && (req || pos)) {
+    fts_puts(&b, "(");
+    if (req) fts_puts(&b, r.d);
+    if (req && pos) fts_puts(&b, " AND (");
+    if (pos) fts_puts(&b, p.d);
+    fts_puts(&b, req && pos ? "))" : ")");
+    if (exc) {
+      fts_puts(&b, " NOT (");
+      fts_puts(&b, x.d);
+      fts_puts(&b, ")");
+    }
+    failed = b.failed;
+  }
+  free(r.d);
+  free(p.d);
+  free(x.d);
+  if (failed) {
+    free(b.d);
+    return BRASS_ENOMEM;
+  }
+  *out = b.d;
   return 0;
+}
+
+/* Runs one MATCH against the prepared statement sql; appends up to limit hits to *h. */
+static int fts_run(store *st, const char *sql, const char *expr, int limit, store_hit **h,
+                   size_t *count, brass_error *err) {
+  sqlite3_stmt *s;
+  int rc = store_stmt(st, sql, &s, err);
+  if (rc < 0) return rc;
+  sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
+  sqlite3_bind_int(s, 2, limit);
+  sqlite3_bind_double(s, 3, STORE_FTS_W_TITLE);
+  sqlite3_bind_double(s, 4, STORE_FTS_W_HEADING);
+  sqlite3_bind_double(s, 5, STORE_FTS_W_BODY);
+  size_t cap = *count + (size_t)limit;
+  store_hit *nh = realloc(*h, cap * sizeof *nh);
+  if (!nh) {
+    store_stmt_done(s);
+    return err_set(err, BRASS_ENOMEM, "%s: out of memory collecting search hits", st->path);
+  }
+  *h = nh;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW && *count < cap) {
+    nh[*count].chunk_id = sqlite3_column_int64(s, 0);
+    nh[*count].score = sqlite3_column_double(s, 1);
+    (*count)++;
+  }
+  int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sqlerr(st, rc, "searching", err);
+  store_stmt_done(s);
+  return ret;
+}
+
+static int fts_by_id(const void *a, const void *b) {
+  const store_hit *x = a, *y = b;
+  return (x->chunk_id > y->chunk_id) - (x->chunk_id < y->chunk_id);
+}
+
+static int fts_by_score(const void *a, const void *b) {
+  const store_hit *x = a, *y = b;
+  if (x->score != y->score) return x->score < y->score ? 1 : -1;
+  return (x->chunk_id > y->chunk_id) - (x->chunk_id < y->chunk_id);
 }
 
 int store_fts_search(store *st, const char *query, int mode, int limit, store_hit **hits, size_t *n,
                      brass_error *err) {
-  static const char sql[] =
-      "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2";
+  static const char stem_sql[] =
+      "SELECT rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0) AS s FROM chunks_stem"
+      " WHERE chunks_stem MATCH ?1 ORDER BY s DESC LIMIT ?2";
+  static const char exact_sql[] =
+      "SELECT rowid, -bm25(chunks_fts, ?3, ?4, ?5) AS s FROM chunks_fts"
+      " WHERE chunks_fts MATCH ?1 ORDER BY s DESC LIMIT ?2";
   *hits = NULL;
   *n = 0;
   if (limit <= 0 || !query) return 0;
-  char *expr;
-  if (store_fts_expr(query, mode, &expr) < 0)
+  store_query q;
+  char *expr = NULL;
+  if (store_query_parse(query, &q) || fts_expr(&q, mode, &expr) < 0) {
+    store_query_free(&q);
     return err_set(err, BRASS_ENOMEM, "%s: out of memory building a search", st->path);
+  }
+  int cjk = 0;
+  for (size_t i = 0; i < q.n; i++) cjk |= q.terms[i].cjk;
+  store_query_free(&q);
   if (!expr) return 0;
-  sqlite3_stmt *s;
-  int rc = store_stmt(st, sql, &s, err);
+  store_hit *h = NULL;
+  size_t count = 0, nstem;
+  int rc = fts_run(st, stem_sql, expr, limit, &h, &count, err);
+  nstem = count;
+  if (!rc && !cjk) rc = fts_run(st, exact_sql, expr, limit, &h, &count, err);
+  free(expr);
   if (rc < 0) {
-    free(expr);
+    free(h);
     return rc;
   }
-  sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
-  sqlite3_bind_int(s, 2, limit);
-  store_hit *h = NULL;
-  size_t cap = 0, count = 0;
-  int ret = 0;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    if (count == cap) {
-      size_t nc = cap ? cap * 2 : 16;
-      if (nc > (size_t)limit) nc = (size_t)limit;
-      store_hit *nh = realloc(h, nc * sizeof *nh);
-      if (!nh) {
-        ret = err_set(err, BRASS_ENOMEM, "%s: out of memory collecting search hits", st->path);
-        break;
-      }
-      h = nh;
-      cap = nc;
-    }
-    h[count].chunk_id = sqlite3_column_int64(s, 0);
-    h[count].score = sqlite3_column_double(s, 1);
-    count++;
+  /* merge: a chunk's score is its stemmed score plus the weighted exact one */
+  for (size_t i = nstem; i < count; i++) h[i].score *= STORE_FTS_EXACT_WEIGHT;
+  if (count) qsort(h, count, sizeof *h, fts_by_id);
+  size_t m = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (m && h[m - 1].chunk_id == h[i].chunk_id)
+      h[m - 1].score += h[i].score;
+    else
+      h[m++] = h[i];
   }
-  if (ret == 0 && rc != SQLITE_DONE) ret = store_sqlerr(st, rc, "searching chunk text", err);
-  store_stmt_done(s);
-  free(expr);
-  if (ret < 0) {
+  if (m) qsort(h, m, sizeof *h, fts_by_score);
+  if (m > (size_t)limit) m = (size_t)limit;
+  if (!m) {
     free(h);
-    return ret;
+    h = NULL;
   }
   *hits = h;
-  *n = count;
+  *n = m;
   return 0;
 }

@@ -84,8 +84,59 @@ static const char store_migration_1[] =
     "  data BLOB NOT NULL"
     ");";
 
+/* Ranking: each chunk carries its document's title and the CJK bigrams of its text (grams, filled
+ * from C: store_cjk_fill); two FTS5 indexes over (title, heading, body): chunks_fts keeps exact
+ * words (unicode61), chunks_stem stems them (porter) and adds grams, so "files" finds "file" and
+ * Chinese, Japanese and Korean text is found by its character pairs. Both are rebuilt from the
+ * stored chunk text. docs/engine.md explains how the two are scored together. */
+static const char store_migration_ranking[] =
+    "ALTER TABLE chunks ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE chunks ADD COLUMN grams TEXT NOT NULL DEFAULT '';"
+    "UPDATE chunks SET title = coalesce((SELECT d.title FROM documents d"
+    "  WHERE d.id = chunks.document_id), '');"
+    "DROP TRIGGER chunks_fts_insert;"
+    "DROP TRIGGER chunks_fts_delete;"
+    "DROP TRIGGER chunks_fts_update;"
+    "DROP TABLE chunks_fts;"
+    "CREATE VIRTUAL TABLE chunks_fts USING fts5("
+    "  title, heading, body, content='chunks', content_rowid='id',"
+    "  tokenize='unicode61 remove_diacritics 2'"
+    ");"
+    "CREATE VIRTUAL TABLE chunks_stem USING fts5("
+    "  title, heading, body, grams, content='chunks', content_rowid='id',"
+    "  tokenize='porter unicode61 remove_diacritics 2'"
+    ");"
+    "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');"
+    "INSERT INTO chunks_stem(chunks_stem) VALUES ('rebuild');"
+    "CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(rowid, title, heading, body)"
+    "    VALUES (new.id, new.title, new.heading, new.body);"
+    "  INSERT INTO chunks_stem(rowid, title, heading, body, grams)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.grams);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, body)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body);"
+    "  INSERT INTO chunks_stem(chunks_stem, rowid, title, heading, body, grams)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.grams);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_update AFTER UPDATE OF title, heading, body, grams ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, body)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body);"
+    "  INSERT INTO chunks_stem(chunks_stem, rowid, title, heading, body, grams)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.grams);"
+    "  INSERT INTO chunks_fts(rowid, title, heading, body)"
+    "    VALUES (new.id, new.title, new.heading, new.body);"
+    "  INSERT INTO chunks_stem(rowid, title, heading, body, grams)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.grams);"
+    "END;";
+
 /* migrations[i] takes version i to version i + 1. */
-static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1};
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1,
+                                                                   store_migration_ranking};
+/* Steps in C after migration i's SQL (NULL: none). */
+static int (*const store_migration_steps[STORE_SCHEMA_VERSION])(store *, brass_error *) = {
+    NULL, store_cjk_fill};
 
 int store_migrate(store *st, brass_error *err) {
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);
@@ -107,6 +158,7 @@ int store_migrate(store *st, brass_error *err) {
     char what[64];
     snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
     if ((rc = store_exec(st, store_migrations[v], what, err)) < 0) goto fail;
+    if (store_migration_steps[v] && (rc = store_migration_steps[v](st, err)) < 0) goto fail;
   }
   if (version == 0 && (rc = store_meta_set(st, "created_by", "brass " BRASS_VERSION, err)) < 0)
     goto fail;

@@ -19,7 +19,7 @@
 #include "brass.h"
 
 /* The schema version this binary writes and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* PRAGMA application_id of a brass library: "BRSS". */
 #define STORE_APPLICATION_ID 0x42525353
 
@@ -143,6 +143,7 @@ typedef struct store_chunk {
   int64_t byte_start, byte_end; /* [start, end) in the source file */
   int line_start, line_end;     /* 1-based, inclusive */
   const char *heading;          /* heading path, e.g. "Install > Linux"; NULL = "" */
+  const char *title;            /* the document's title (a search field); NULL = "" */
 } store_chunk;
 
 int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *err);
@@ -187,10 +188,31 @@ typedef struct store_hit {
 
 enum { STORE_FTS_ANY = 0, STORE_FTS_ALL = 1 };
 
-/* Searches chunk text and heading for the words of query (free text: words are split on ASCII
- * punctuation and spaces and quoted, so no FTS5 syntax reaches the parser). STORE_FTS_ANY matches
- * chunks with any word, STORE_FTS_ALL only those with every word. Writes up to limit hits, best
- * first, into a heap array *hits (free() it; NULL when none) and their number into *n. */
+/* A search query parsed (fts_query.c): "exact phrase", -excluded (a word or a "phrase"), prefix*,
+ * and plain words; any other character separates words, so no FTS5 syntax in user text reaches
+ * the FTS5 parser. Runs of CJK letters inside words become their own terms (searched by their
+ * character pairs). */
+enum { STORE_TERM_WORD = 0, STORE_TERM_PREFIX = 1, STORE_TERM_PHRASE = 2 };
+typedef struct store_term {
+  int kind;     /* STORE_TERM_* */
+  int excluded; /* written with a leading '-' */
+  int required; /* inside a "phrase": results must contain it */
+  int cjk;      /* a run of CJK letters */
+  char *text;   /* the word, prefix (without '*') or phrase (words separated by spaces) */
+} store_term;
+typedef struct store_query {
+  store_term *terms;
+  size_t n;
+} store_query;
+/* Parses at most the first 4096 bytes and 64 terms of q. Returns 0 or BRASS_ENOMEM. */
+int store_query_parse(const char *q, store_query *out);
+void store_query_free(store_query *q);
+
+/* Searches chunk title, heading and text for query (store_query_parse: phrases are required,
+ * excluded terms rule chunks out). STORE_FTS_ANY matches chunks with any plain word, STORE_FTS_ALL
+ * only those with every one. Scores combine BM25 over stemmed words and over exact words (fts.c).
+ * Writes up to limit hits, best first, into a heap array *hits (free() it; NULL when none) and
+ * their number into *n. */
 int store_fts_search(store *st, const char *query, int mode, int limit, store_hit **hits, size_t *n,
                      brass_error *err);
 

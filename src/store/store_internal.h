@@ -59,4 +59,14 @@ int store_exec(store *st, const char *sql, const char *what, brass_error *err);
  * (schema.c). from is the version found on open; a concurrent migrator is tolerated. */
 int store_migrate(store *st, brass_error *err);
 
+/* ---- CJK character pairs (cjk.c) ---- */
+/* 1 if code point c is a Chinese, Japanese or Korean letter (ideographs, kana, Hangul). */
+int store_cjk_letter(uint32_t c);
+/* The grams column of a text: for every run of CJK letters, its overlapping pairs ("ABC" ->
+ * "AB BC"; a run of one: itself), space separated. *out: heap string, or NULL when the text has
+ * no CJK letter. Returns 0 or BRASS_ENOMEM. */
+int store_cjk_grams(const char *text, size_t len, char **out);
+/* Migration step: fills chunks.grams for every stored chunk with CJK text. */
+int store_cjk_fill(store *st, brass_error *err);
+
 #endif

@@ -196,10 +196,14 @@ for f in glob.glob(sys.argv[1] + "/f-*.json"):
         h1 = [(line, t) for tag, line, t in hs if tag == "h1"]
         if h1 and a > h1[0][0] and (not parts or parts[0] != h1[0][1]):
             bad.append("%s: heading %r does not start at the page's h1 %r" % (where, r["heading"], h1[0][1]))
-        # snippet marks are whole query words; the snippet is cut between words
+        # snippet marks are whole query words or words with the same stem (search stems: a
+        # chunk may hold only "examples" for "example"); the snippet is cut between words
         marked = re.findall(r"\*\*(\w+)\*\*", r["snippet"])  # the text may hold "**" itself (**kwargs)
         qw = [w.lower() for w in re.findall(r"\w+", j["query"])]
-        if not marked or not all(m.lower() in qw for m in marked):
+        def stem(w):
+            w = re.sub(r"(ings|ing|ions|ion|ers|er|ies|es|ed|ly|s)$", "", w) if len(w) > 4 else w
+            return w[:-1] if len(w) > 3 and w.endswith("e") else w
+        if not marked or not all(m.lower() in qw or stem(m.lower()) in map(stem, qw) for m in marked):
             bad.append("%s: snippet marks %r do not match the query %r" % (where, marked, j["query"]))
         body = r["snippet"].replace("**", "")
         for edge, word in (("start", re.match(r"\.\.\.(\w+)", body)), ("end", re.search(r"(\w+)\.\.\.$", body))):

@@ -1,0 +1,122 @@
+#!/bin/bash
+# test_keyword_ranking.sh - the keyword half of search, end to end through the CLI (the serve API
+# and the browser worker call the same brass_search):
+#   - stemming ("files" finds "file") without losing exact identifiers (parse_args ranks above
+#     "parse" + "args" + "parsing");
+#   - field weights: a word in a heading or title beats the same word once in a long body;
+#   - query syntax: "phrase" (required, in order), -excluded, prefix*; FTS5 operators and
+#     broken quoting in user text never fail (a list of nasty strings, plus random bytes);
+#   - snippets mark query words but not stop words, unless the query is only stop words;
+#   - CJK: real Chinese manual pages (manpages-zh) are found by two- and four-character words
+#     taken from them;
+#   - an old (version 1) library, built here from the version-1 SQL in src/store/schema.c,
+#     migrates on open and is found by stem and by CJK pairs afterwards.
+set -u
+: "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
+. "$BRASS_SRC/tests/engine/lib.sh"
+C="$T/c"
+mkdir -p "$C"
+filler() { for i in $(seq 1 "$1"); do printf 'Lorem ipsum dolor sit amet consectetur adipiscing elit %d. ' "$i"; done; }
+printf '# Storage\n\nEvery file is read once.\n' >"$C/one.md"
+printf '# Cli\n\nparse_args reads the command line.\n' >"$C/ident.md"
+printf '# Misc\n\nWe parse the args while parsing other args and parse more.\n' >"$C/words.md"
+{ printf '# Kangaroo\n\nShort text.\n'; } >"$C/head.md"
+{ printf '# Other\n\n'; filler 12; printf 'A kangaroo appears once here. '; filler 12; printf '\n'; } >"$C/body.md"
+printf '# Walk\n\nHow to walk a directory tree with python.\n' >"$C/walk_py.md"
+printf '# Walk\n\nHow to walk a directory tree with the shell.\n' >"$C/walk_sh.md"
+printf '# Config\n\nThe configuration reader.\n' >"$C/conf.md"
+printf '# Order\n\ntree directory in reverse order.\n' >"$C/rev.md"
+L="$T/l.db"
+"$BRASS" index --quiet --library "$L" "$C" >/dev/null 2>&1 || fail "index"
+
+top() { "$BRASS" search --library "$L" --json -n 10 -- "$1" 2>/dev/null >"$T/r.json" &&
+  json "$T/r.json" '" ".join(r["source"].rsplit("/", 1)[1] for r in j["results"])'; }
+first() { top "$1" | cut -d' ' -f1; }
+
+expect "stemming: files" "$(first files)" "one.md"
+expect "exact identifier first" "$(first parse_args)" "ident.md"
+expect "heading beats body" "$(first kangaroo)" "head.md"
+expect "phrase" "$(top '"walk a directory"' | tr ' ' '\n' | sort | tr '\n' ' ')" "walk_py.md walk_sh.md "
+expect "phrase order" "$(top '"directory walk"')" ""
+expect "exclusion" "$(top 'walk -python')" "walk_sh.md"
+expect "excluded phrase" "$(top 'walk -"with python"')" "walk_sh.md"
+expect "only exclusions" "$(top '-walk')" ""
+expect "prefix" "$(first 'configurat*')" "conf.md"
+expect "no prefix without star" "$(top 'configurat')" "" # its stem is configur, not configurat
+
+# FTS5 syntax and broken input: never an error
+nasty=('"' '""' '"walk' 'walk"' '-' '--' '- walk' '*' 'walk**' '*walk' 'NEAR(walk tree)' 'walk AND'
+  'OR' 'NOT walk' 'walk NOT' 'body:walk' 'grams : walk' '{body title}: walk' '(' ')' '^walk' 'walk^'
+  "'" 'walk + tree' '"a" "b" "' '-"' '-"walk' '- "walk"' 'walk -' '\' '\"walk\"' 'walk:*'
+  'title:walk*' "$(printf 'walk\ttree\n-python')" "$(printf '\xff\xfe walk')" "$(printf 'walk \xe2\x80\x94')"
+  '我们' '"目录"' '-目录' '目录*' 'ＷＡＬＫ' 'ℌ' '_' '__init__' '0' '1e10' 'x*y*z' 'a-b-c' 'walk-python')
+bad=0
+for q in "${nasty[@]}"; do
+  "$BRASS" search --library "$L" --json -- "$q" >/dev/null 2>"$T/e" || { bad=1; echo "query [$q]: $(cat "$T/e")"; }
+done
+"$PY" -c 'import random; r=random.Random(3); print("\n".join(bytes(r.choice(b"\"*-:^(){}+ abwalkNEAROR\\\x80\xe4") for _ in range(r.randint(1,12))).decode("utf-8","replace") for _ in range(150)))' >"$T/fuzz"
+while IFS= read -r q; do
+  "$BRASS" search --library "$L" --json -- "$q" >/dev/null 2>"$T/e" || { bad=1; echo "query [$q]: $(cat "$T/e")"; }
+done <"$T/fuzz"
+[ $bad = 0 ] && ok "nasty and random queries never fail" || fail "some queries failed"
+"$BRASS" search --library "$L" --json -- "walk AND" >"$T/r.json"
+expect "operators are words" "$(json "$T/r.json" 'len(j["results"])')" "3"
+
+# snippets: stop words unmarked unless the query is only stop words
+"$BRASS" search --library "$L" --json -- "how to walk the tree" >"$T/r.json"
+s=$(json "$T/r.json" 'j["results"][0]["snippet"]')
+case "$s" in *"**walk**"*"**tree**"*) ok "snippet marks walk, tree" ;; *) fail "snippet: $s" ;; esac
+case "$s" in *"**to**"* | *"**How**"* | *"**the**"*) fail "stop words marked: $s" ;; *) ok "stop words unmarked" ;; esac
+"$BRASS" search --library "$L" --json -- "how to" >"$T/r.json"
+case "$(json "$T/r.json" 'j["results"][0]["snippet"]')" in *"**How**"*"**to**"*) ok "stop-word query marked" ;;
+  *) fail "stop-word query: $(json "$T/r.json" 'j["results"][0]["snippet"]')" ;; esac
+
+# ---- CJK: real Chinese manual pages ----
+ZH=/usr/share/man/zh_CN/man1
+if [ -f "$ZH/ls.1.gz" ] && [ -f "$ZH/cp.1.gz" ]; then
+  mkdir -p "$T/zh"
+  for p in ls cp mv rm mkdir chmod; do [ -f "$ZH/$p.1.gz" ] && zcat "$ZH/$p.1.gz" >"$T/zh/$p.txt"; done
+  "$BRASS" index --quiet --library "$T/zh.db" "$T/zh" >/dev/null 2>&1 || fail "index zh"
+  # words cut from the pages themselves: ls "列出目录内容" (list directory contents), cp "复制文件"
+  for pair in "ls.txt:$(sed -n 's/^ls \\- //p' "$T/zh/ls.txt" | head -1)" "cp.txt:$("$PY" -c 'import sys; print(sys.argv[1][:4])' "$(sed -n 's/^cp \\- //p' "$T/zh/cp.txt" | head -1)")"; do
+    want=${pair%%:*} q=${pair#*:}
+    got=$("$BRASS" search --library "$T/zh.db" --json -- "$q" 2>/dev/null | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["results"]; print(r[0]["source"].rsplit("/",1)[1] if r else "")')
+    expect "CJK query [$q]" "$got" "$want"
+  done
+  n=$("$BRASS" search --library "$T/zh.db" --json -- "目录" 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')
+  [ "$n" -ge 1 ] && ok "two-character word 目录: $n pages" || fail "two-character word found nothing"
+  "$BRASS" search --library "$T/zh.db" --json -- "目录" >"$T/r.json"
+  case "$(json "$T/r.json" 'j["results"][0]["snippet"]')" in *"**目录**"*) ok "CJK snippet marked" ;;
+    *) fail "CJK snippet: $(json "$T/r.json" 'j["results"][0]["snippet"]')" ;; esac
+else
+  echo "SKIP: CJK part (apt-get install manpages-zh)"
+fi
+
+# ---- an old library: version 1 schema, migrated on open ----
+OLD="$T/old.db"
+"$PY" - "$BRASS_SRC/src/store/schema.c" "$OLD" <<'PY' || fail "building a version-1 library"
+import re, sqlite3, sys
+src = open(sys.argv[1]).read()
+start = src.index("store_migration_1[] =")
+sql = []
+for line in src[start:].splitlines()[1:]:
+    sql += re.findall(r'"((?:[^"\\]|\\.)*)"', line)
+    if line.rstrip().endswith('";'):
+        break
+db = sqlite3.connect(sys.argv[2])
+db.executescript("".join(sql).replace('\\"', '"'))
+db.execute("PRAGMA application_id=%d" % 0x42525353)
+db.execute("PRAGMA user_version=1")
+db.execute("INSERT INTO sources(id, path, size, mtime_ns, sha256) VALUES (1, '/x/notes.md', 10, 0, zeroblob(32))")
+db.execute("INSERT INTO documents(id, source_id, title) VALUES (1, 1, 'notes.md')")
+db.execute("INSERT INTO chunks(document_id, seq, body, byte_start, byte_end, line_start, line_end, heading)"
+           " VALUES (1, 0, 'The runners were running. 这是一个关于数据库索引的说明。', 0, 10, 1, 1, 'Notes')")
+db.commit()
+PY
+expect "old library: stem" "$("$BRASS" search --library "$OLD" --json -- runs 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
+expect "old library: CJK" "$("$BRASS" search --library "$OLD" --json -- 索引 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
+expect "old library: title field" "$("$BRASS" search --library "$OLD" --json -- notes 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
+expect "old library: version" "$(sql "$OLD" 'PRAGMA user_version')" "$(grep -o 'define STORE_SCHEMA_VERSION [0-9]*' "$BRASS_SRC/src/store/store.h" | grep -o '[0-9]*$')"
+"$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [c.execute("INSERT INTO %s(%s, rank) VALUES (\x27integrity-check\x27, 1)" % (t, t)) for t in ("chunks_fts", "chunks_stem")]' "$OLD" &&
+  ok "old library: FTS integrity" || fail "old library: FTS integrity check"
+[ "$fails" = 0 ] && echo "all passed" || { echo "$fails failed"; exit 1; }
