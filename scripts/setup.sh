@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-dev tcl
   libutf8proc-dev libcjson-dev libsqlite3-dev emscripten nodejs npm
   python3-torch python3-numpy python3-hnswlib python3-faiss
-  libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux)
+  libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux
+  libhnswlib-dev g++)  # hnswlib's header + a C++ compiler: bench/hnswlib_native.cc (-O3 -march=native)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
