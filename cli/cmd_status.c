@@ -23,6 +23,7 @@ static const char status_help[] =
     "                     $XDG_DATA_HOME/brass/library.db, else ~/.local/share/brass/library.db)\n"
     "  --json             print one JSON object: {\"library\", \"sources\", \"chunks\",\n"
     "                     \"vectors\", \"graph\", \"generation\", \"schema_version\", \"bytes\",\n"
+    "                     \"vector_format\": \"int8\", \"f32\" or null,\n"
     "                     \"model\": {\"name\", \"dim\", \"hash\", \"dir\"} or null}\n"
     "  --help             show this help\n"
     "\n"
@@ -66,8 +67,10 @@ static int run_status(int argc, char **argv) {
   } else {
     printf("library   %s (schema %d, %.1f MB)\n", path, in.schema_version,
            (double)in.file_bytes / 1e6);
-    printf("sources   %lld\nchunks    %lld\nvectors   %lld\ngraph     %s\n", (long long)in.sources,
-           (long long)in.chunks, (long long)in.vectors, graph_name(in.graph));
+    printf("sources   %lld\nchunks    %lld\nvectors   %lld%s%s%s\ngraph     %s\n",
+           (long long)in.sources, (long long)in.chunks, (long long)in.vectors,
+           in.vector_format[0] ? " (" : "", in.vector_format, in.vector_format[0] ? ")" : "",
+           graph_name(in.graph));
     if (in.model_name[0])
       printf("model     %s (dim %d, hash %.12s)\n          %s\n", in.model_name, in.model_dim,
              in.model_hash, in.model_dir[0] ? in.model_dir : "(folder not recorded)");

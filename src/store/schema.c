@@ -84,8 +84,15 @@ static const char store_migration_1[] =
     "  data BLOB NOT NULL"
     ");";
 
+/* int8 vectors: the HNSW graph may hold int8 codes with a scale per vector (src/store/vecfmt.c);
+ * the meta key vector_format says which. Libraries that already hold vectors have float32 ones. */
+static const char store_migration_int8vec[] =
+    "INSERT OR IGNORE INTO meta(key, value)"
+    "  SELECT 'vector_format', 'f32' WHERE EXISTS (SELECT 1 FROM vectors);";
+
 /* migrations[i] takes version i to version i + 1. */
-static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1};
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1,
+                                                                   store_migration_int8vec};
 
 int store_migrate(store *st, brass_error *err) {
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);

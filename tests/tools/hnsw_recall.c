@@ -194,17 +194,28 @@ static float *padded(const float *x, size_t n, int dim, int pdim) {
   return y;
 }
 
+/* Experiment: with rerank_f32 > 0, the search asks for that many candidates and keeps the k
+ * best by their exact float32 similarity (what a caller holding float vectors can do). */
+static int rerank_f32;
+
 /* Recall of hnsw_search at ef over the queries (tie-aware, see the top comment). */
 static double recall_at(const hnsw *h, const float *pq, const float *pbase, size_t nq, int pdim,
                         int k, int ef, const float *kth, hnsw_dot_fn dot, double *qps) {
-  int64_t labels[MAX_K];
+  static int64_t labels[4096];
+  static float sims[4096];
   size_t hits = 0;
+  int want = rerank_f32 > k ? (rerank_f32 < 4096 ? rerank_f32 : 4096) : k;
   double t0 = now_s();
   for (size_t t = 0; t < nq; t++) {
-    int got = hnsw_search(h, pq + t * (size_t)pdim, k, ef, labels, NULL, NULL);
-    for (int a = 0; a < got; a++) {
-      float s = dot(pq + t * (size_t)pdim, pbase + (size_t)labels[a] * pdim, (size_t)pdim);
-      hits += s >= kth[t] - 1e-5f;
+    const float *q = pq + t * (size_t)pdim;
+    int got = hnsw_search(h, q, want, ef > want ? ef : 0, labels, NULL, NULL);
+    for (int a = 0; a < got; a++) sims[a] = dot(q, pbase + (size_t)labels[a] * pdim, (size_t)pdim);
+    for (int a = 0; a < got && a < k; a++) { /* selection: the k best first */
+      int b = a;
+      for (int c = a + 1; c < got; c++) b = sims[c] > sims[b] ? c : b;
+      float ts = sims[a];
+      sims[a] = sims[b], sims[b] = ts;
+      hits += sims[a] >= kth[t] - 1e-5f;
     }
   }
   *qps = (double)nq / (now_s() - t0);
@@ -232,6 +243,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--int8")) {
       int8 = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--rerank-f32") && i + 1 < argc) {
+      rerank_f32 = atoi(argv[++i]);
       continue;
     }
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
