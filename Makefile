@@ -77,10 +77,15 @@ bench-web: all wasm
 soak: all
 	bash bench/soak.sh
 
-# HNSW against hnswlib (100k x 384, ~8 minutes) and FAISS (20k; Debian's build has no SIMD)
+# HNSW against hnswlib (100k x 384, ~8 minutes; also int8 vectors and hnswlib built -O3
+# -march=native, bench/hnswlib_native.cc) and FAISS (20k; Debian's build has no SIMD)
 bench-hnsw: all
 	build/bench/bench_hnsw --dir build/bench-hnsw
+	build/bench/bench_hnsw --dir build/bench-hnsw/int8 --vectors int8
+	bash bench/hnswlib_native.sh build/bench/hnswlib_native
+	build/bench/hnswlib_native --dir build/bench-hnsw
 	/usr/bin/python3 bench/hnsw_peers.py --dir build/bench-hnsw --peers hnswlib
+	/usr/bin/python3 bench/hnsw_peers.py --dir build/bench-hnsw --report
 	build/bench/bench_hnsw --dir build/bench-hnsw-20k --n 20000 --nq 500
 	/usr/bin/python3 bench/hnsw_peers.py --dir build/bench-hnsw-20k --peers hnswlib,faiss --threads 2
 

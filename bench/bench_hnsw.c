@@ -4,7 +4,7 @@
  *
  *   bench_hnsw [--dir DIR] [--n 100000] [--dim 384] [--nq 1000] [--threads 1,2] [--ef LIST]
  *              [--rank 64] [--noise 1.3] [--data FILE.f32 --queries FILE.f32]
- *              [--min-time 0.5] [--stop-recall R]
+ *              [--min-time 0.5] [--stop-recall R] [--vectors f32|int8]
  *
  * Without --data it generates clustered synthetic vectors (200 centres, each spread over a
  * rank-dimensional subspace of its own plus isotropic noise of the given norm; the recipe of
@@ -17,7 +17,8 @@
  * efSearch repeats the query set at least 3 times and for at least --min-time seconds (JSON: mean
  * rates, and best_cpu_qps from the fastest pass, the steadier one on a shared machine);
  * --stop-recall ends the sweep at the first efSearch whose recall reaches R (the short run of `make
- * bench` uses 0.99).
+ * bench` uses 0.99). --vectors int8 builds the index with int8 vectors (HNSW_VEC_INT8: integer
+ * inner products, candidates re-ranked with the float query against the codes; no float32 copy).
  */
 #include <math.h>
 #include <stdint.h>
@@ -178,6 +179,7 @@ int main(int argc, char **argv) {
   float noise = 1.3f;
   double min_time = 0.5, stop_recall = 2.0;
   int efs[32] = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512}, nef = 12;
+  int vectors = HNSW_VEC_F32;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--dir"))
       dir = argv[i + 1];
@@ -203,6 +205,10 @@ int main(int argc, char **argv) {
       min_time = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--stop-recall"))
       stop_recall = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--vectors") && !strcmp(argv[i + 1], "int8"))
+      vectors = HNSW_VEC_INT8;
+    else if (!strcmp(argv[i], "--vectors") && !strcmp(argv[i + 1], "f32"))
+      vectors = HNSW_VEC_F32;
     else {
       fprintf(stderr, "bench_hnsw: unknown option %s\n", argv[i]);
       return 2;
@@ -252,7 +258,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < n; i++) labels[i] = (int64_t)i;
   snprintf(path, sizeof path, "%s/brass.json", dir);
   FILE *js = fopen(path, "w");
-  fprintf(js, "{\"library\": \"brass\", \"n\": %zu, \"dim\": %d, \"build\": [", n, dim);
+  fprintf(js, "{\"library\": \"brass\", \"vectors\": \"%s\", \"n\": %zu, \"dim\": %d, \"build\": [",
+          vectors == HNSW_VEC_INT8 ? "int8" : "f32", n, dim);
 
   hnsw *h = NULL;
   for (int t = 0; t < nthreads; t++) {
@@ -261,6 +268,7 @@ int main(int argc, char **argv) {
     pool *bp = pool_create(threads[t]);
     hnsw_params prm;
     hnsw_params_init(&prm, dim);
+    prm.vectors = vectors;
     size_t rss0 = rss_bytes();
     brass_error err;
     t0 = now();

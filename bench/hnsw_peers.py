@@ -4,8 +4,10 @@
 # build time at each thread count, single-thread search QPS and recall@10 over an efSearch sweep,
 # memory (resident set growth of the first build, and the serialised index size). Reads
 # DIR/{meta.json,base.f32,queries.f32,gt.i32} written by bench_hnsw and writes DIR/hnswlib.json
-# and DIR/faiss.json. --report prints the markdown table of DIR/{brass,hnswlib,faiss}.json (the
-# HNSW step of `make bench`). Needs Debian's python3-hnswlib and python3-faiss; a missing peer is
+# and DIR/faiss.json. --report prints the markdown table of DIR/{brass,int8/brass,ref/brass,
+# hnswlib-native,hnswlib,faiss}.json (the HNSW step of `make bench`; hnswlib-native.json comes from
+# bench/hnswlib_native.cc, hnswlib compiled here with -O3 -march=native: the ratios are against it
+# when present, else against Debian's python3-hnswlib). Needs Debian's python3-hnswlib and python3-faiss; a missing peer is
 # skipped. Run with /usr/bin/python3:
 #   /usr/bin/python3 bench/hnsw_peers.py --dir DIR [--threads 1,2] [--peers hnswlib,faiss]
 #       [--ef 10,16,...] [--min-time 0.5] [--stop-recall R]
@@ -135,7 +137,8 @@ def build_at(result, threads):
 def report(a):
     """The markdown table: one column per engine, then brass / hnswlib for each brass kernel."""
     libs = []  # (name, column title, result)
-    for name, path in (("brass", "brass.json"), ("brass-ref", "ref/brass.json"),
+    for name, path in (("brass", "brass.json"), ("brass-int8", "int8/brass.json"),
+                       ("brass-ref", "ref/brass.json"), ("hnswlib-native", "hnswlib-native.json"),
                        ("hnswlib", "hnswlib.json"), ("faiss", "faiss.json")):
         path = os.path.join(a.dir, path)
         if not os.path.exists(path):
@@ -143,7 +146,9 @@ def report(a):
         with open(path) as f:
             r = json.load(f)
         if name.startswith("brass"):
-            title = "brass (%s)" % r["build"][0].get("kernel", "?")
+            title = "brass %s (%s)" % (r.get("vectors", "f32"), r["build"][0].get("kernel", "?"))
+        elif name == "hnswlib-native":
+            title = "hnswlib -O3 -march=native (f32)"
         else:
             title = {"hnswlib": "hnswlib", "faiss": "FAISS"}[name]
             title += " " + r["library"].split(" ", 1)[1] if " " in r["library"] else ""
@@ -154,19 +159,20 @@ def report(a):
         return
     with open(os.path.join(a.dir, "meta.json")) as f:
         meta = json.load(f)
-    ratios = [(b, t) for b, t, _ in libs if b.startswith("brass")] if "hnswlib" in by else []
+    ref = "hnswlib-native" if "hnswlib-native" in by else "hnswlib"
+    ratios = [(b, t) for b, t, _ in libs if b.startswith("brass")] if ref in by else []
     peers = [t for b, t, _ in libs if not b.startswith("brass")]
     print("### HNSW: brass vs %s (%d x %d, %d queries, M 16, efConstruction 200)"
           % (" vs ".join(peers) or "(no peers installed)", meta["n"], meta["dim"], meta["nq"]))
     print()
     print("| | " + " | ".join(t for _, t, _ in libs) + " |" +
-          "".join(" %s / hnswlib |" % t for _, t in ratios))
+          "".join(" %s / %s |" % (t, ref) for _, t in ratios))
     print("| --- " * (len(libs) + 1 + len(ratios)) + "|")
 
     def row(title, cells, values=None, invert=False):
         line = "| %s | %s |" % (title, " | ".join(cells))
         for b, _ in ratios:
-            v, h = (values or {}).get(b), (values or {}).get("hnswlib")
+            v, h = (values or {}).get(b), (values or {}).get(ref)
             line += " %s |" % ("%.2f" % (v / h) if v and h else "-")
         print(line)
 
@@ -202,9 +208,12 @@ def report(a):
     print("QPS: one thread, one query after another (the peers: one batch call on 1 thread, "
           "which loops over the queries in C++), in queries per thread-CPU-second of the "
           "fastest of >= 3 passes over the query set, at the first efSearch of the sweep whose recall@10 reaches the level. Build: wall seconds (process "
-          "CPU seconds). X / hnswlib: ratio of build times (below 1 = faster build) and of QPS "
-          "(above 1 = faster search).%s Load average %s%s."
-          % (" brass (ref) is brass with BRASS_KERNEL=ref, its portable inner product (compiled "
+          "CPU seconds). X / %s: ratio of build times (below 1 = faster build) and of QPS "
+          "(above 1 = faster search).%s%s Load average %s%s."
+          % (ref, " brass int8: int8 vectors (integer inner products, the ef candidates re-ranked "
+             "with the float query against the codes, no float32 copy in the index); hnswlib has "
+             "no int8 space, its columns are float32." if "brass-int8" in by else "",
+             " brass (ref) is brass with BRASS_KERNEL=ref, its portable inner product (compiled "
              "for baseline x86-64, 4-lane SSE2, like Debian's hnswlib; Debian's FAISS is its "
              "GENERIC, mostly scalar build)." if "brass-ref" in by else "",
              "; ".join(load) or "not recorded",

@@ -50,6 +50,11 @@ static const char index_help[] =
     "  --max-file-size N    skip files larger than N bytes (default 16777216)\n"
     "  --chunk-tokens N     chunk size in model tokens (default 256)\n"
     "  --batch N            chunks embedded and committed per transaction (default 64)\n"
+    "  --vectors int8|f32   how the search graph holds chunk vectors: int8 codes with a scale\n"
+    "                       per vector (4x less search memory, a smaller library; candidates\n"
+    "                       are re-ranked with the float32 vectors; the default for a new\n"
+    "                       library) or float32. Recorded in the library; switching rebuilds\n"
+    "                       the graph\n"
     "  --quiet              no progress or skip notices on stderr\n"
     "  --help               show this help\n"
     "\n"
@@ -125,6 +130,16 @@ static int parse_args(int argc, char **argv, index_args *a) {
       if (r < 0 || cli_parse_int("--chunk-tokens", v, 8, 8192, &a->iopts.chunk_tokens)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--batch", &v))) {
       if (r < 0 || cli_parse_int("--batch", v, 1, 1 << 16, &a->iopts.batch_chunks)) return -1;
+    } else if ((r = cli_option_value(argc, argv, &i, "--vectors", &v))) {
+      if (r < 0) return -1;
+      if (!strcmp(v, "int8")) {
+        a->iopts.vectors = BRASS_VECTORS_INT8;
+      } else if (!strcmp(v, "f32")) {
+        a->iopts.vectors = BRASS_VECTORS_F32;
+      } else {
+        cli_error(CLI_USAGE, "index: --vectors must be int8 or f32, not '%s'", v);
+        return -1;
+      }
     } else if (!strcmp(argv[i], "--json")) {
       a->json = 1;
     } else if (!strcmp(argv[i], "--quiet")) {

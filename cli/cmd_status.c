@@ -23,6 +23,7 @@ static const char status_help[] =
     "  --json             print one JSON object: {\"library\", \"sources\", \"chunks\",\n"
     "                     \"vectors\" (counted), \"graph\", \"generation\", \"schema_version\",\n"
     "                     \"bytes\", \"partial_sources\",\n"
+    "                     \"vector_format\": \"int8\", \"f32\" or null,\n"
     "                     \"model\": {\"name\", \"dim\", \"hash\", \"dir\"} or null}\n"
     "  --help             show this help\n"
     "\n"
@@ -67,8 +68,10 @@ static int run_status(int argc, char **argv) {
   } else {
     cli_line(stdout, "library   %s (schema %d, %.1f MB)", path, in.schema_version,
              (double)in.file_bytes / 1e6);
-    printf("sources   %lld\nchunks    %lld\nvectors   %lld\ngraph     %s\n", (long long)in.sources,
-           (long long)in.chunks, (long long)in.vectors, graph_name(in.graph));
+    printf("sources   %lld\nchunks    %lld\nvectors   %lld%s%s%s\ngraph     %s\n",
+           (long long)in.sources, (long long)in.chunks, (long long)in.vectors,
+           in.vector_format[0] ? " (" : "", in.vector_format, in.vector_format[0] ? ")" : "",
+           graph_name(in.graph));
     if (in.model_name[0] && in.vectors < in.chunks)
       printf("          %lld chunks have no vector yet: `brass index` with the model embeds them\n",
              (long long)(in.chunks - in.vectors));

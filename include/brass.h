@@ -141,10 +141,16 @@ typedef struct brass_library_info {
   int model_open;          /* 1: this handle has the model open */
   int64_t partial_sources; /* sources whose interrupted batched writing the next index finishes */
   char model_dtype[8];     /* "f32" or "int8": the dtype it was indexed with; "" without a model */
+  char vector_format[8];   /* how chunk vectors are stored: "int8", "f32", "" before the first */
 } brass_library_info;
 
 /* Counts and the recorded model of the library. */
 int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_error *err);
+
+/* How a library's HNSW graph holds its chunk vectors: float32, or int8 codes with a scale per
+ * vector (4x less search memory, a smaller library; the float32 vectors stay in the library and
+ * re-rank the graph's candidates, so recall holds: numbers in docs/hnsw.md). */
+enum { BRASS_VECTORS_DEFAULT = 0, BRASS_VECTORS_F32 = 1, BRASS_VECTORS_INT8 = 2 };
 
 typedef struct brass_index_options {
   int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
@@ -155,6 +161,9 @@ typedef struct brass_index_options {
    * ("notes/a.md"); the copies are transient, so a source whose file is missing is neither taken
    * as renamed nor dropped as vanished. */
   const char *root;
+  /* BRASS_VECTORS_DEFAULT: keep the library's format (a new library gets int8); F32 or INT8: use
+   * that one (switching a library's format rebuilds its graph). */
+  int vectors;
 } brass_index_options;
 
 typedef struct brass_index_summary {
@@ -294,7 +303,8 @@ void brass_results_free(brass_results *r);
  * line_start, line_end, heading, score, snippet, text}]). malloc'd; NULL when out of memory. */
 char *brass_results_json(const brass_results *r);
 /* A library's status as one JSON object (`brass status --json`: library, sources, chunks,
- * vectors, graph, generation, schema_version, bytes, model {name, dim, hash, dir, open} or null).
+ * vectors, graph, generation, schema_version, bytes, vector_format ("int8", "f32" or null),
+ * model {name, dim, hash, dir, open} or null).
  * malloc'd; NULL when out of memory. */
 char *brass_library_info_json(const brass_library_info *in, const char *library_path);
 /* An index run's summary as one JSON object (`brass index --json`: added, updated, unchanged,

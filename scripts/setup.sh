@@ -14,6 +14,8 @@ PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-d
   python3-onnx) # python3-onnx: bench/quantize_onnx.py writes the ONNX Runtime int8 peer
 # real Chinese text for the CJK search test and the man-page evaluation set (bench/eval/)
 PACKAGES+=(manpages-zh)
+# hnswlib's header + a C++ compiler: bench/hnswlib_native.cc (-O3 -march=native)
+PACKAGES+=(libhnswlib-dev g++)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -79,6 +79,7 @@ static cJSON *web_info_json(brass_error *err) {
   cJSON_AddNumberToObject(o, "file_bytes", (double)info.file_bytes);
   cJSON_AddStringToObject(o, "model_name", info.model_name);
   cJSON_AddNumberToObject(o, "model_dim", info.model_dim);
+  cJSON_AddStringToObject(o, "vector_format", info.vector_format);
   cJSON_AddNumberToObject(o, "threads", m ? brass_model_threads(m) : 1);
   cJSON_AddNumberToObject(o, "generation", (double)info.generation);
   cJSON_AddStringToObject(o, "kernel", brass_kernel_name());

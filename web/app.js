@@ -464,7 +464,8 @@ async function refreshLibrary() {
     return;
   }
   state.sourcesCount = info.sources ?? sources.length;
-  const summary = `${fmtInt(info.sources)} source${info.sources === 1 ? '' : 's'} · ${fmtInt(info.chunks)} chunks · ${fmtBytes(info.file_bytes)}`;
+  const vecs = info.vector_format ? ` (${info.vector_format} vectors)` : '';
+  const summary = `${fmtInt(info.sources)} source${info.sources === 1 ? '' : 's'} · ${fmtInt(info.chunks)} chunks${vecs} · ${fmtBytes(info.file_bytes)}`;
   $('library-summary').textContent = summary;
   $('metrics-library').textContent = summary;
   if (info.kernel) $('metrics-kernel').textContent = info.kernel;

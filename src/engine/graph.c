@@ -105,6 +105,12 @@ static int graph_drop_stale(hnsw *h, const int64_t *ids, size_t nids, brass_erro
   return rc;
 }
 
+/* The HNSW vector type matching the library's vector format (HNSW_VEC_*), or a negative error. */
+static int graph_vectors(brass_library *lib, brass_error *err) {
+  int f = store_vector_format(lib->st, err);
+  return f < 0 ? f : f == STORE_VECTORS_INT8 ? HNSW_VEC_INT8 : HNSW_VEC_F32;
+}
+
 /* Loads the saved graph if its generation is gen (any generation when gen < 0: a starting point
  * for graph_sync); *out NULL when there is none, it is stale or it is unreadable (the caller then
  * builds one). */
@@ -126,7 +132,12 @@ static int graph_load(brass_library *lib, int64_t gen, hnsw **out, brass_error *
   if (h) {
     hnsw_stats hs;
     hnsw_get_stats(h, &hs);
-    if (hs.dim != lib->dim) {
+    int want = graph_vectors(lib, err);
+    if (want < 0) {
+      hnsw_free(h);
+      return want;
+    }
+    if (hs.dim != lib->dim || hs.vectors != want) {
       hnsw_free(h);
       h = NULL;
     } else {
@@ -146,6 +157,7 @@ static int graph_sync(brass_library *lib, hnsw **hp, brass_error *err) {
   if (!h) {
     hnsw_params p;
     hnsw_params_init(&p, lib->dim);
+    if ((p.vectors = graph_vectors(lib, err)) < 0) return p.vectors;
     if ((rc = hnsw_create(&p, &h, err))) return rc;
     *hp = h;
   }

@@ -654,6 +654,31 @@ static void ing_graph(void *ctx, int64_t done, int64_t total) {
   ing_event(ctx, BRASS_PROGRESS_GRAPH, NULL, NULL, done, total);
 }
 
+/* The vector format of new libraries: int8 (docs/hnsw.md has the recall and size numbers). */
+#define ING_DEFAULT_VECTORS BRASS_VECTORS_INT8
+
+/* Records the library's vector format on its first indexing with a model, or switches it when
+ * another is asked for (dropping the saved graph, in one transaction that also bumps the
+ * generation, so every handle's cached graph is rebuilt). */
+static int ing_bind_vectors(brass_library *lib, int want, brass_error *err) {
+  if (!lib->model) return 0;
+  if (want != BRASS_VECTORS_DEFAULT && want != BRASS_VECTORS_F32 && want != BRASS_VECTORS_INT8)
+    return err_set(err, BRASS_EINVAL, "index: unknown vector format %d", want);
+  int have = store_vector_format(lib->st, err);
+  if (have < 0) return have;
+  if (want == BRASS_VECTORS_DEFAULT) want = have ? have : ING_DEFAULT_VECTORS;
+  if (want == have) return 0;
+  int rc = store_begin(lib->st, err);
+  if (!rc) rc = store_vector_format_set(lib->st, want, err);
+  if (!rc && have) rc = engine_bump_generation(lib->st, err);
+  if (!rc) rc = store_commit(lib->st, err);
+  if (rc) {
+    brass_error ignored;
+    store_rollback(lib->st, &ignored);
+  }
+  return rc;
+}
+
 /* The start shared by brass_index and brass_index_documents: options, summary, the model bound,
  * the batch buffers, the sources lacking vectors; *gen0 the generation before this run. */
 static int ing_start(ing_state *s, brass_library *lib, const brass_index_options *opts,
@@ -671,6 +696,7 @@ static int ing_start(ing_state *s, brass_library *lib, const brass_index_options
   if (s->opt.root && *s->opt.root && !realpath(s->opt.root, s->root))
     return err_set(err, BRASS_EIO, "%s: %s", s->opt.root, strerror(errno));
   int rc = ing_bind_model(lib, err);
+  if (!rc) rc = ing_bind_vectors(lib, s->opt.vectors, err);
   if (rc) return rc;
   *gen0 = engine_generation(lib->st, err);
   if (*gen0 < 0) return (int)*gen0;

@@ -70,6 +70,10 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
   cJSON_AddNumberToObject(o, "schema_version", in->schema_version);
   cJSON_AddNumberToObject(o, "bytes", (double)in->file_bytes);
   cJSON_AddNumberToObject(o, "partial_sources", (double)in->partial_sources);
+  if (in->vector_format[0])
+    cJSON_AddStringToObject(o, "vector_format", in->vector_format);
+  else
+    cJSON_AddNullToObject(o, "vector_format");
   if (in->model_name[0]) {
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     if (!m) {

@@ -284,6 +284,12 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
   if ((rc = store_meta_get(lib->st, "graph_generation", buf, sizeof buf, err)) < 0) return rc;
   if (rc) out->graph = strtoll(buf, NULL, 10) == out->generation ? 1 : 2;
   out->schema_version = store_schema_version(lib->st);
+  int fmt = store_vector_format(lib->st, err);
+  if (fmt < 0) return fmt;
+  snprintf(out->vector_format, sizeof out->vector_format, "%s",
+           fmt == STORE_VECTORS_INT8  ? "int8"
+           : fmt == STORE_VECTORS_F32 ? "f32"
+                                      : "");
   out->model_open = lib->model != NULL;
   struct stat sb;
   char wal[PATH_MAX];

@@ -7,7 +7,10 @@
  * fused chunks are then grouped per source: a source appears once, at the rank of its best chunk,
  * and carries that chunk's line range, heading, text and a snippet with the query terms marked.
  *
- * The graph comes from engine_graph_current() (graph.c).
+ * The graph comes from engine_graph_current() (graph.c). An int8 graph (vector format int8) is
+ * asked for max(candidates, efSearch) chunks, which are re-ranked with their exact float32
+ * similarity from the vectors table and cut to candidates (srch_rerank): quantisation noise
+ * reorders close neighbours, the exact scores put them back (docs/hnsw.md).
  */
 #include <ctype.h>
 #include <math.h>
@@ -70,6 +73,41 @@ static int srch_exact_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
   e->scores[pos] = s;
   if (e->n < e->k) e->n++;
   return 0;
+}
+
+static void srch_normalise(float *q, int dim) {
+  double nq = 0;
+  for (int i = 0; i < dim; i++) nq += (double)q[i] * q[i];
+  nq = nq > 0 ? sqrt(nq) : 1;
+  for (int i = 0; i < dim; i++) q[i] = (float)(q[i] / nq);
+}
+
+/* Re-scores the n chunks in ids/scores with the exact cosine of their stored float32 vectors
+ * against the normalised query q, sorts them best first and keeps at most keep; returns how many
+ * are kept, or a negative error. A chunk without a stored vector keeps its graph score. */
+static int srch_rerank(brass_library *lib, const float *q, int64_t *ids, float *scores, size_t n,
+                       size_t keep, brass_error *err) {
+  float *v = malloc((size_t)lib->dim * sizeof *v);
+  if (!v) return err_set(err, BRASS_ENOMEM, "search: out of memory");
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    int got = store_vector_get(lib->st, ids[i], v, lib->dim, err);
+    if (got < 0) rc = got;
+    if (got != 1) continue;
+    double dot = 0, nv = 0;
+    for (int j = 0; j < lib->dim; j++) dot += (double)q[j] * v[j], nv += (double)v[j] * v[j];
+    scores[i] = nv > 0 ? (float)(dot / sqrt(nv)) : 0.0f;
+  }
+  free(v);
+  if (rc) return rc;
+  for (size_t i = 1; i < n; i++) { /* insertion sort: n is a few hundred, mostly in order */
+    int64_t id = ids[i];
+    float s = scores[i];
+    size_t j = i;
+    for (; j > 0 && scores[j - 1] < s; j--) ids[j] = ids[j - 1], scores[j] = scores[j - 1];
+    ids[j] = id, scores[j] = s;
+  }
+  return (int)(n < keep ? n : keep);
 }
 
 /* ---- snippets ------------------------------------------------------------------------------- */
@@ -362,17 +400,17 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   if (r->mode != BRASS_SEARCH_KEYWORD) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     qv = malloc((size_t)lib->dim * sizeof *qv);
-    vid = malloc((size_t)o.candidates * sizeof *vid);
-    vscore = malloc((size_t)o.candidates * sizeof *vscore);
+    /* an int8 graph returns more, re-ranked below (see the top comment) */
+    int ef = o.ef_search > 0 ? o.ef_search : HNSW_DEFAULT_EF_SEARCH;
+    int fetch = o.candidates > ef ? o.candidates : ef;
+    vid = malloc((size_t)fetch * sizeof *vid);
+    vscore = malloc((size_t)fetch * sizeof *vscore);
     if (!qv || !vid || !vscore) rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
     if (!rc) rc = brass_embed_as(lib->model, BRASS_QUERY, &query, 1, qv, err);
     r->embed_ms = srch_ms(&t);
     clock_gettime(CLOCK_MONOTONIC, &t);
     if (!rc && o.exact) {
-      double nq = 0;
-      for (int i = 0; i < lib->dim; i++) nq += (double)qv[i] * qv[i];
-      nq = nq > 0 ? sqrt(nq) : 1;
-      for (int i = 0; i < lib->dim; i++) qv[i] = (float)(qv[i] / nq);
+      srch_normalise(qv, lib->dim);
       srch_exact e = {qv, lib->dim, o.candidates, vid, vscore, 0, 0};
       rc = store_vector_foreach(lib->st, srch_exact_fn, &e, err);
       int64_t chunks = rc ? 0 : store_chunk_count(lib->st, err);
@@ -386,7 +424,16 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
       rc = engine_graph_current(lib, err);
       if (!rc) r->unembedded = engine_graph_unembedded(lib, err);
       if (r->unembedded < 0) rc = (int)r->unembedded;
-      int got = rc ? 0 : hnsw_search(lib->graph, qv, o.candidates, o.ef_search, vid, vscore, err);
+      hnsw_stats hs = {0};
+      if (!rc) hnsw_get_stats(lib->graph, &hs);
+      int rerank = hs.vectors == HNSW_VEC_INT8;
+      int got = rc ? 0
+                   : hnsw_search(lib->graph, qv, rerank ? fetch : o.candidates, o.ef_search, vid,
+                                 vscore, err);
+      if (got > 0 && rerank) {
+        srch_normalise(qv, lib->dim);
+        got = srch_rerank(lib, qv, vid, vscore, (size_t)got, (size_t)o.candidates, err);
+      }
       if (got < 0) rc = got;
       nv = got > 0 ? (size_t)got : 0;
     }

@@ -18,6 +18,13 @@
  * graph works on d = -dot (smaller is closer), and scores handed back are dot = -d, exactly the
  * inner product the kernel computed.
  *
+ * int8 vectors (HNSW_VEC_INT8). Each normalised vector is kept as int8 codes and one scale
+ * (hnsw_dot8.h); the query is quantised the same way, so every distance of the walk is an integer
+ * inner product times the two scales. Quantising both sides costs a little ranking accuracy, so a
+ * search re-scores the ef candidates it found with the float query against the codes (only the
+ * stored side is quantised then) and returns the best k of those: the scores handed back are
+ * these re-ranked ones.
+ *
  * Threads (see hnsw.h for the contract). Inserts run concurrently: each neighbour list has a
  * one-byte spinlock held only while that list is rewritten (never two at once, so no lock order
  * to get wrong); readers walk lists lock-free with acquire loads (hnsw_internal.h explains why a
@@ -107,12 +114,51 @@ static int level_for(const hnsw *h, int64_t label) {
   return l >= HNSW_MAX_LEVEL ? HNSW_MAX_LEVEL : (int)l;
 }
 
-static inline float dist_q(const hnsw *h, const float *q, uint32_t s) {
-  return -h->dot(q, hnsw_vec(h, s), h->stride);
+/* A query as the distance functions see it: the normalised float vector, and in an int8 index
+ * its codes and scale. */
+typedef struct hnsw_qv {
+  const float *f;
+  const int8_t *c;
+  float s;
+} hnsw_qv;
+
+static inline int is_int8(const hnsw *h) {
+  return h->vectors == HNSW_VEC_INT8;
+}
+
+static inline float dist_q(const hnsw *h, const hnsw_qv *q, uint32_t s) {
+  if (is_int8(h))
+    return -(float)h->dot8(q->c, hnsw_codes(h, s), h->stride8) * (q->s * h->g.scales[s]);
+  return -h->dot(q->f, hnsw_vec(h, s), h->stride);
 }
 
 static inline float dist_ab(const hnsw *h, uint32_t a, uint32_t b) {
+  if (is_int8(h))
+    return -(float)h->dot8(hnsw_codes(h, a), hnsw_codes(h, b), h->stride8) *
+           (h->g.scales[a] * h->g.scales[b]);
   return -h->dot(hnsw_vec(h, a), hnsw_vec(h, b), h->stride);
+}
+
+/* The stored row of slot s (float or int8), for prefetching. */
+static inline const char *row_of(const hnsw *h, uint32_t s) {
+  return is_int8(h) ? (const char *)hnsw_codes(h, s) : (const char *)hnsw_vec(h, s);
+}
+
+/* Slot s's stored vector as a query (inserts search with it). */
+static inline hnsw_qv slot_qv(const hnsw *h, uint32_t s) {
+  hnsw_qv q = {NULL, NULL, 0};
+  if (is_int8(h)) {
+    q.c = hnsw_codes(h, s);
+    q.s = h->g.scales[s];
+  } else {
+    q.f = hnsw_vec(h, s);
+  }
+  return q;
+}
+
+/* Distance of the float query q to slot s's int8 codes (the re-ranking score). */
+static inline float dist_rerank(const hnsw *h, const float *q, uint32_t s) {
+  return -hnsw_dot_f8(q, hnsw_codes(h, s), h->stride) * h->g.scales[s];
 }
 
 static inline uint64_t entry_pack(uint32_t slot, int level) {
@@ -207,6 +253,7 @@ static void scratch_free(hnsw_scratch *s) {
   free(s->cand);
   free(s->res);
   free(s->query);
+  free(s->qcodes);
   free(s);
 }
 
@@ -222,7 +269,12 @@ static hnsw_scratch *scratch_get(const hnsw *hc) {
     s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->query = alloc_aligned(h->stride * sizeof(float));
-    if (!s->query || !heap_grow(&s->cand, &s->cand_cap, s) || !heap_grow(&s->res, &s->res_cap, s)) {
+    if (is_int8(h)) {
+      s->qcodes = alloc_aligned(h->stride8);
+      s->bytes += h->stride8;
+    }
+    if (!s->query || (is_int8(h) && !s->qcodes) || !heap_grow(&s->cand, &s->cand_cap, s) ||
+        !heap_grow(&s->res, &s->res_cap, s)) {
       scratch_free(s);
       return NULL;
     }
@@ -266,7 +318,7 @@ static void visited_reset(hnsw_scratch *s) {
 /* ---- walking the graph -------------------------------------------------------------------- */
 
 /* Greedy walk on one level: moves *cur to a closer neighbour until none is closer. */
-static void greedy(const hnsw *h, const float *q, uint32_t *cur, float *dcur, int level) {
+static void greedy(const hnsw *h, const hnsw_qv *q, uint32_t *cur, float *dcur, int level) {
   uint32_t maxn = (uint32_t)(level ? h->M : h->M0);
   for (int changed = 1; changed;) {
     changed = 0;
@@ -288,7 +340,7 @@ static void greedy(const hnsw *h, const float *q, uint32_t *cur, float *dcur, in
 /* Best-first search on one level from ep (distance dep). Leaves the up-to-ef closest nodes found
  * in s->res as a max-heap and returns how many. With skip_deleted, tombstones are expanded (they
  * still route) but not kept as results, and the search goes on until ef results are held. */
-static size_t search_layer(const hnsw *h, hnsw_scratch *s, const float *q, uint32_t ep, float dep,
+static size_t search_layer(const hnsw *h, hnsw_scratch *s, const hnsw_qv *q, uint32_t ep, float dep,
                            size_t ef, int level, int skip_deleted) {
   uint32_t maxn = (uint32_t)(level ? h->M : h->M0);
   uint16_t *visited = s->visited;
@@ -316,12 +368,13 @@ static size_t search_layer(const hnsw *h, hnsw_scratch *s, const float *q, uint3
       if (visited[id] == gen) continue;
       visited[id] = gen;
       fresh[m++] = id;
-      prefetch(hnsw_vec(h, id));
+      prefetch(row_of(h, id));
+      if (is_int8(h)) prefetch(&h->g.scales[id]);
     }
     for (uint32_t j = 0; j < m; j++) {
       uint32_t id = fresh[j];
       if (j + 1 < m) {
-        const char *next = (const char *)hnsw_vec(h, fresh[j + 1]);
+        const char *next = row_of(h, fresh[j + 1]);
         prefetch(next + 64);
         prefetch(next + 128);
       }
@@ -456,7 +509,7 @@ static void add_link(const hnsw *h, uint32_t node, uint32_t nb, int level, int f
 /* Links the reserved slot into the graph (its vector, label, level and upper lists are written).
  * s is this thread's scratch, with a visited set covering the capacity. */
 static void insert_slot(hnsw *h, hnsw_scratch *s, uint32_t slot) {
-  const float *q = hnsw_vec(h, slot);
+  hnsw_qv qv = slot_qv(h, slot), *q = &qv;
   int level = h->g.levels[slot];
 
   pthread_mutex_lock(&h->entry_mu);
@@ -518,6 +571,8 @@ static void insert_slot(hnsw *h, hnsw_scratch *s, uint32_t slot) {
 
 static void graph_free_arrays(hnsw_graph *g) {
   free(g->vectors);
+  free(g->codes);
+  free(g->scales);
   free(g->links0);
   free(g->upper);
   free(g->labels);
@@ -534,7 +589,12 @@ int hnsw_graph_alloc(const hnsw *h, hnsw_graph *g, size_t capacity) {
       capacity > SIZE_MAX / sizeof(uint32_t) / h->l0_stride)
     return BRASS_ENOMEM;
   g->capacity = capacity;
-  g->vectors = alloc_aligned(capacity * h->stride * sizeof(float));
+  if (is_int8(h)) {
+    g->codes = alloc_aligned(capacity * h->stride8);
+    g->scales = calloc(capacity, sizeof *g->scales);
+  } else {
+    g->vectors = alloc_aligned(capacity * h->stride * sizeof(float));
+  }
   g->links0 = alloc_aligned(capacity * h->l0_stride * sizeof(uint32_t));
   g->upper = calloc(capacity, sizeof *g->upper);
   g->labels = calloc(capacity, sizeof *g->labels);
@@ -542,8 +602,8 @@ int hnsw_graph_alloc(const hnsw *h, hnsw_graph *g, size_t capacity) {
   g->flags = calloc(capacity, 1);
   g->locks = calloc(capacity, 1);
   g->indeg = calloc(capacity, sizeof *g->indeg);
-  if (!g->vectors || !g->links0 || !g->upper || !g->labels || !g->levels || !g->flags ||
-      !g->locks || !g->indeg) {
+  if ((is_int8(h) ? !g->codes || !g->scales : !g->vectors) || !g->links0 || !g->upper ||
+      !g->labels || !g->levels || !g->flags || !g->locks || !g->indeg) {
     graph_free_arrays(g);
     memset(g, 0, sizeof *g);
     return BRASS_ENOMEM;
@@ -568,7 +628,12 @@ static int graph_grow(hnsw *h, size_t need) {
   hnsw_graph n;
   if (hnsw_graph_alloc(h, &n, cap) != 0) return BRASS_ENOMEM;
   size_t c = g->count;
-  memcpy(n.vectors, g->vectors, c * h->stride * sizeof(float));
+  if (is_int8(h)) {
+    memcpy(n.codes, g->codes, c * h->stride8);
+    memcpy(n.scales, g->scales, c * sizeof *n.scales);
+  } else {
+    memcpy(n.vectors, g->vectors, c * h->stride * sizeof(float));
+  }
   memcpy(n.links0, g->links0, c * h->l0_stride * sizeof(uint32_t));
   memcpy(n.upper, g->upper, c * sizeof *n.upper);
   memcpy(n.labels, g->labels, c * sizeof *n.labels);
@@ -591,6 +656,8 @@ int hnsw_init_struct(hnsw *h, const hnsw_params *p, brass_error *err) {
     return err_set(err, BRASS_EINVAL, "hnsw: dimension %d outside 1..%d", p->dim, HNSW_MAX_DIM);
   if (p->M < 2 || p->M > HNSW_MAX_M)
     return err_set(err, BRASS_EINVAL, "hnsw: M = %d outside 2..%d", p->M, HNSW_MAX_M);
+  if (p->vectors != HNSW_VEC_F32 && p->vectors != HNSW_VEC_INT8)
+    return err_set(err, BRASS_EINVAL, "hnsw: unknown vector type %d", p->vectors);
   if (p->ef_construction < 1 || p->ef_search < 1)
     return err_set(err, BRASS_EINVAL, "hnsw: efConstruction %d and efSearch %d must be >= 1",
                    p->ef_construction, p->ef_search);
@@ -605,6 +672,9 @@ int hnsw_init_struct(hnsw *h, const hnsw_params *p, brass_error *err) {
   h->seed = p->seed;
   h->level_mult = 1.0 / log((double)p->M);
   h->dot = hnsw_dot_select();
+  h->vectors = p->vectors;
+  h->stride8 = ((size_t)p->dim + HNSW_DOT8_LANES - 1) / HNSW_DOT8_LANES * HNSW_DOT8_LANES;
+  h->dot8 = hnsw_dot8_select();
   pthread_rwlock_init(&h->grow_lock, NULL);
   pthread_mutex_init(&h->label_mu, NULL);
   pthread_mutex_init(&h->entry_mu, NULL);
@@ -684,13 +754,30 @@ int hnsw_reserve(hnsw *h, size_t n, brass_error *err) {
 /* ---- inserting ---------------------------------------------------------------------------- */
 
 /* Where a batch's vectors come from: row i is rows[i] (or i when rows is NULL) of labels[] and of
- * vecs (rows vec_stride floats apart). */
+ * vecs (rows vec_stride floats apart), or, when codes is set (an int8 index rebuilding itself), of
+ * codes (rows vec_stride bytes apart) and scales. */
 typedef struct hnsw_src {
   const int64_t *labels;
   const float *vecs;
   size_t vec_stride;
   const uint32_t *rows;
+  const int8_t *codes;
+  const float *scales;
 } hnsw_src;
+
+/* Writes source row `row` into slot: normalised (and quantised in an int8 index; tmp: dim floats
+ * of scratch for that). */
+static void store_row(hnsw *h, const hnsw_src *src, size_t row, uint32_t slot, float *tmp) {
+  if (src->codes) {
+    memcpy(hnsw_codes(h, slot), src->codes + row * src->vec_stride, (size_t)h->dim);
+    h->g.scales[slot] = src->scales[row];
+  } else if (is_int8(h)) {
+    normalise(src->vecs + row * src->vec_stride, h->dim, tmp);
+    h->g.scales[slot] = hnsw_quantize8(tmp, h->dim, hnsw_codes(h, slot));
+  } else {
+    normalise(src->vecs + row * src->vec_stride, h->dim, hnsw_vec(h, slot));
+  }
+}
 
 typedef struct link_job {
   hnsw *h;
@@ -715,7 +802,7 @@ static void link_range(void *ctx, size_t begin, size_t end, int worker) {
  * and then both reserve it, the second writing past the end of every array. When the slots are
  * gone, nothing is written and HNSW_RESERVE_RETRY is returned: the caller drops grow_lock and
  * grows. */
-static int reserve_slots(hnsw *h, const hnsw_src *src, size_t n, uint32_t *first,
+static int reserve_slots(hnsw *h, const hnsw_src *src, size_t n, uint32_t *first, float *tmp,
                          brass_error *err) {
   hnsw_graph *g = &h->g;
   pthread_mutex_lock(&h->label_mu);
@@ -751,7 +838,7 @@ static int reserve_slots(hnsw *h, const hnsw_src *src, size_t n, uint32_t *first
     g->labels[slot] = label;
     g->levels[slot] = (uint8_t)level;
     memset(g->links0 + slot * h->l0_stride, 0, h->l0_stride * sizeof(uint32_t));
-    normalise(src->vecs + row * src->vec_stride, h->dim, hnsw_vec(h, slot));
+    store_row(h, src, row, slot, tmp);
   }
   if (rc) { /* roll back the slots handed out so far */
     for (size_t i = 0; i < done; i++) {
@@ -774,8 +861,11 @@ static int add_src(hnsw *h, pool *p, const hnsw_src *src, size_t n, brass_error 
   if (n == 0) return 0;
   int nthreads = pool_threads(p);
   hnsw_scratch *local[8] = {0}, **scr = local;
-  if (nthreads > 8 && !(scr = calloc((size_t)nthreads, sizeof *scr)))
+  float *tmp = is_int8(h) ? malloc((size_t)h->dim * sizeof *tmp) : NULL;
+  if ((is_int8(h) && !tmp) || (nthreads > 8 && !(scr = calloc((size_t)nthreads, sizeof *scr)))) {
+    free(tmp);
     return err_set(err, BRASS_ENOMEM, "hnsw: out of memory");
+  }
   int rc;
   do { /* retried while concurrent inserts take the room before this one reserves it */
     rc = read_lock_with_room(h, n, err);
@@ -787,7 +877,7 @@ static int add_src(hnsw *h, pool *p, const hnsw_src *src, size_t n, brass_error 
       }
     }
     uint32_t first = 0;
-    if (rc == 0 && (rc = reserve_slots(h, src, n, &first, err)) == 0) {
+    if (rc == 0 && (rc = reserve_slots(h, src, n, &first, tmp, err)) == 0) {
       link_job job = {h, first, scr};
       pool_for(n > 1 ? p : NULL, n, 1, link_range, &job);
     }
@@ -799,6 +889,7 @@ static int add_src(hnsw *h, pool *p, const hnsw_src *src, size_t n, brass_error 
   } while (rc == HNSW_RESERVE_RETRY);
 out_free:
   if (scr != local) free(scr);
+  free(tmp);
   return rc;
 }
 
@@ -810,7 +901,7 @@ int hnsw_add_batch(hnsw *h, pool *p, const int64_t *labels, const float *vecs, s
       if (!isfinite(vecs[i * (size_t)h->dim + j]))
         return err_set(err, BRASS_EINVAL, "hnsw: vector %zu (label %lld) is not finite", i,
                        (long long)labels[i]);
-  hnsw_src src = {labels, vecs, (size_t)h->dim, NULL};
+  hnsw_src src = {labels, vecs, (size_t)h->dim, NULL, NULL, NULL};
   return add_src(h, p, &src, n, err);
 }
 
@@ -850,7 +941,11 @@ int hnsw_get_vector(const hnsw *hc, int64_t label, float *out, brass_error *err)
   pthread_rwlock_rdlock(&h->grow_lock);
   pthread_mutex_lock(&h->label_mu);
   uint32_t slot = hnsw_labels_get(&h->g.map, label);
-  if (slot != HNSW_NO_SLOT) memcpy(out, hnsw_vec(h, slot), (size_t)h->dim * sizeof(float));
+  if (slot != HNSW_NO_SLOT && is_int8(h)) {
+    for (int i = 0; i < h->dim; i++) out[i] = (float)hnsw_codes(h, slot)[i] * h->g.scales[slot];
+  } else if (slot != HNSW_NO_SLOT) {
+    memcpy(out, hnsw_vec(h, slot), (size_t)h->dim * sizeof(float));
+  }
   pthread_mutex_unlock(&h->label_mu);
   pthread_rwlock_unlock(&h->grow_lock);
   if (slot == HNSW_NO_SLOT)
@@ -860,16 +955,36 @@ int hnsw_get_vector(const hnsw *hc, int64_t label, float *out, brass_error *err)
 
 /* ---- searching ---------------------------------------------------------------------------- */
 
-/* Copies the best k of the n results in s->res (a max-heap) to labels/scores, best first. */
-static int emit_results(const hnsw *h, hnsw_scratch *s, size_t n, int k, int64_t *labels,
-                        float *scores) {
-  maxheap_sort(s->res, n);
+static int cand_cmp(const void *a, const void *b) {
+  hnsw_cand x = *(const hnsw_cand *)a, y = *(const hnsw_cand *)b;
+  return cand_less(x, y) ? -1 : cand_less(y, x);
+}
+
+/* Copies the best k of the n results in s->res (a max-heap) to labels/scores, best first. In an
+ * int8 index the results are first re-scored with the float query q (see the top comment). */
+static int emit_results(const hnsw *h, hnsw_scratch *s, size_t n, int k, const float *q,
+                        int64_t *labels, float *scores) {
+  if (is_int8(h)) {
+    for (size_t i = 0; i < n; i++) s->res[i].d = dist_rerank(h, q, s->res[i].id);
+    qsort(s->res, n, sizeof *s->res, cand_cmp);
+  } else {
+    maxheap_sort(s->res, n);
+  }
   size_t m = n < (size_t)k ? n : (size_t)k;
   for (size_t i = 0; i < m; i++) {
     labels[i] = h->g.labels[s->res[i].id];
     if (scores) scores[i] = -s->res[i].d;
   }
   return (int)m;
+}
+
+/* Normalises q into s->query (and quantises it in an int8 index); -1 if q is not finite. */
+static int prepare_query(const hnsw *h, hnsw_scratch *s, const float *q, hnsw_qv *out) {
+  if (normalise(q, h->dim, s->query) != 0) return -1;
+  out->f = s->query;
+  out->c = s->qcodes;
+  out->s = is_int8(h) ? hnsw_quantize8(s->query, h->dim, s->qcodes) : 0;
+  return 0;
 }
 
 int hnsw_search(const hnsw *h, const float *q, int k, int ef, int64_t *labels, float *scores,
@@ -888,14 +1003,15 @@ int hnsw_search(const hnsw *h, const float *q, int k, int ef, int64_t *labels, f
     rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
     goto out;
   }
-  if (normalise(q, h->dim, s->query) != 0) {
+  hnsw_qv qv;
+  if (prepare_query(h, s, q, &qv) != 0) {
     rc = err_set(err, BRASS_EINVAL, "hnsw: query vector is not finite");
   } else {
     uint32_t cur = (uint32_t)e;
-    float dcur = dist_q(h, s->query, cur);
-    for (int l = (int)(e >> 32) - 1; l > 0; l--) greedy(h, s->query, &cur, &dcur, l);
-    size_t n = search_layer(h, s, s->query, cur, dcur, (size_t)ef, 0, 1);
-    rc = emit_results(h, s, n, k, labels, scores);
+    float dcur = dist_q(h, &qv, cur);
+    for (int l = (int)(e >> 32) - 1; l > 0; l--) greedy(h, &qv, &cur, &dcur, l);
+    size_t n = search_layer(h, s, &qv, cur, dcur, (size_t)ef, 0, 1);
+    rc = emit_results(h, s, n, k, s->query, labels, scores);
   }
   scratch_put(h, s);
 out:
@@ -921,7 +1037,8 @@ int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, flo
       rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for %d results", k);
       goto out_put;
     }
-  if (normalise(q, h->dim, s->query) != 0) {
+  hnsw_qv qv;
+  if (prepare_query(h, s, q, &qv) != 0) {
     rc = err_set(err, BRASS_EINVAL, "hnsw: query vector is not finite");
     goto out_put;
   }
@@ -929,13 +1046,14 @@ int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, flo
   for (uint32_t i = 0; i < count; i++) {
     uint8_t f = hnsw_flags(h, i);
     if (!(f & HNSW_F_LINKED) || (f & HNSW_F_DELETED)) continue;
-    hnsw_cand c = {dist_q(h, s->query, i), i};
+    /* an int8 index: the re-ranking score (float query, stored codes) */
+    hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, i) : dist_q(h, &qv, i), i};
     if (n < (size_t)k)
       maxheap_push(s->res, &n, c);
     else if (cand_less(c, s->res[0]))
       maxheap_replace_top(s->res, n, c);
   }
-  rc = emit_results(h, s, n, k, labels, scores);
+  rc = emit_results(h, s, n, k, s->query, labels, scores);
 out_put:
   scratch_put(h, s);
 out:
@@ -952,8 +1070,9 @@ void hnsw_set_ef_search(hnsw *h, int ef) {
 size_t hnsw_memory_bytes(const hnsw *h) {
   const hnsw_graph *g = &h->g;
   size_t cap = g->capacity;
-  size_t bytes = sizeof *h + cap * (h->stride * sizeof(float) + h->l0_stride * sizeof(uint32_t) +
-                                    sizeof(uint32_t *) + sizeof(int64_t) + 3 + sizeof(uint32_t));
+  size_t row = is_int8(h) ? h->stride8 + sizeof(float) : h->stride * sizeof(float);
+  size_t bytes = sizeof *h + cap * (row + h->l0_stride * sizeof(uint32_t) + sizeof(uint32_t *) +
+                                    sizeof(int64_t) + 3 + sizeof(uint32_t));
   bytes += __atomic_load_n(&g->upper_bytes, __ATOMIC_RELAXED);
   bytes += g->map.cap * (sizeof(int64_t) + sizeof(uint32_t));
   hnsw *hm = (hnsw *)h;
@@ -977,7 +1096,8 @@ void hnsw_get_stats(const hnsw *h, hnsw_stats *out) {
   out->M = h->M;
   out->ef_construction = h->ef_construction;
   out->ef_search = __atomic_load_n(&h->ef_search, __ATOMIC_RELAXED);
-  out->kernel = hnsw_dot_name(h->dot);
+  out->kernel = is_int8(h) ? hnsw_dot8_name(h->dot8) : hnsw_dot_name(h->dot);
+  out->vectors = h->vectors;
   pthread_rwlock_unlock(&hm->grow_lock);
 }
 
@@ -994,7 +1114,7 @@ int hnsw_needs_rebuild(const hnsw *h) {
 }
 
 int hnsw_rebuild(hnsw *h, pool *p, brass_error *err) {
-  hnsw_params prm = {h->dim, h->M, h->ef_construction, h->ef_search, h->seed, 0};
+  hnsw_params prm = {h->dim, h->M, h->ef_construction, h->ef_search, h->seed, 0, h->vectors};
   size_t count = h->g.count, live = count - h->g.n_deleted;
   prm.capacity = live ? live : 1;
   hnsw *nh = NULL;
@@ -1008,7 +1128,8 @@ int hnsw_rebuild(hnsw *h, pool *p, brass_error *err) {
   size_t n = 0;
   for (uint32_t i = 0; i < count; i++)
     if (!(h->g.flags[i] & HNSW_F_DELETED)) rows[n++] = i;
-  hnsw_src src = {h->g.labels, h->g.vectors, h->stride, rows};
+  hnsw_src src = {h->g.labels, h->g.vectors, h->stride, rows, h->g.codes, h->g.scales};
+  if (is_int8(h)) src.vec_stride = h->stride8;
   rc = add_src(nh, p, &src, n, err);
   free(rows);
   if (rc) {

@@ -38,6 +38,11 @@
 
 typedef struct hnsw hnsw;
 
+/* How the index stores its vectors: float32, or int8 codes with one float scale per vector
+ * (hnsw_dot8.h: 4x less memory; distances are integer inner products, searches re-rank their
+ * candidates with the float query against the codes, see docs/hnsw.md). */
+enum { HNSW_VEC_F32 = 0, HNSW_VEC_INT8 = 1 };
+
 typedef struct hnsw_params {
   int dim;             /* vector dimension, 1..HNSW_MAX_DIM */
   int M;               /* links per node on levels >= 1 (level 0 keeps 2 * M); 2..HNSW_MAX_M */
@@ -45,6 +50,7 @@ typedef struct hnsw_params {
   int ef_search;       /* default candidate list size for hnsw_search, >= 1 */
   uint64_t seed;       /* seeds the level of each vector (a hash of seed and label) */
   size_t capacity;     /* slots to allocate up front (the index grows by doubling); 0 = 1024 */
+  int vectors;         /* HNSW_VEC_F32 (0) or HNSW_VEC_INT8 */
 } hnsw_params;
 
 typedef struct hnsw_stats {
@@ -55,10 +61,13 @@ typedef struct hnsw_stats {
   size_t memory_bytes; /* heap bytes held by the index (vectors, graph, maps, scratch) */
   int max_level;       /* top level of the graph, -1 when empty */
   int dim, M, ef_construction, ef_search;
-  const char *kernel; /* inner-product kernel: "avx512", "avx2", "wasm-simd128", "ref" */
+  const char *kernel; /* inner-product kernel: "avx512", "avx2", "wasm-simd128", "ref" (f32);
+                         "avx512-vnni", "avx2", "wasm-simd128", "ref" (int8) */
+  int vectors;        /* HNSW_VEC_F32 or HNSW_VEC_INT8 */
 } hnsw_stats;
 
-/* Fills p with the defaults for dimension dim (M 16, efConstruction 200, efSearch 64, seed 42). */
+/* Fills p with the defaults for dimension dim (M 16, efConstruction 200, efSearch 192, seed 42,
+ * float32 vectors). */
 void hnsw_params_init(hnsw_params *p, int dim);
 
 /* Creates an empty index. Returns 0, BRASS_EINVAL for bad parameters, or BRASS_ENOMEM. */
@@ -85,7 +94,8 @@ int hnsw_remove(hnsw *h, int64_t label, brass_error *err);
 /* 1 if label is live in the index, else 0. */
 int hnsw_contains(const hnsw *h, int64_t label);
 
-/* Copies label's stored (normalised) vector, dim floats, to out. BRASS_EINVAL if not live. */
+/* Copies label's stored (normalised) vector, dim floats, to out (an int8 index: its codes times
+ * its scale). BRASS_EINVAL if not live. */
 int hnsw_get_vector(const hnsw *h, int64_t label, float *out, brass_error *err);
 
 /* Approximate k nearest live vectors to q (dim floats). ef is the candidate list size, 0 for the

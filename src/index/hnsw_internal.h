@@ -7,6 +7,9 @@
  *
  *   vectors + s * stride      float[stride]   the normalised vector; stride = dim rounded up to
  *                                             16 floats, padding zero; rows 64-byte aligned
+ *   codes + s * stride8       int8[stride8]   instead of vectors in an int8 index (HNSW_VEC_INT8):
+ *   scales[s]                 float           the normalised vector ~ scales[s] * codes;
+ *                                             stride8 = dim rounded up to 64, padding zero
  *   links0  + s * l0_stride   uint32[l0_stride] level-0 neighbour list:
  *                                             [0] = n (<= M0), [1..n] = neighbour slots
  *                                             l0_stride = 1 + M0 rounded up to 16 (64 bytes)
@@ -34,6 +37,7 @@
 
 #include "index/hnsw.h"
 #include "index/hnsw_dot.h"
+#include "index/hnsw_dot8.h"
 #include "index/hnsw_labels.h"
 
 #define HNSW_MAX_LEVEL 31
@@ -54,8 +58,9 @@ typedef struct hnsw_scratch {
   uint16_t gen;          /* current generation; visited[s] == gen means seen */
   hnsw_cand *cand, *res; /* candidate min-heap and result max-heap */
   size_t cand_cap, res_cap;
-  float *query; /* (stride) normalised query, zero padded, 64-byte aligned */
-  size_t bytes; /* heap bytes held, for stats */
+  float *query;   /* (stride) normalised query, zero padded, 64-byte aligned */
+  int8_t *qcodes; /* (stride8) its int8 codes, in an int8 index */
+  size_t bytes;   /* heap bytes held, for stats */
 } hnsw_scratch;
 
 /* The graph and its storage: everything hnsw_rebuild swaps wholesale. Fields touched by
@@ -65,7 +70,9 @@ typedef struct hnsw_graph {
   size_t count;       /* slots handed out (atomic; written under label_mu) */
   size_t n_deleted;   /* tombstones (atomic) */
   uint64_t entry;     /* atomic: ((uint64)(max_level + 1) << 32) | entry slot; 0 when empty */
-  float *vectors;     /* (capacity, stride) */
+  float *vectors;     /* (capacity, stride); NULL in an int8 index */
+  int8_t *codes;      /* (capacity, stride8); int8 index only */
+  float *scales;      /* (capacity); int8 index only */
   uint32_t *links0;   /* (capacity, l0_stride) */
   uint32_t **upper;   /* (capacity) */
   int64_t *labels;    /* (capacity) */
@@ -88,6 +95,9 @@ struct hnsw {
   uint64_t seed;
   double level_mult; /* 1 / ln(M) */
   hnsw_dot_fn dot;
+  int vectors;    /* HNSW_VEC_F32 or HNSW_VEC_INT8 */
+  size_t stride8; /* bytes per int8 row */
+  hnsw_dot8_fn dot8;
 
   hnsw_graph g;
 
@@ -116,6 +126,9 @@ static inline size_t hnsw_count(const hnsw *h) {
 /* ---- layout accessors ---- */
 static inline float *hnsw_vec(const hnsw *h, uint32_t s) {
   return h->g.vectors + s * h->stride;
+}
+static inline int8_t *hnsw_codes(const hnsw *h, uint32_t s) {
+  return h->g.codes + s * h->stride8;
 }
 /* The list of slot s at level (level <= levels[s]): [n, ids...]. */
 static inline uint32_t *hnsw_list(const hnsw *h, uint32_t s, int level) {

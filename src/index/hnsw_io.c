@@ -1,7 +1,8 @@
 /*
  * hnsw_io.c - the HNSW index as a plain byte buffer (for SQLite BLOBs or files) and back.
  *
- * Format version 1, every integer and float little-endian, no alignment assumed:
+ * Format version 1 (float32 vectors) or 2 (int8 vectors), every integer and float little-endian,
+ * no alignment assumed:
  *
  *   offset  size  field
  *        0     8  magic "BRSHNSW1"
@@ -17,12 +18,14 @@
  *       44     4  top level, int32 (-1 when count is 0)
  *       48     8  seed
  *       56     8  total bytes of the buffer
- *       64     8  reserved, 0
+ *       64     8  reserved, 0 (version 1); version 2: uint32 vector type (1: int8), uint32 0
  *       72     8  checksum of bytes [0, 72) and [80, total)
  *       80        labels   int64[count]
  *                 levels   uint8[count]     (<= top level; the entry slot's level is the top)
  *                 deleted  uint8[count]     (0 or 1)
- *                 vectors  float32[count * dim]
+ *                 vectors  float32[count * dim]                 (version 1)
+ *                          or int8[count * dim] codes in [-127, 127]
+ *                          and float32[count] scales, finite, >= 0  (version 2, hnsw_dot8.h)
  *                 lists    for each slot s, for level l = 0..levels[s]:
  *                          uint32 n (<= M0 on level 0, <= M above), uint32 ids[n]
  *                          (each id < count, != s, and of level >= l)
@@ -31,7 +34,8 @@
  * buffer that loads is one the search code can walk without reading out of bounds; anything else
  * is BRASS_EFORMAT. The checksum (a 4-lane multiply-rotate hash, not cryptographic) catches bit
  * flips that would still be structurally valid. Slot order is kept, so a loaded index answers
- * searches exactly as the saved one.
+ * searches exactly as the saved one. A float32 index is still written as version 1, so builds that
+ * predate int8 vectors keep reading it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -42,7 +46,7 @@
 #include "index/hnsw_internal.h"
 
 #define IO_MAGIC "BRSHNSW1"
-#define IO_VERSION 1u
+#define IO_VERSION 2u
 #define IO_HEADER 80u
 #define IO_NONE 0xffffffffu
 
@@ -124,6 +128,11 @@ uint64_t hnsw_io_checksum(const uint8_t *buf, size_t total) {
 
 /* ---- saving ---- */
 
+/* Bytes per slot of its vector: dim floats, or dim codes and a scale. */
+static size_t vec_bytes(const hnsw *h) {
+  return h->vectors == HNSW_VEC_INT8 ? (size_t)h->dim + 4 : (size_t)h->dim * 4;
+}
+
 static uint32_t list_len(const hnsw *h, uint32_t s, int l) {
   uint32_t n = hnsw_ld32(hnsw_list(h, s, l)), maxn = (uint32_t)(l ? h->M : h->M0);
   return n < maxn ? n : maxn;
@@ -131,7 +140,7 @@ static uint32_t list_len(const hnsw *h, uint32_t s, int l) {
 
 size_t hnsw_serialized_size(const hnsw *h) {
   size_t count = hnsw_count(h);
-  size_t bytes = IO_HEADER + count * (8 + 1 + 1 + (size_t)h->dim * 4);
+  size_t bytes = IO_HEADER + count * (8 + 1 + 1 + vec_bytes(h));
   for (uint32_t s = 0; s < count; s++)
     for (int l = 0; l <= h->g.levels[s]; l++) bytes += 4 + 4 * (size_t)list_len(h, s, l);
   return bytes;
@@ -148,7 +157,9 @@ int hnsw_serialize(const hnsw *h, void *out, size_t cap, brass_error *err) {
   uint8_t *buf = out;
   memset(buf, 0, IO_HEADER);
   memcpy(buf, IO_MAGIC, 8);
-  put32(buf + 8, IO_VERSION);
+  int i8 = h->vectors == HNSW_VEC_INT8;
+  put32(buf + 8, i8 ? 2u : 1u);
+  if (i8) put32(buf + 64, HNSW_VEC_INT8);
   put32(buf + 12, IO_HEADER);
   put32(buf + 16, (uint32_t)h->dim);
   put32(buf + 20, (uint32_t)h->M);
@@ -167,8 +178,14 @@ int hnsw_serialize(const hnsw *h, void *out, size_t cap, brass_error *err) {
   memcpy(p, g->levels, count);
   p += count;
   for (uint32_t s = 0; s < count; s++) *p++ = (hnsw_flags(h, s) & HNSW_F_DELETED) ? 1 : 0;
-  for (uint32_t s = 0; s < count; s++, p += (size_t)h->dim * 4)
-    copy_le(p, hnsw_vec(h, s), (size_t)h->dim, 4);
+  if (i8) {
+    for (uint32_t s = 0; s < count; s++, p += h->dim) memcpy(p, hnsw_codes(h, s), (size_t)h->dim);
+    copy_le(p, g->scales, count, 4);
+    p += (size_t)count * 4;
+  } else {
+    for (uint32_t s = 0; s < count; s++, p += (size_t)h->dim * 4)
+      copy_le(p, hnsw_vec(h, s), (size_t)h->dim, 4);
+  }
   for (uint32_t s = 0; s < count; s++) {
     for (int l = 0; l <= g->levels[s]; l++) {
       const uint32_t *list = hnsw_list(h, s, l);
@@ -201,6 +218,35 @@ int hnsw_serialize_alloc(const hnsw *h, uint8_t **out, size_t *len, brass_error 
 /* ---- loading ---- */
 
 #define BAD(...) err_set(err, BRASS_EFORMAT, "hnsw buffer: " __VA_ARGS__)
+
+/* Reads the count vectors at *p (advancing it), checking them: finite floats, or codes in
+ * [-127, 127] with finite scales >= 0. */
+static int load_vectors(hnsw *h, const uint8_t **pp, brass_error *err) {
+  const uint8_t *p = *pp;
+  size_t dim = (size_t)h->dim, count = h->g.count;
+  if (h->vectors == HNSW_VEC_INT8) {
+    for (uint32_t s = 0; s < count; s++, p += dim) {
+      int8_t *c = hnsw_codes(h, s);
+      memcpy(c, p, dim);
+      for (size_t j = 0; j < dim; j++)
+        if (c[j] == -128) return BAD("codes of slot %u hold -128", s);
+    }
+    copy_le(h->g.scales, p, count, 4);
+    p += count * 4;
+    for (uint32_t s = 0; s < count; s++)
+      if (!isfinite(h->g.scales[s]) || h->g.scales[s] < 0)
+        return BAD("scale of slot %u is not a finite number >= 0", s);
+  } else {
+    for (uint32_t s = 0; s < count; s++, p += dim * 4) {
+      float *v = hnsw_vec(h, s);
+      copy_le(v, p, dim, 4);
+      for (size_t j = 0; j < dim; j++)
+        if (!isfinite(v[j])) return BAD("vector of slot %u is not finite", s);
+    }
+  }
+  *pp = p;
+  return 0;
+}
 
 /* Reads the lists of every slot from p[0..len), checking each against the format's rules. */
 static int load_lists(hnsw *h, const uint8_t *p, size_t len, brass_error *err) {
@@ -244,15 +290,22 @@ int hnsw_deserialize(const void *data, size_t len, hnsw **out, brass_error *err)
   if (version > IO_VERSION)
     return err_set(err, BRASS_EUNSUPPORTED, "hnsw buffer: format version %u is newer than %u",
                    version, IO_VERSION);
-  if (version != IO_VERSION || get32(buf + 12) != IO_HEADER || get64(buf + 64) != 0)
+  uint32_t vtype = version == 2 ? get32(buf + 64) : 0;
+  if (version < 1 || get32(buf + 12) != IO_HEADER || get32(buf + 68) != 0 ||
+      (version == 1 ? get32(buf + 64) != 0 : vtype != HNSW_VEC_INT8))
     return BAD("bad version %u, header size %u or reserved field", version, get32(buf + 12));
   uint64_t total = get64(buf + 56);
   if (total != len)
     return BAD("size is %zu bytes, header says %llu", len, (unsigned long long)total);
   if (get64(buf + 72) != hnsw_io_checksum(buf, len)) return BAD("checksum mismatch");
 
-  hnsw_params prm = {(int)get32(buf + 16), (int)get32(buf + 20), (int)get32(buf + 28),
-                     (int)get32(buf + 32), get64(buf + 48),      0};
+  hnsw_params prm = {(int)get32(buf + 16),
+                     (int)get32(buf + 20),
+                     (int)get32(buf + 28),
+                     (int)get32(buf + 32),
+                     get64(buf + 48),
+                     0,
+                     (int)vtype};
   uint32_t m0 = get32(buf + 24), count = get32(buf + 36), entry = get32(buf + 40);
   int32_t top = (int32_t)get32(buf + 44);
   if (get32(buf + 16) > HNSW_MAX_DIM || get32(buf + 20) > HNSW_MAX_M ||
@@ -266,7 +319,7 @@ int hnsw_deserialize(const void *data, size_t len, hnsw **out, brass_error *err)
     return BAD("bad parameters");
   }
   /* From here on h is complete enough for hnsw_free. */
-  size_t dim = (size_t)prm.dim, per_slot = 8 + 1 + 1 + 4 * dim;
+  size_t per_slot = 8 + 1 + 1 + vec_bytes(h);
   const uint8_t *p = buf + IO_HEADER, *end = buf + len;
   hnsw_graph *g = &h->g;
   if (count >= IO_NONE || (size_t)(end - p) / per_slot < count) {
@@ -307,15 +360,7 @@ int hnsw_deserialize(const void *data, size_t len, hnsw **out, brass_error *err)
     }
   }
   p += count;
-  for (uint32_t s = 0; s < count; s++, p += dim * 4) {
-    float *v = hnsw_vec(h, s);
-    copy_le(v, p, dim, 4);
-    for (size_t j = 0; j < dim; j++)
-      if (!isfinite(v[j])) {
-        rc = BAD("vector of slot %u is not finite", s);
-        goto fail;
-      }
-  }
+  if ((rc = load_vectors(h, &p, err)) != 0) goto fail;
   if (count && g->levels[entry] != top) {
     rc = BAD("entry slot %u has level %u, not the top %d", entry, g->levels[entry], (int)top);
     goto fail;

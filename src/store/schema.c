@@ -131,12 +131,18 @@ static const char store_migration_ranking[] =
     "    VALUES (new.id, new.title, new.heading, new.body, new.grams);"
     "END;";
 
+/* int8 vectors: the HNSW graph may hold int8 codes with a scale per vector (src/store/vecfmt.c);
+ * the meta key vector_format says which. Libraries that already hold vectors have float32 ones. */
+static const char store_migration_int8vec[] =
+    "INSERT OR IGNORE INTO meta(key, value)"
+    "  SELECT 'vector_format', 'f32' WHERE EXISTS (SELECT 1 FROM vectors);";
+
 /* migrations[i] takes version i to version i + 1. */
-static const char *const store_migrations[STORE_SCHEMA_VERSION] = {store_migration_1,
-                                                                   store_migration_ranking};
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+    store_migration_1, store_migration_ranking, store_migration_int8vec};
 /* Steps in C after migration i's SQL (NULL: none). */
 static int (*const store_migration_steps[STORE_SCHEMA_VERSION])(store *, brass_error *) = {
-    NULL, store_cjk_fill};
+    NULL, store_cjk_fill, NULL};
 
 int store_migrate(store *st, brass_error *err) {
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);

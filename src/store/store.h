@@ -19,7 +19,7 @@
 #include "brass.h"
 
 /* The schema version this binary writes and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a brass library: "BRSS". */
 #define STORE_APPLICATION_ID 0x42525353
 
@@ -155,10 +155,12 @@ int store_chunk_source(store *st, int64_t chunk_id, int64_t *source_id, char **p
                        brass_error *err);
 int64_t store_chunk_count(store *st, brass_error *err);
 
-/* Stores the vector of chunk id (dim float32, little-endian; replaces an existing one). dim must
- * match the bound model's dimension when one is bound. */
+/* Stores the vector of chunk id (dim floats, encoded in the library's vector format, see
+ * store_vector_format; replaces an existing one). dim must match the bound model's dimension when
+ * one is bound. */
 int store_vector_put(store *st, int64_t chunk_id, const float *v, int dim, brass_error *err);
-/* 1 found (dim floats written to out), 0 not found; BRASS_EFORMAT if the stored size != dim. */
+/* 1 found (dim floats written to out; int8 vectors decoded), 0 not found; BRASS_EFORMAT if the
+ * stored size fits neither format for dim. */
 int store_vector_get(store *st, int64_t chunk_id, float *out, int dim, brass_error *err);
 /* Calls fn for every vector in chunk id order (to rebuild the HNSW graph); fn's non-zero return
  * stops and is returned. v is valid only during the call. */
@@ -179,6 +181,17 @@ int store_sources_unembedded(store *st, int64_t **ids, size_t *n, brass_error *e
 int store_chunks_unembedded(store *st, int64_t after, int limit,
                             int (*fn)(void *ctx, int64_t chunk_id, const char *text, size_t len),
                             void *ctx, brass_error *err);
+/* ---- vector format (vecfmt.c) ------------------------------------------------------------- */
+/* How the library's HNSW graph holds the chunk vectors: float32, or int8 codes with a scale per
+ * vector (the vectors table stays float32 for exact re-ranking). Values match brass.h's
+ * BRASS_VECTORS_*. */
+enum { STORE_VECTORS_F32 = 1, STORE_VECTORS_INT8 = 2 };
+/* The library's format: STORE_VECTORS_F32 or STORE_VECTORS_INT8, or 0 when none is recorded and
+ * no vector is stored yet (the first index run chooses). */
+int store_vector_format(store *st, brass_error *err);
+/* Records the format; a change drops the saved graph (built in the old one). Inside the caller's
+ * transaction or its own. */
+int store_vector_format_set(store *st, int fmt, brass_error *err);
 
 /* ---- full-text search (FTS5, BM25) ---------------------------------------------------------- */
 typedef struct store_hit {

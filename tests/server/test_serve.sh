@@ -289,8 +289,9 @@ get /api/status
 if [ "$CODE" = 200 ] && "$PY" -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["sources"] == 2 and j["chunks"] >= 2 and j["model"]["dim"] == 32, j' "$T/b"; then
-  ok "/api/status: 2 sources, model dim 32"
+assert j["sources"] == 2 and j["chunks"] >= 2 and j["model"]["dim"] == 32, j
+assert j["vector_format"] == "int8", j' "$T/b"; then
+  ok "/api/status: 2 sources, model dim 32, int8 vectors"
 else
   fail "/api/status: $CODE $(cat "$T/b")"
 fi

@@ -484,7 +484,7 @@ static void test_corrupt(void) {
   /* Structurally bad buffers with a valid checksum. */
   size_t labels = 80, levels = labels + n * 8, flags = levels + n, vecs = flags + n;
   size_t lists = vecs + n * dim * 4;
-  uint32_t big = 1000, version = 2;
+  uint32_t big = 1000, version = 3; /* 2 is the int8 format (test_hnsw_int8.c) */
   uint8_t two = 2, lvl = 30;
   float nan = NAN;
   CHECK(load_patched(buf, len, lists, &big, 4) == BRASS_EFORMAT);     /* n > M0 */
