@@ -111,62 +111,6 @@ static int read_group(char **lines, size_t *caps, long *lineno, int *eof) {
   return n;
 }
 
-/* A growing output buffer for one group of lines. */
-typedef struct out_buf {
-  char *data;
-  size_t len, cap;
-  int failed; /* allocation failed */
-} out_buf;
-
-static void out_reserve(out_buf *o, size_t more) {
-  if (o->failed || o->len + more <= o->cap) return;
-  size_t cap = o->cap ? o->cap : 1 << 16;
-  while (cap < o->len + more) cap *= 2;
-  char *d = realloc(o->data, cap);
-  if (!d) {
-    o->failed = 1;
-    return;
-  }
-  o->data = d;
-  o->cap = cap;
-}
-
-static void out_printf_float(out_buf *o, const char *sep, float v) {
-  out_reserve(o, 32);
-  if (!o->failed) o->len += (size_t)snprintf(o->data + o->len, 32, "%s%.9g", sep, v);
-}
-
-static void out_printf_int(out_buf *o, const char *sep, int v) {
-  out_reserve(o, 16);
-  if (!o->failed) o->len += (size_t)snprintf(o->data + o->len, 16, "%s%d", sep, v);
-}
-
-static void out_str(out_buf *o, const char *str) {
-  size_t n = strlen(str);
-  out_reserve(o, n);
-  if (!o->failed) {
-    memcpy(o->data + o->len, str, n);
-    o->len += n;
-  }
-}
-
-/* Writes and empties the buffer; returns 0 or -1 on a write error other than EAGAIN/EINTR. */
-static int out_flush(out_buf *o) {
-  size_t off = 0;
-  while (off < o->len) {
-    ssize_t w = write(STDOUT_FILENO, o->data + off, o->len - off);
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      struct timespec ts = {0, 1000000};
-      nanosleep(&ts, NULL);
-      continue;
-    }
-    if (w <= 0) return -1;
-    off += (size_t)w;
-  }
-  o->len = 0;
-  return 0;
-}
-
 static void print_vector(out_buf *o, const float *v, int dim) {
   out_str(o, "[");
   for (int j = 0; j < dim; j++) out_printf_float(o, j ? "," : "", v[j]);

@@ -15,7 +15,7 @@
 
 #define MODEL_PATH_MAX 4096
 
-static int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err) {
+int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err) {
   char path[MODEL_PATH_MAX], cfg[MODEL_PATH_MAX];
   if (path_join(path, sizeof path, dir, "tokenizer.json") == 0 && file_exists(path))
     return tok_open_json(path, tok, err);

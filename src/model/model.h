@@ -49,6 +49,9 @@ struct brass_model {
   embed_work work;
 };
 
+/* Opens dir's tokenizer.json, else its vocab.txt (+ tokenizer_config.json) (model.c). */
+int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err);
+
 /* Frees the embedder's working memory (embedder.c). */
 void embed_work_free(brass_model *m);
 
