@@ -117,12 +117,19 @@ static void print_vector(out_buf *o, const float *v, int dim) {
   out_str(o, "]\n");
 }
 
-static int print_tokens(out_buf *o, brass_model *model, const char *text, int32_t *ids, int cap) {
+static int print_tokens(out_buf *o, brass_model *model, const char *text, int32_t **ids, int *cap) {
   brass_error err;
-  int n = brass_tokenize(model, text, ids, cap, &err);
+  int n = brass_tokenize(model, text, *ids, *cap, &err);
+  if (n > *cap) { /* static models see every id of the text: make room and ask again */
+    int32_t *grown = realloc(*ids, (size_t)n * sizeof **ids);
+    if (!grown) return cli_error(CLI_FAIL, "out of memory");
+    *ids = grown;
+    *cap = n;
+    n = brass_tokenize(model, text, *ids, *cap, &err);
+  }
   if (n < 0) return cli_error(CLI_FAIL, "%s", err.message);
   out_str(o, "[");
-  for (int j = 0; j < n && j < cap; j++) out_printf_int(o, j ? "," : "", ids[j]);
+  for (int j = 0; j < n && j < *cap; j++) out_printf_int(o, j ? "," : "", (*ids)[j]);
   out_str(o, "]\n");
   return 0;
 }
@@ -154,7 +161,7 @@ static int run_embed(int argc, char **argv) {
     }
     if (a.tokens) {
       for (int i = 0; i < n && rc == CLI_OK; i++)
-        if (print_tokens(&out, model, lines[i], ids, maxlen)) rc = CLI_FAIL;
+        if (print_tokens(&out, model, lines[i], &ids, &maxlen)) rc = CLI_FAIL;
     } else if (n > 0) {
       if (brass_embed_as(model, a.kind, (const char *const *)lines, (size_t)n, vectors, &err)) {
         rc = cli_error(CLI_FAIL, "stdin lines %ld-%ld: %s", first, lineno, err.message);
