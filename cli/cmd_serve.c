@@ -34,6 +34,8 @@ static const char serve_help[] =
     "                     /model/manifest.json)\n"
     "  --library FILE     also answer /api/status and /api/search?q=..&mode=..&k=.. from this\n"
     "                     library (JSON, as 'brass status --json' / 'brass search --json')\n"
+    "  --rerank DIR|NAME  a cross-encoder for /api/search?rerank=1[&rerank_top=N] (off unless\n"
+    "                     asked for per request; default top 20)\n"
     "  --threads N        threads for the library's model (default: $BRASS_THREADS, else all)\n"
     "  --help             show this help\n"
     "\n"
@@ -108,11 +110,20 @@ static int run_serve(int argc, char **argv) {
     } else if ((r = cli_option_value(argc, argv, &i, "--library", &v))) {
       if (r < 0) return CLI_USAGE;
       o.library = v;
+    } else if ((r = cli_option_value(argc, argv, &i, "--rerank", &v))) {
+      if (r < 0) return CLI_USAGE;
+      o.rerank_dir = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_int("--threads", v, 1, 256, &o.threads)) return CLI_USAGE;
     } else {
       return cli_error(CLI_USAGE, "serve: unknown argument '%s' (see 'brass help serve')", argv[i]);
     }
+  }
+  char rerank_buf[PATH_MAX];
+  if (o.rerank_dir) { /* copied: cli_resolve_model's buffer is reused for --model below */
+    if (!o.library) return cli_error(CLI_USAGE, "serve: --rerank needs --library");
+    snprintf(rerank_buf, sizeof rerank_buf, "%s", cli_resolve_model(o.rerank_dir));
+    o.rerank_dir = rerank_buf;
   }
   if (o.model_dir) o.model_dir = cli_resolve_model(o.model_dir); /* a pulled model's name */
   char buf[PATH_MAX];

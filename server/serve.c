@@ -216,7 +216,7 @@ int serve_run(const serve_options *o, brass_error *err) {
 
   int rc = 0;
   if ((o->model_dir && (rc = serve_model_open(o->model_dir, &st.model, err))) ||
-      (o->library && (rc = serve_api_open(o->library, o->threads, &st.api, err)))) {
+      (o->library && (rc = serve_api_open(o->library, o->threads, o->rerank_dir, &st.api, err)))) {
     serve_model_close(st.model);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;

@@ -12,7 +12,8 @@
 #   - `brass search --rerank`: reranked order, scores equal to `brass rerank` on the same pairs,
 #     rerank_ms in the JSON timings; a static model indexes and searches;
 #   - bad folders and bad JSONL lines: one-line errors, exit status 1.
-# BRASS_TEST_QUICK=1 skips the MiniLM-L-6 shape.
+# BRASS_TEST_QUICK=1 skips the MiniLM-L-6 shape; BRASS_TEST_WASM=1 (the WebAssembly CLI in node,
+# tests/wasm/run_wasm_tests.sh) skips the serve check.
 set -euo pipefail
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
 PY=/usr/bin/python3
@@ -75,22 +76,24 @@ mk "$work/m2v" --kind model2vec --hidden 64 --vocab-size 20000 --seed 5
 mk "$work/m2v-f16" --kind model2vec --hidden 48 --dtype f16 --no-normalize --seed 6
 mk "$work/sst" --kind static-st --hidden 96 --no-normalize --seed 7
 mk "$work/sst-norm" --kind static-st --hidden 32 --seed 8
+grep -v '^$' "$work/texts.txt" >"$work/texts-static.txt" # empty texts: checked below
 for name in m2v m2v-f16 sst sst-norm; do
   dir=$work/$name tok=$work/$name/tokenizer.json
   [ -f "$tok" ] || tok=$work/$name/0_StaticEmbedding/tokenizer.json
-  node "$ORACLE/hf_tokenize.js" "$tok" --plain --max-len 0 <"$work/texts.txt" >"$work/$name.hf"
-  "$BRASS" embed --model "$dir" --tokens <"$work/texts.txt" >"$work/$name.tok"
-  $PY "$HERE/compare_vectors.py" ids "$work/$name.tok" "$work/$name.hf" --texts "$work/texts.txt" \
-    --label "$name ids" || fail "$name: ids differ from HF (no special tokens)"
+  node "$ORACLE/hf_tokenize.js" "$tok" --plain --max-len 0 <"$work/texts-static.txt" >"$work/$name.hf"
+  "$BRASS" embed --model "$dir" --tokens <"$work/texts-static.txt" >"$work/$name.tok"
+  $PY "$HERE/compare_vectors.py" ids "$work/$name.tok" "$work/$name.hf" \
+    --texts "$work/texts-static.txt" --label "$name ids" ||
+    fail "$name: ids differ from HF (no special tokens)"
   $PY "$ORACLE/torch_static.py" "$dir" <"$work/$name.hf" >"$work/$name.ref"
-  "$BRASS" embed --model "$dir" <"$work/texts.txt" >"$work/$name.got"
+  "$BRASS" embed --model "$dir" --threads 2 <"$work/texts-static.txt" >"$work/$name.got"
   norm=
   case $name in m2v | sst-norm) norm=--normalized ;; esac
-  # an empty line embeds as zeros: keep it out of the unit-length check
-  grep -vn '^$' "$work/texts.txt" | cut -d: -f1 >"$work/nonempty"
   $PY "$HERE/compare_vectors.py" vectors "$work/$name.got" "$work/$name.ref" --tol 1e-4 \
-    --label "$name vectors" ${norm:+$( [ "$(wc -l <"$work/nonempty")" = "$(wc -l <"$work/texts.txt")" ] && echo $norm)} ||
-    fail "$name: vectors differ from the float64 reference"
+    --label "$name vectors" $norm || fail "$name: vectors differ from the float64 reference"
+  printf '\n[UNK] [UNK]\n' | "$BRASS" embed --model "$dir" >"$work/$name.empty"
+  $PY -c 'import json,sys; v=[json.loads(l) for l in open(sys.argv[1])]; assert all(x == 0 for x in v[0]), v[0][:4]' \
+    "$work/$name.empty" && ok "$name: an empty text embeds as zeros" || fail "$name: empty text"
 done
 
 # ---- search --rerank, and a static model behind index/search ----
@@ -122,6 +125,35 @@ if [ -f "$work/rr.pairs" ]; then
 fi
 "$BRASS" search --library "$lib" -n 3 --rerank "$work/ce-small" "package" | grep -q "^reranked the top" &&
   ok "text output reports the rerank time" || fail "text output lacks the rerank time"
+
+# ---- serve: /api/search?rerank=1 ----
+if command -v curl >/dev/null && [ "${BRASS_TEST_WASM:-0}" != 1 ]; then
+  "$BRASS" serve --port 0 --root "$work/docs" --library "$lib" --rerank "$work/ce-small" \
+    >"$work/serve.out" 2>"$work/serve.err" &
+  spid=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's#^brass serve: http://127\.0\.0\.1:\([0-9][0-9]*\)/ .*#\1#p' "$work/serve.out")
+    [ -n "$port" ] && break
+    kill -0 $spid 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -n "$port" ]; then
+    curl -s "http://127.0.0.1:$port/api/search?q=package+library&k=5&rerank=1&rerank_top=8" >"$work/api.json"
+    curl -s "http://127.0.0.1:$port/api/search?q=package+library&k=5" >"$work/api0.json"
+    $PY - "$work/api.json" "$work/rr.json" "$work/api0.json" <<'PYEOF' && ok "serve /api/search?rerank=1 == search --rerank" || fail "serve rerank"
+import json, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+assert a["reranked"] == 5 and "rerank_ms" in a["timings"], a
+assert [x["source"] for x in a["results"]] == [x["source"] for x in b["results"]]
+assert "reranked" not in c
+PYEOF
+  else
+    fail "serve did not start: $(cat "$work/serve.err")"
+  fi
+  kill $spid 2>/dev/null || true
+  wait $spid 2>/dev/null || true
+fi
 
 # ---- bad input: one line, exit 1 ----
 expect_error() { # NAME PATTERN COMMAND...
@@ -174,6 +206,14 @@ expect_error "static table missing" "embeddings" "$BRASS" embed --model "$work/m
 cp -r "$work/sst" "$work/sst-small"
 $PY -c 'import sys,os; sys.path.insert(0, os.path.join(os.environ["BRASS_SRC"], "tests", "oracle")); from make_model import write_safetensors; import torch; write_safetensors(sys.argv[1], {"embedding.weight": torch.zeros(100, 4)})' \
   "$work/sst-small/0_StaticEmbedding/model.safetensors"
+cp -r "$work/sst" "$work/sst-unigram"
+$PY - "$work/sst-unigram/0_StaticEmbedding/tokenizer.json" <<'PYEOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["model"] = {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["a", -1.0]]}
+json.dump(t, open(sys.argv[1], "w"))
+PYEOF
+expect_error "Unigram tokenizer (XLM-R static models)" "only WordPiece" "$BRASS" embed --model "$work/sst-unigram" <<<"x"
 expect_error "static table too small" "fewer than the tokenizer" "$BRASS" embed --model "$work/sst-small" <<<"x"
 
 if [ $failures -ne 0 ]; then
