@@ -34,8 +34,9 @@ static const char serve_help[] =
     "                     /model/manifest.json)\n"
     "  --library FILE     also answer /api/status and /api/search?q=..&mode=..&k=.. from this\n"
     "                     library (JSON, as 'brass status --json' / 'brass search --json')\n"
-    "  --rerank DIR|NAME  a cross-encoder for /api/search?rerank=1[&rerank_top=N] (off unless\n"
-    "                     asked for per request; default top 20)\n"
+    "  --rerank DIR|NAME  a cross-encoder: its files at /rerank-model/ (for the browser app's\n"
+    "                     rerank switch) and, with --library, /api/search?rerank=1[&rerank_top=N]\n"
+    "                     (off unless asked for per request; default top 20)\n"
     "  --threads N        threads for the library's model (default: $BRASS_THREADS, else all)\n"
     "  --help             show this help\n"
     "\n"
@@ -121,7 +122,6 @@ static int run_serve(int argc, char **argv) {
   }
   char rerank_buf[PATH_MAX];
   if (o.rerank_dir) { /* copied: cli_resolve_model's buffer is reused for --model below */
-    if (!o.library) return cli_error(CLI_USAGE, "serve: --rerank needs --library");
     snprintf(rerank_buf, sizeof rerank_buf, "%s", cli_resolve_model(o.rerank_dir));
     o.rerank_dir = rerank_buf;
   }

@@ -61,7 +61,8 @@ int serve_model_open(const char *dir, serve_model **out, brass_error *err) {
     snprintf(cfg, sizeof cfg, "%s/modules.json", m->dir);
   if (stat(cfg, &st) || !S_ISREG(st.st_mode)) {
     err->code = BRASS_EIO;
-    snprintf(err->message, sizeof err->message, "%s: not a model folder (no config.json or modules.json)", dir);
+    snprintf(err->message, sizeof err->message,
+             "%s: not a model folder (no config.json or modules.json)", dir);
     free(m);
     return BRASS_EIO;
   }

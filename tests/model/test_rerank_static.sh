@@ -141,6 +141,8 @@ if command -v curl >/dev/null && [ "${BRASS_TEST_WASM:-0}" != 1 ]; then
   if [ -n "$port" ]; then
     curl -s "http://127.0.0.1:$port/api/search?q=package+library&k=5&rerank=1&rerank_top=8" >"$work/api.json"
     curl -s "http://127.0.0.1:$port/api/search?q=package+library&k=5" >"$work/api0.json"
+    curl -s "http://127.0.0.1:$port/rerank-model/manifest.json" | grep -q '"model.safetensors"' &&
+      ok "serve: the cross-encoder's files at /rerank-model/" || fail "serve /rerank-model/manifest.json"
     $PY - "$work/api.json" "$work/rr.json" "$work/api0.json" <<'PYEOF' && ok "serve /api/search?rerank=1 == search --rerank" || fail "serve rerank"
 import json, sys
 a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
