@@ -280,7 +280,8 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
     if (o.rerank_top > o.k) o.k = o.rerank_top;
   }
   if (o.rrf_k <= 0) o.rrf_k = RRF_DEFAULT_K;
-  if (o.candidates <= 0) o.candidates = o.k * 10 > 50 ? o.k * 10 : 50;
+  if (o.candidates <= 0) o.candidates = k_wanted * 10 > 50 ? k_wanted * 10 : 50;
+  if (o.candidates < o.k) o.candidates = o.k; /* a reranked search fetches up to rerank_top */
   if (!o.mark_open) o.mark_open = "**";
   if (!o.mark_close) o.mark_close = "**";
   brass_results *r = calloc(1, sizeof *r);
