@@ -37,6 +37,7 @@ void out_printf_int(out_buf *o, const char *sep, int v) {
 
 void out_str(out_buf *o, const char *str) {
   size_t n = strlen(str);
+  if (n == 0) return; /* nothing to add, and data may still be NULL */
   out_reserve(o, n);
   if (!o->failed) {
     memcpy(o->data + o->len, str, n);
