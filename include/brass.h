@@ -248,12 +248,13 @@ typedef struct brass_search_options {
   int candidates;         /* chunks taken from each list before fusion; 0 = max(50, 10 k) */
   int ef_search;         /* HNSW candidate list size; 0 = the default (192), raised to candidates */
   const char *mark_open; /* around query terms in snippets; NULL = "**" */
-  const char *mark_close;   /* NULL = "**" */
+  const char *mark_close; /* NULL = "**" */
+
   brass_reranker *reranker; /* not NULL: rerank the fused top rerank_top with this model */
   int rerank_top;           /* 0 = BRASS_RERANK_TOP_DEFAULT (raised to k) */
 } brass_search_options;
 
-/* Chunks reranked by default: about 0.5 s for MiniLM-L-6 at 2 threads (docs/models.md). */
+/* Documents reranked by default: about 0.4 s for MiniLM-L-6 at 2 idle cores (docs/models.md). */
 #define BRASS_RERANK_TOP_DEFAULT 20
 
 typedef struct brass_result {
