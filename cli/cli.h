@@ -28,6 +28,7 @@ extern const cli_command cli_compact;
 extern const cli_command cli_serve;
 extern const cli_command cli_model;
 extern const cli_command cli_eval;
+extern const cli_command cli_rerank;
 
 /* The library file: given (--library) if set, else $BRASS_LIBRARY, else
  * $XDG_DATA_HOME/brass/library.db, else $HOME/.local/share/brass/library.db (written into buf).
@@ -101,6 +102,21 @@ int cli_option_value(int argc, char **argv, int *i, const char *name, const char
  * a model of that name was pulled (`brass model pull ARG`), its folder under the models folder
  * (a static buffer, valid until the next call). Defined in cmd_model.c. */
 const char *cli_resolve_model(const char *arg);
+
+/* ---- buffered stdout for line-oriented commands (out_buf.c) ---- */
+
+typedef struct out_buf {
+  char *data;
+  size_t len, cap;
+  int failed; /* allocation failed */
+} out_buf;
+
+void out_reserve(out_buf *o, size_t more);
+void out_printf_float(out_buf *o, const char *sep, float v); /* sep then %.9g */
+void out_printf_int(out_buf *o, const char *sep, int v);
+void out_str(out_buf *o, const char *str);
+/* Writes and empties the buffer; returns 0 or -1 on a write error other than EAGAIN/EINTR. */
+int out_flush(out_buf *o);
 
 /* ---- opening the library a sub-command works on (cli_library.c) ---- */
 

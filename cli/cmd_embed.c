@@ -115,74 +115,25 @@ static int read_group(char **lines, size_t *caps, long *lineno, int *eof) {
   return n;
 }
 
-/* A growing output buffer for one group of lines. */
-typedef struct out_buf {
-  char *data;
-  size_t len, cap;
-  int failed; /* allocation failed */
-} out_buf;
-
-static void out_reserve(out_buf *o, size_t more) {
-  if (o->failed || o->len + more <= o->cap) return;
-  size_t cap = o->cap ? o->cap : 1 << 16;
-  while (cap < o->len + more) cap *= 2;
-  char *d = realloc(o->data, cap);
-  if (!d) {
-    o->failed = 1;
-    return;
-  }
-  o->data = d;
-  o->cap = cap;
-}
-
-static void out_printf_float(out_buf *o, const char *sep, float v) {
-  out_reserve(o, 32);
-  if (!o->failed) o->len += (size_t)snprintf(o->data + o->len, 32, "%s%.9g", sep, v);
-}
-
-static void out_printf_int(out_buf *o, const char *sep, int v) {
-  out_reserve(o, 16);
-  if (!o->failed) o->len += (size_t)snprintf(o->data + o->len, 16, "%s%d", sep, v);
-}
-
-static void out_str(out_buf *o, const char *str) {
-  size_t n = strlen(str);
-  out_reserve(o, n);
-  if (!o->failed) {
-    memcpy(o->data + o->len, str, n);
-    o->len += n;
-  }
-}
-
-/* Writes and empties the buffer; returns 0 or -1 on a write error other than EAGAIN/EINTR. */
-static int out_flush(out_buf *o) {
-  size_t off = 0;
-  while (off < o->len) {
-    ssize_t w = write(STDOUT_FILENO, o->data + off, o->len - off);
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      struct timespec ts = {0, 1000000};
-      nanosleep(&ts, NULL);
-      continue;
-    }
-    if (w <= 0) return -1;
-    off += (size_t)w;
-  }
-  o->len = 0;
-  return 0;
-}
-
 static void print_vector(out_buf *o, const float *v, int dim) {
   out_str(o, "[");
   for (int j = 0; j < dim; j++) out_printf_float(o, j ? "," : "", v[j]);
   out_str(o, "]\n");
 }
 
-static int print_tokens(out_buf *o, brass_model *model, const char *text, int32_t *ids, int cap) {
+static int print_tokens(out_buf *o, brass_model *model, const char *text, int32_t **ids, int *cap) {
   brass_error err;
-  int n = brass_tokenize(model, text, ids, cap, &err);
+  int n = brass_tokenize(model, text, *ids, *cap, &err);
+  if (n > *cap) { /* static models see every id of the text: make room and ask again */
+    int32_t *grown = realloc(*ids, (size_t)n * sizeof **ids);
+    if (!grown) return cli_error(CLI_FAIL, "out of memory");
+    *ids = grown;
+    *cap = n;
+    n = brass_tokenize(model, text, *ids, *cap, &err);
+  }
   if (n < 0) return cli_error(CLI_FAIL, "%s", err.message);
   out_str(o, "[");
-  for (int j = 0; j < n && j < cap; j++) out_printf_int(o, j ? "," : "", ids[j]);
+  for (int j = 0; j < n && j < *cap; j++) out_printf_int(o, j ? "," : "", (*ids)[j]);
   out_str(o, "]\n");
   return 0;
 }
@@ -215,7 +166,7 @@ static int run_embed(int argc, char **argv) {
     }
     if (a.tokens) {
       for (int i = 0; i < n && rc == CLI_OK; i++)
-        if (print_tokens(&out, model, lines[i], ids, maxlen)) rc = CLI_FAIL;
+        if (print_tokens(&out, model, lines[i], &ids, &maxlen)) rc = CLI_FAIL;
     } else if (n > 0) {
       if (brass_embed_as(model, a.kind, (const char *const *)lines, (size_t)n, vectors, &err)) {
         rc = cli_error(CLI_FAIL, "stdin lines %ld-%ld: %s", first, lineno, err.message);

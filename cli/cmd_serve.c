@@ -37,6 +37,9 @@ static const char serve_help[] =
     "                     library (JSON, as 'brass status --json' / 'brass search --json')\n"
     "  --dtype int8|f32   dtype of the library's model (default: the library's, else\n"
     "                     $BRASS_DTYPE, else f32)\n"
+    "  --rerank DIR|NAME  a cross-encoder: its files at /rerank-model/ (for the browser app's\n"
+    "                     rerank switch) and, with --library, /api/search?rerank=1[&rerank_top=N]\n"
+    "                     (off unless asked for per request; default top 20)\n"
     "  --threads N        threads for the library's model (default: $BRASS_THREADS, else all)\n"
     "  --help             show this help\n"
     "\n"
@@ -112,11 +115,19 @@ static int run_serve(int argc, char **argv) {
       if (r < 0) return CLI_USAGE;
     } else if ((r = cli_option_value(argc, argv, &i, "--dtype", &v))) {
       if (r < 0 || cli_parse_dtype(v, &o.dtype)) return CLI_USAGE;
+    } else if ((r = cli_option_value(argc, argv, &i, "--rerank", &v))) {
+      if (r < 0) return CLI_USAGE;
+      o.rerank_dir = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_threads("--threads", v, &o.threads)) return CLI_USAGE;
     } else {
       return cli_error(CLI_USAGE, "serve: unknown argument '%s' (see 'brass help serve')", argv[i]);
     }
+  }
+  char rerank_buf[PATH_MAX];
+  if (o.rerank_dir) { /* copied: cli_resolve_model's buffer is reused for --model below */
+    snprintf(rerank_buf, sizeof rerank_buf, "%s", cli_resolve_model(o.rerank_dir));
+    o.rerank_dir = rerank_buf;
   }
   if (cli_model_unknown("serve", o.model_dir)) return CLI_FAIL;
   if (o.model_dir) o.model_dir = cli_resolve_model(o.model_dir); /* a pulled model's name */

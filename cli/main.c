@@ -10,9 +10,9 @@
 #include "brass.h"
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cli_embed,  &cli_index,  &cli_search,
-                                              &cli_status, &cli_remove, &cli_compact,
-                                              &cli_serve,  &cli_model,  &cli_eval};
+static const cli_command *const commands[] = {&cli_embed,  &cli_index,   &cli_search, &cli_status,
+                                              &cli_remove, &cli_compact, &cli_serve,  &cli_model,
+                                              &cli_eval,   &cli_rerank};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {

@@ -102,6 +102,37 @@ int brass_embed_as(brass_model *model, brass_text_kind kind, const char *const *
 int brass_tokenize(const brass_model *model, const char *text, int32_t *ids, int cap,
                    brass_error *err);
 
+/* ---- Cross-encoders: score (query, passage) pairs for reranking ------------------------------ */
+
+/* A BertForSequenceClassification folder with one label (cross-encoder/ms-marco-MiniLM-L-6-v2
+ * and the like): config.json, model.safetensors, tokenizer.json or vocab.txt. */
+typedef struct brass_reranker brass_reranker;
+
+typedef struct brass_reranker_options {
+  int threads;    /* worker threads including the caller; 0 = brass_default_threads() */
+  int max_length; /* pair length in tokens; 0 = the tokenizer's limit (512 for ms-marco) */
+  int dtype;      /* BRASS_DTYPE_*: the encoder's Linear layers in int8 or f32; 0 = $BRASS_DTYPE */
+} brass_reranker_options;
+
+/* Opens a cross-encoder folder; other architectures, two labels or a missing head are refused
+ * with BRASS_EUNSUPPORTED / BRASS_EFORMAT and one line naming the file. opts may be NULL. */
+int brass_reranker_open(const char *dir, const brass_reranker_options *opts, brass_reranker **out,
+                        brass_error *err);
+void brass_reranker_close(brass_reranker *r);
+/* A short description, e.g. "bert cross-encoder 6 layers, hidden 384, ...". */
+const char *brass_reranker_describe(const brass_reranker *r);
+int brass_reranker_max_length(const brass_reranker *r);
+
+/* Scores n pairs (queries[i], passages[i]): scores[i] is the model's raw logit (higher = more
+ * relevant). A score depends only on its pair. */
+int brass_rerank_pairs(brass_reranker *r, const char *const *queries, const char *const *passages,
+                       size_t n, float *scores, brass_error *err);
+
+/* The pair's ids and token types as the model sees them ([CLS] q [SEP] p [SEP], longest_first
+ * truncation to the max length). Writes them only if they fit in cap; returns the length. */
+int brass_tokenize_pair(const brass_reranker *r, const char *query, const char *passage,
+                        int32_t *ids, uint8_t *types, int cap, brass_error *err);
+
 /* ---- Libraries: index folders into one SQLite file, search them -------------------------- */
 
 typedef struct brass_library brass_library;
@@ -268,7 +299,13 @@ typedef struct brass_search_options {
   int ef_search;         /* HNSW candidate list size; 0 = the default (192), raised to candidates */
   const char *mark_open; /* around query terms in snippets; NULL = "**" */
   const char *mark_close; /* NULL = "**" */
+
+  brass_reranker *reranker; /* not NULL: rerank the fused top rerank_top with this model */
+  int rerank_top;           /* 0 = BRASS_RERANK_TOP_DEFAULT (raised to k) */
 } brass_search_options;
+
+/* Documents reranked by default: about 0.4 s for MiniLM-L-6 at 2 idle cores (docs/models.md). */
+#define BRASS_RERANK_TOP_DEFAULT 20
 
 typedef struct brass_result {
   int rank; /* 1.. */
@@ -292,12 +329,19 @@ typedef struct brass_results {
   /* chunks the vector half could not see because they have no vector yet (indexed without a
    * model; the next `brass index` with the model embeds them); note says so when > 0 */
   int64_t unembedded;
+  size_t reranked;  /* results scored by a cross-encoder (the first ones); 0 = none */
+  double rerank_ms; /* time spent reranking (in took_ms) */
 } brass_results;
 
 /* Searches the library: results grouped per source (its best chunk), best first. */
 int brass_search(brass_library *lib, const char *query, const brass_search_options *opts,
                  brass_results **out, brass_error *err);
 void brass_results_free(brass_results *r);
+/* Reranks the first top results of r (all if top is 0 or beyond the count) by r's query with
+ * the cross-encoder: they are reordered by its logit (ties keep their order), score becomes the
+ * logit, ranks are renumbered, reranked and rerank_ms (added to took_ms) are set; later results
+ * keep their order after them. For `brass eval` and front ends that search first. */
+int brass_results_rerank(brass_reranker *reranker, brass_results *r, size_t top, brass_error *err);
 /* The results as one JSON object (the shape `brass search --json` prints: query, mode, note,
  * took_ms, timings {embed_ms, vector_ms, keyword_ms, fuse_ms, fetch_ms}, results [{rank, source,
  * line_start, line_end, heading, score, snippet, text}]). malloc'd; NULL when out of memory. */

@@ -1,10 +1,10 @@
 /*
  * api.c - the optional /api/ part of `brass serve` (only with --library): /api/status and
- * /api/search?q=..&mode=..&k=..&rrf_k=.. answered from a native library, as JSON of the same shape
- * as `brass status --json` and `brass search --json` (snippets mark query terms with U+E000 ...
- * U+E001, as the browser engine does). One library handle is shared by the server's threads
- * behind a mutex. All JSON is built with cJSON, so nothing from a request reaches the output
- * unescaped.
+ * /api/search?q=..&mode=..&k=..&rrf_k=..&rerank=0|1&rerank_top=N answered from a native library, as
+ * JSON of the same shape as `brass status --json` and `brass search --json` (snippets mark query
+ * terms with U+E000 ... U+E001, as the browser engine does). One library handle is shared by the
+ * server's threads behind a mutex. All JSON is built with cJSON, so nothing from a request reaches
+ * the output unescaped.
  */
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -21,10 +21,12 @@
 struct serve_api {
   pthread_mutex_t mu;
   brass_library *lib;
+  brass_reranker *reranker; /* NULL unless started with --rerank */
   char path[PATH_MAX];
 };
 
-int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err) {
+int serve_api_open(const char *library, int threads, int dtype, const char *rerank_dir,
+                   serve_api **out, brass_error *err) {
   *out = NULL;
   serve_api *a = calloc(1, sizeof *a);
   if (!a) {
@@ -39,6 +41,10 @@ int serve_api_open(const char *library, int threads, int dtype, serve_api **out,
   mo.dtype = dtype;
   int rc =
       brass_library_open(library, NULL, &mo, BRASS_OPEN_EXISTING | BRASS_OPEN_READ, &a->lib, err);
+  if (!rc && rerank_dir) {
+    brass_reranker_options ro = {.threads = threads, .dtype = dtype};
+    if ((rc = brass_reranker_open(rerank_dir, &ro, &a->reranker, err))) brass_library_close(a->lib);
+  }
   if (rc) {
     free(a);
     return rc;
@@ -51,6 +57,7 @@ int serve_api_open(const char *library, int threads, int dtype, serve_api **out,
 void serve_api_close(serve_api *a) {
   if (!a) return;
   brass_library_close(a->lib);
+  brass_reranker_close(a->reranker);
   pthread_mutex_destroy(&a->mu);
   free(a);
 }
@@ -118,6 +125,13 @@ static char *search_json(serve_api *a, struct MHD_Connection *c, int *status) {
   if (!msg && int_arg(c, "k", 1, 1000, &so.k)) msg = json_error("k must be an integer 1..1000");
   if (!msg && int_arg(c, "rrf_k", 1, 1000000, &so.rrf_k))
     msg = json_error("rrf_k must be an integer 1..1000000");
+  int rerank = 0;
+  if (!msg && int_arg(c, "rerank", 0, 1, &rerank)) msg = json_error("rerank must be 0 or 1");
+  if (!msg && int_arg(c, "rerank_top", 1, 1000, &so.rerank_top))
+    msg = json_error("rerank_top must be an integer 1..1000");
+  if (!msg && rerank && !a->reranker)
+    msg = json_error("this server has no reranker (start it with --rerank MODEL)");
+  if (rerank) so.reranker = a->reranker;
   if (msg) {
     free(q);
     return msg;

@@ -27,6 +27,9 @@ static const char *const model_files[] = {
     "sentence_bert_config.json",
     "1_Pooling/config.json",
     "config_sentence_transformers.json", /* query/passage prompts (e5) */
+    /* sentence-transformers static models (static-retrieval-mrl-en-v1): no config.json */
+    "0_StaticEmbedding/model.safetensors",
+    "0_StaticEmbedding/tokenizer.json",
 };
 #define NMODEL_FILES (sizeof model_files / sizeof model_files[0])
 
@@ -54,9 +57,12 @@ int serve_model_open(const char *dir, serve_model **out, brass_error *err) {
     return BRASS_EIO;
   }
   snprintf(cfg, sizeof cfg, "%s/config.json", m->dir);
+  if (stat(cfg, &st) || !S_ISREG(st.st_mode)) /* a static sentence-transformers model */
+    snprintf(cfg, sizeof cfg, "%s/modules.json", m->dir);
   if (stat(cfg, &st) || !S_ISREG(st.st_mode)) {
     err->code = BRASS_EIO;
-    snprintf(err->message, sizeof err->message, "%s: not a model folder (no config.json)", dir);
+    snprintf(err->message, sizeof err->message,
+             "%s: not a model folder (no config.json or modules.json)", dir);
     free(m);
     return BRASS_EIO;
   }

@@ -1,9 +1,9 @@
 /*
  * serve.c - the `brass serve` daemon: starts libmicrohttpd (internal polling threads, bounded
- * connections, memory and idle time), routes GET/HEAD requests to static files, /model/ and /api/,
- * adds the cross-origin isolation headers to every response, and stops cleanly on SIGINT/SIGTERM.
- * libmicrohttpd is told not to unescape URLs so that static_files.c sees the raw path and can
- * refuse encoded separators and dot segments itself.
+ * connections, memory and idle time), routes GET/HEAD requests to static files, /model/,
+ * /rerank-model/ and /api/, adds the cross-origin isolation headers to every response, and stops
+ * cleanly on SIGINT/SIGTERM. libmicrohttpd is told not to unescape URLs so that static_files.c sees
+ * the raw path and can refuse encoded separators and dot segments itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +33,7 @@
 typedef struct serve_state {
   char root[PATH_MAX];
   serve_model *model;
+  serve_model *rerank_model; /* --rerank: the cross-encoder's files at /rerank-model/ */
   serve_api *api;
 } serve_state;
 
@@ -143,14 +144,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   uint64_t size = 0;
   int64_t mtime = 0;
   const char *mime = NULL;
-  if (!strncmp(path, "/model/", 7) || !strcmp(path, "/model")) {
-    if (!st->model) return error_page(c, 404);
-    const char *rel = path[6] ? path + 7 : "";
+  const int rerank = !strncmp(path, "/rerank-model/", 14) || !strcmp(path, "/rerank-model");
+  if (rerank || !strncmp(path, "/model/", 7) || !strcmp(path, "/model")) {
+    serve_model *m = rerank ? st->rerank_model : st->model;
+    if (!m) return error_page(c, 404);
+    const char *rel = rerank ? (path[13] ? path + 14 : "") : (path[6] ? path + 7 : "");
     if (!strcmp(rel, "manifest.json")) {
-      char *s = serve_model_manifest(st->model);
+      char *s = serve_model_manifest(m);
       return send_json(c, 200, s);
     }
-    rc = serve_model_file_open(st->model, rel, &fd, &size, &mtime, &mime);
+    rc = serve_model_file_open(m, rel, &fd, &size, &mtime, &mime);
   } else if (!strncmp(path, "/api/", 5) || !strcmp(path, "/api")) {
     if (!st->api) return error_page(c, 404);
     char *body = NULL;
@@ -221,8 +224,11 @@ int serve_run(const serve_options *o, brass_error *err) {
 
   int rc = 0;
   if ((o->model_dir && (rc = serve_model_open(o->model_dir, &st.model, err))) ||
-      (o->library && (rc = serve_api_open(o->library, o->threads, o->dtype, &st.api, err)))) {
+      (o->rerank_dir && (rc = serve_model_open(o->rerank_dir, &st.rerank_model, err))) ||
+      (o->library &&
+       (rc = serve_api_open(o->library, o->threads, o->dtype, o->rerank_dir, &st.api, err)))) {
     serve_model_close(st.model);
+    serve_model_close(st.rerank_model);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
   }
@@ -239,6 +245,7 @@ int serve_run(const serve_options *o, brass_error *err) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     serve_api_close(st.api);
     serve_model_close(st.model);
+    serve_model_close(st.rerank_model);
     char port[16];
     snprintf(port, sizeof port, "%d", o->port);
     return set_err(err, BRASS_EIO, "cannot listen on port %s (%s)", port,
@@ -255,6 +262,11 @@ int serve_run(const serve_options *o, brass_error *err) {
   if (st.model) {
     term_text_printf(stderr, "brass serve: model %s at /model/ (manifest /model/manifest.json)",
                      serve_model_name(st.model));
+    fputc('\n', stderr);
+  }
+  if (st.rerank_model) {
+    term_text_printf(stderr, "brass serve: reranker %s at /rerank-model/%s",
+                     serve_model_name(st.rerank_model), st.api ? " and /api/search?rerank=1" : "");
     fputc('\n', stderr);
   }
   if (st.api) {
@@ -275,5 +287,6 @@ int serve_run(const serve_options *o, brass_error *err) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   serve_api_close(st.api);
   serve_model_close(st.model);
+  serve_model_close(st.rerank_model);
   return 0;
 }

@@ -16,13 +16,14 @@
 struct MHD_Connection;
 
 typedef struct serve_options {
-  const char *host;      /* address to bind (IPv4 or IPv6 literal); NULL = 127.0.0.1 */
-  int port;              /* 0 = pick a free port */
-  const char *root;      /* folder of static files (must exist) */
-  const char *model_dir; /* NULL, or a model folder served under /model/ */
-  const char *library;   /* NULL, or a library file answering /api/ */
-  int threads;           /* threads for the library's model; 0 = default */
-  int dtype;             /* BRASS_DTYPE_* for the library's model; 0 = the library's */
+  const char *host;       /* address to bind (IPv4 or IPv6 literal); NULL = 127.0.0.1 */
+  int port;               /* 0 = pick a free port */
+  const char *root;       /* folder of static files (must exist) */
+  const char *model_dir;  /* NULL, or a model folder served under /model/ */
+  const char *library;    /* NULL, or a library file answering /api/ */
+  int threads;            /* threads for the library's model; 0 = default */
+  int dtype;              /* BRASS_DTYPE_* for the library's model; 0 = the library's */
+  const char *rerank_dir; /* NULL, or a cross-encoder for /api/search?rerank=1 */
 } serve_options;
 
 /* Serves until SIGINT or SIGTERM. Prints "brass serve: http://HOST:PORT/ (root DIR)" on stdout once
@@ -80,8 +81,10 @@ int serve_model_file_open(const serve_model *m, const char *rel, int *fd, uint64
 
 typedef struct serve_api serve_api;
 
-/* Opens the library (which must exist) with the model it was indexed with. */
-int serve_api_open(const char *library, int threads, int dtype, serve_api **out, brass_error *err);
+/* Opens the library (which must exist) with the model it was indexed with (dtype: BRASS_DTYPE_*,
+ * 0 = the library's), and the cross-encoder rerank_dir if not NULL. */
+int serve_api_open(const char *library, int threads, int dtype, const char *rerank_dir,
+                   serve_api **out, brass_error *err);
 void serve_api_close(serve_api *a);
 /* Answers /api/<sub> ("status" or "search") for the connection's query arguments. Returns the HTTP
  * status and stores a malloc'd JSON body in *body (NULL only when out of memory). */

@@ -26,6 +26,7 @@
 
 static brass_library *web_lib;
 static char web_path[1024];
+static brass_reranker *web_reranker; /* web_reranker_open's cross-encoder, or NULL */
 
 /* clang-format off */
 EM_JS(void, web_js_progress, (const char *json), {
@@ -237,8 +238,24 @@ EMSCRIPTEN_KEEPALIVE char *web_index(const char *paths_json, int chunk_tokens) {
   return out;
 }
 
-/* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults. */
-EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k, int rrf_k) {
+/* Opens the cross-encoder folder dir (replacing any open one) on threads threads; its
+ * description, or an error. */
+EMSCRIPTEN_KEEPALIVE char *web_reranker_open(const char *dir, int threads) {
+  brass_reranker_close(web_reranker);
+  web_reranker = NULL;
+  brass_reranker_options ro = {.threads = threads > 0 ? threads : 1};
+  brass_error err = {0};
+  if (brass_reranker_open(dir ? dir : "", &ro, &web_reranker, &err)) return web_error(err.message);
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return web_error("out of memory");
+  cJSON_AddStringToObject(o, "reranker", brass_reranker_describe(web_reranker));
+  return web_print(o);
+}
+
+/* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults; rerank_top > 0: rerank
+ * that many fused documents with the cross-encoder of web_reranker_open (an error if none). */
+EMSCRIPTEN_KEEPALIVE char *web_search_rerank(const char *query, const char *mode, int k, int rrf_k,
+                                             int rerank_top) {
   if (!web_lib) return web_no_library();
   brass_search_options so = {0};
   so.k = k > 0 ? k : 0;
@@ -250,6 +267,11 @@ EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k
     so.mode = BRASS_SEARCH_KEYWORD;
   else if (mode && *mode && strcmp(mode, "hybrid"))
     return web_error("search: mode must be hybrid, vector or keyword");
+  if (rerank_top > 0) {
+    if (!web_reranker) return web_error("search: no reranker is loaded");
+    so.reranker = web_reranker;
+    so.rerank_top = rerank_top;
+  }
   so.mark_open = WEB_MARK_OPEN;
   so.mark_close = WEB_MARK_CLOSE;
   brass_results *r = NULL;
@@ -258,6 +280,11 @@ EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k
   char *out = brass_results_json(r);
   brass_results_free(r);
   return out ? out : web_error("search: out of memory");
+}
+
+/* web_search_rerank without reranking. */
+EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k, int rrf_k) {
+  return web_search_rerank(query, mode, k, rrf_k, 0);
 }
 
 static int web_source_fn(void *ctx, const brass_source_info *s) {

@@ -28,6 +28,9 @@ const state = {
   searchInFlight: false,
   searchAgain: false,
   searchTimer: 0,
+  reranker: null, // {reranker: description} once loaded into the engine started with init rerankerInit
+  rerankerInit: null,
+  rerankerError: null,
   sourcesCount: 0,
   lastTps: null,
   progressSaid: 0,
@@ -571,7 +574,8 @@ async function runSearch() {
   let resp = null;
   let err = null;
   try {
-    resp = await engine.call('search', { query, mode, k: state.settings.k, rrf_k: state.settings.rrf_k });
+    const rerank = state.settings.rerank && (await ensureReranker());
+    resp = await engine.call('search', { query, mode, k: state.settings.k, rrf_k: state.settings.rrf_k, rerank, rerank_top: 20 });
   } catch (e) {
     err = e;
   } finally {
@@ -595,6 +599,21 @@ async function runSearch() {
   showResults(resp);
 }
 
+// Loads the server's cross-encoder into the running engine once (again after a restart); false
+// (with the reason in state.rerankerError) when there is none.
+async function ensureReranker() {
+  if (state.rerankerInit === state.init) return !!state.reranker;
+  state.rerankerInit = state.init;
+  state.reranker = null;
+  state.rerankerError = null;
+  try {
+    state.reranker = await engine.call('load_reranker', {});
+  } catch (e) {
+    state.rerankerError = errText(e);
+  }
+  return !!state.reranker;
+}
+
 function showResults(resp) {
   const results = $('results');
   const n = (resp.results || []).length;
@@ -604,6 +623,8 @@ function showResults(resp) {
   else parts.push(`${n} result${n === 1 ? '' : 's'} in ${docs} document${docs === 1 ? '' : 's'}`);
   if (Number.isFinite(resp.took_ms)) parts.push(`${fmtMs(resp.took_ms)}`);
   if (resp.mode) parts.push(resp.mode);
+  if (resp.reranked) parts.push(`reranked ${resp.reranked} in ${fmtMs((resp.timings || {}).rerank_ms)}`);
+  else if (state.settings.rerank && state.rerankerError) parts.push(`not reranked: ${state.rerankerError}`);
   let text = parts.join(' · ');
   if (resp.note) text += ` — ${resp.note}`;
   $('search-status').textContent = text;

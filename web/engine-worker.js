@@ -31,6 +31,7 @@ const LIB_FILES = [LIB_NAME, LIB_NAME + '-wal', LIB_NAME + '-journal'];
 const OPFS_LIB = '/opfs/' + LIB_NAME;
 const MEM_LIB = '/memory/' + LIB_NAME;
 const MODELS_DIR = '/models'; // the model goes to /models/<name>/ (its name is the folder's)
+const RERANK_DIR = '/rerankers'; // the cross-encoder of `brass serve --rerank`, /rerankers/<name>/
 const INPUT_DIR = '/input';
 const MODEL_CACHE = 'brass-models-v1';
 const BATCH_BYTES = 32 << 20;
@@ -208,11 +209,17 @@ async function loadModel(model) {
     return dir;
   }
   if (model.kind !== 'server') throw new Error(`init: unknown model kind ${model.kind}`);
-  const base = new URL(model.base || '/model/', self.location.href).href;
+  return fetchServerModel(new URL(model.base || '/model/', self.location.href).href, MODELS_DIR, '--model');
+}
+
+// Fetches the model folder the server publishes at base (base + "manifest.json" and each file
+// listed, through the Cache API) into MEMFS root/<name>/ and returns that folder. flag names the
+// `brass serve` option that publishes it, for the error message.
+async function fetchServerModel(base, root, flag) {
   const r = await fetch(base + 'manifest.json', { cache: 'no-store' });
-  if (!r.ok) throw new Error(`${base}manifest.json: HTTP ${r.status} (is the server started with --model?)`);
+  if (!r.ok) throw new Error(`${base}manifest.json: HTTP ${r.status} (is the server started with ${flag}?)`);
   const manifest = await r.json();
-  const dir = MODELS_DIR + '/' + modelDirName(manifest.name);
+  const dir = root + '/' + modelDirName(manifest.name);
   const files = manifest.files || [];
   const total = files.reduce((a, f) => a + (f.size || 0), 0);
   let cache = null;
@@ -572,6 +579,15 @@ async function opIndex(args) {
   return sum;
 }
 
+// Loads the cross-encoder the server publishes at /rerank-model/ (brass serve --rerank) for
+// search {rerank: true}; returns {reranker: description}.
+async function opLoadReranker(a) {
+  removeTree(RERANK_DIR);
+  const base = new URL(a.base || '/rerank-model/', self.location.href).href;
+  const dir = await fetchServerModel(base, RERANK_DIR, '--rerank');
+  return api('reranker_open', dir, state.threads);
+}
+
 function opClear() {
   M._web_close();
   for (const h of Object.values(handles)) {
@@ -595,7 +611,9 @@ function opClear() {
 const ops = {
   init: opInit,
   index: opIndex,
-  search: (a) => api('search', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0),
+  search: (a) => api('search_rerank', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0,
+    a.rerank ? (a.rerank_top | 0) || 20 : 0),
+  load_reranker: opLoadReranker,
   info: () => Object.assign(api('info'), { workers: M._web_workers(), heap_bytes: M.HEAPU8.length }),
   sources: () => api('sources'),
   preview: (a) => api('preview', String(a.source || ''), a.line_start | 0, a.line_end | 0),

@@ -1,5 +1,5 @@
 // ui-settings.js — the user's settings (threads, precision, chunk size in tokens, RRF k, results
-// per query, search mode) kept in localStorage under "brass.settings". Reading never throws: a missing,
+// per query, search mode, rerank switch) kept in localStorage under "brass.settings". Reading never throws: a missing,
 // corrupt or out-of-range value falls back to the default. threads = 0 means "automatic".
 
 const KEY = 'brass.settings';
@@ -8,7 +8,8 @@ export function maxThreads() {
   return Math.max(1, Math.min(64, navigator.hardwareConcurrency || 1));
 }
 
-export const DEFAULTS = Object.freeze({ threads: 0, dtype: '', chunk_tokens: 256, rrf_k: 60, k: 20, mode: 'hybrid' });
+// rerank is off by default: a cross-encoder over the top 20 takes about a second on 2 cores.
+export const DEFAULTS = Object.freeze({ threads: 0, dtype: '', chunk_tokens: 256, rrf_k: 60, k: 20, mode: 'hybrid', rerank: false });
 
 const LIMITS = {
   threads: [0, 64],
@@ -29,6 +30,7 @@ export function normalize(raw) {
     for (const k of Object.keys(LIMITS)) s[k] = clampInt(raw[k], LIMITS[k], DEFAULTS[k]);
     if (['hybrid', 'vector', 'keyword'].includes(raw.mode)) s.mode = raw.mode;
     if (['', 'f32', 'int8'].includes(raw.dtype)) s.dtype = raw.dtype; // '' = the library's
+    s.rerank = raw.rerank === true;
   }
   s.threads = Math.min(s.threads, maxThreads());
   return s;
@@ -61,6 +63,7 @@ export function fillForm(form, s) {
   form.elements.chunk_tokens.value = String(s.chunk_tokens);
   form.elements.rrf_k.value = String(s.rrf_k);
   form.elements.k.value = String(s.k);
+  form.elements.rerank.checked = s.rerank;
 }
 
 export function readForm(form, prev) {
@@ -72,5 +75,6 @@ export function readForm(form, prev) {
     chunk_tokens: Number(form.elements.chunk_tokens.value),
     rrf_k: Number(form.elements.rrf_k.value),
     k: Number(form.elements.k.value),
+    rerank: form.elements.rerank.checked,
   });
 }

@@ -33,6 +33,10 @@ char *brass_results_json(const brass_results *r) {
   cJSON_AddNumberToObject(t, "keyword_ms", r->keyword_ms);
   cJSON_AddNumberToObject(t, "fuse_ms", r->fuse_ms);
   cJSON_AddNumberToObject(t, "fetch_ms", r->fetch_ms);
+  if (r->reranked) {
+    cJSON_AddNumberToObject(t, "rerank_ms", r->rerank_ms);
+    cJSON_AddNumberToObject(o, "reranked", (double)r->reranked);
+  }
   for (size_t i = 0; i < r->count; i++) {
     const brass_result *x = &r->items[i];
     cJSON *e = cJSON_CreateObject();

@@ -29,6 +29,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "engine/engine.h"
+#include "model/static_model.h"
 
 #define LIB_SAMPLE_BYTES (1u << 20)
 
@@ -54,6 +55,9 @@ static int lib_model_identity(const char *dir, store_model_info *m, brass_error 
   size_t cfg_len = 0;
   if (path_join(path, sizeof path, dir, "config.json"))
     return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
+  /* sentence-transformers StaticEmbedding folders have modules.json and no config.json */
+  if (!file_exists(path) && path_join(path, sizeof path, dir, "modules.json"))
+    return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
   int rc = file_read_all(path, 16u << 20, &cfg, &cfg_len, err);
   if (rc) return rc;
   sha256_ctx c;
@@ -74,7 +78,10 @@ static int lib_model_identity(const char *dir, store_model_info *m, brass_error 
     while (b > 0 && dir[b - 1] != '/') b--;
     snprintf(m->name, sizeof m->name, "%.*s", (int)(len - b), dir + b);
   }
-  if (path_join(path, sizeof path, dir, "model.safetensors"))
+  char weights_dir[PATH_MAX];
+  if (static_detect(dir, weights_dir, sizeof weights_dir, NULL) != STATIC_ST)
+    snprintf(weights_dir, sizeof weights_dir, "%s", dir); /* else the module's own folder */
+  if (path_join(path, sizeof path, weights_dir, "model.safetensors"))
     return err_set(err, BRASS_EINVAL, "%s: path too long", dir);
   file_map fm;
   if ((rc = file_map_open(path, &fm, err))) return rc;
@@ -96,7 +103,8 @@ static int lib_model_identity(const char *dir, store_model_info *m, brass_error 
 /* 1 if dir holds a config.json. */
 static int lib_model_dir_exists(const char *dir) {
   char path[PATH_MAX];
-  return !path_join(path, sizeof path, dir, "config.json") && file_exists(path);
+  return (!path_join(path, sizeof path, dir, "config.json") && file_exists(path)) ||
+         (!path_join(path, sizeof path, dir, "modules.json") && file_exists(path));
 }
 
 /* lib->indexed_dtype from meta "model_dtype" (f32 for a library bound before the key existed). */

@@ -372,8 +372,15 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   brass_search_options o = {0};
   if (opts) o = *opts;
   if (o.k <= 0) o.k = 10;
+  /* With a reranker, the fused top max(k, rerank_top) are fetched, reranked, and cut to k. */
+  const int k_wanted = o.k;
+  if (o.reranker) {
+    if (o.rerank_top <= 0) o.rerank_top = BRASS_RERANK_TOP_DEFAULT;
+    if (o.rerank_top > o.k) o.k = o.rerank_top;
+  }
   if (o.rrf_k <= 0) o.rrf_k = RRF_DEFAULT_K;
-  if (o.candidates <= 0) o.candidates = o.k * 10 > 50 ? o.k * 10 : 50;
+  if (o.candidates <= 0) o.candidates = k_wanted * 10 > 50 ? k_wanted * 10 : 50;
+  if (o.candidates < o.k) o.candidates = o.k; /* a reranked search fetches up to rerank_top */
   if (!o.mark_open) o.mark_open = "**";
   if (!o.mark_close) o.mark_close = "**";
   brass_results *r = calloc(1, sizeof *r);
@@ -516,6 +523,18 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
     return rc;
   }
   r->took_ms = srch_ms(&t0);
+  if (o.reranker && (rc = brass_results_rerank(o.reranker, r, (size_t)o.rerank_top, err))) {
+    brass_results_free(r);
+    return rc;
+  }
+  while (r->count > (size_t)k_wanted) { /* the reranked-away tail */
+    brass_result *x = &r->items[--r->count];
+    free(x->source);
+    free(x->heading);
+    free(x->snippet);
+    free(x->text);
+  }
+  if (r->reranked > r->count) r->reranked = r->count;
   *out = r;
   return 0;
 }

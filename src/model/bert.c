@@ -210,6 +210,12 @@ static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
     L->vec_next += H;
     st_to_f32(type->dtype, type->data, H, type0);
     m->type_emb0 = type0;
+    if (cfg->type_vocab > 1) { /* row 1, for the second text of a pair (cross-encoders) */
+      float *type1 = L->vec_next;
+      L->vec_next += H;
+      st_to_f32(type->dtype, type->data + H * st_dtype_size(type->dtype), H, type1);
+      m->type_emb1 = type1;
+    }
   }
   for (int l = 0; l < m->layers; l++)
     if ((rc = bl_layer(L, l, dummy ? dummy : &m->layer[l]))) return rc;
@@ -240,8 +246,8 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   if ((rc = bl_all(&L, cfg, &dummy))) goto fail;
   L.check_only = 0;
   /* Everything small, as F32: embeddings LayerNorm (2H), type row 0 (H), positions (max_seq H),
-   * and per layer 3H + H + 2H + I + H + 2H. */
-  size_t nvec = 3 * H + (size_t)m->max_seq * H + (size_t)m->layers * (9 * H + I);
+   * and per layer 3H + H + 2H + I + H + 2H; plus type row 1 (H). */
+  size_t nvec = 4 * H + (size_t)m->max_seq * H + (size_t)m->layers * (9 * H + I);
   L.tmp_cap = 3 * H * H > H * I ? 3 * H * H : H * I; /* QKV, or one converted FFN weight */
   m->vectors = malloc(nvec * sizeof(float));
   L.tmp = malloc(L.tmp_cap * sizeof(float));
@@ -321,7 +327,7 @@ typedef struct bert_embed_job {
   float *x;
 } bert_embed_job;
 
-/* x[t] = (word[id] + type[0]) + pos[p], in PyTorch's order of additions. */
+/* x[t] = (word[id] + type[type id]) + pos[p], in PyTorch's order of additions. */
 static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
   const bert_embed_job *j = ctx;
   const bert_model *m = j->m;
@@ -329,6 +335,7 @@ static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
   for (size_t t = begin; t < end; t++) {
     float *x = j->x + t * H;
     const float *pos = m->pos_emb + (size_t)j->b->pos[t] * H, *type = m->type_emb0;
+    if (j->b->types && j->b->types[t] && m->type_emb1) type = m->type_emb1;
     st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
     for (size_t i = 0; i < H; i++) x[i] = (x[i] + type[i]) + pos[i];
   }

@@ -48,6 +48,7 @@ typedef struct bert_model {
   st_dtype word_dtype;
   const float *pos_emb;   /* (max_seq, hidden): the first max_seq rows, as F32 */
   const float *type_emb0; /* (hidden): token type 0, the only one a single text uses */
+  const float *type_emb1; /* (hidden): token type 1 (a pair's second text), NULL if none */
   const float *emb_ln_gamma, *emb_ln_beta; /* (hidden) embeddings.LayerNorm */
   bert_layer *layer;                       /* (layers) */
   float *vectors;                          /* one block holding every small F32 vector above */
@@ -79,6 +80,7 @@ typedef struct bert_batch {
   const int *start, *len; /* (nseq): rows of each sequence */
   const int32_t *ids;     /* (ntok): token ids, each < vocab */
   const int32_t *pos;     /* (ntok): position of each token in its sequence, < max_seq */
+  const uint8_t *types;   /* (ntok): token type ids (0 or 1), or NULL for all 0 */
 } bert_batch;
 
 /* Runs the encoder on b and sets *out to the last layer's hidden states: with cls_only == 0,

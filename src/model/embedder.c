@@ -216,6 +216,7 @@ int brass_embed_as(brass_model *m, brass_text_kind kind, const char *const *text
   for (size_t i = 0; i < n; i++)
     if (!texts[i]) return err_set(err, BRASS_EINVAL, "brass_embed: text %zu is NULL", i);
   if (n == 0) return 0;
+  if (m->stat.kind != STATIC_NONE) return static_embed_texts(m, texts, n, out, err);
   pthread_mutex_lock(&m->mu);
   int rc = embed_work_init(m);
   if (rc) {

@@ -15,7 +15,7 @@
 
 #define MODEL_PATH_MAX 4096
 
-static int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err) {
+int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err) {
   char path[MODEL_PATH_MAX], cfg[MODEL_PATH_MAX];
   if (path_join(path, sizeof path, dir, "tokenizer.json") == 0 && file_exists(path))
     return tok_open_json(path, tok, err);
@@ -68,7 +68,7 @@ const char *brass_dtype_name(int dtype) {
 }
 
 /* The dtype asked for: the options', else $BRASS_DTYPE's, else the default. */
-static int model_resolve_dtype(int asked, int *out, brass_error *err) {
+int model_resolve_dtype(int asked, int *out, brass_error *err) {
   if (asked == BRASS_DTYPE_F32 || asked == BRASS_DTYPE_INT8) {
     *out = asked;
     return 0;
@@ -98,6 +98,55 @@ static char *model_strdup(const char *s) {
   return d;
 }
 
+/* The BERT encoder's configuration, tokenizer and weights. */
+static int model_open_bert(const char *dir, const brass_model_options *o, int dtype, brass_model *m,
+                           brass_error *err) {
+  int rc = config_load(dir, o->max_seq_length, &m->cfg, err);
+  if (rc) return rc;
+  m->cfg.dtype = dtype == BRASS_DTYPE_INT8 ? GEMM_INT8 : GEMM_F32;
+  if ((rc = model_open_tokenizer(dir, &m->tok, err))) return rc;
+  if (tok_vocab_size(m->tok) > m->cfg.vocab) {
+    char cfg[MODEL_PATH_MAX];
+    if (path_join(cfg, sizeof cfg, dir, "config.json")) snprintf(cfg, sizeof cfg, "%s", dir);
+    rc = err_set(err, BRASS_EFORMAT, "%s: vocab_size %d is smaller than the tokenizer's %d tokens",
+                 cfg, m->cfg.vocab, tok_vocab_size(m->tok));
+    return rc;
+  }
+  /* Without sentence_bert_config.json, the tokenizer's own limit applies (as in
+   * sentence-transformers), within the position table. */
+  int tok_limit = tok_max_length(m->tok);
+  if (!m->cfg.max_seq_given && tok_limit > 0)
+    m->cfg.max_seq_length = tok_limit < m->cfg.max_position ? tok_limit : m->cfg.max_position;
+  if (m->cfg.max_seq_length < tok_num_special(m->tok) || m->cfg.max_seq_length < 2) {
+    rc = err_set(err, BRASS_ERANGE, "%s: max_seq_length %d leaves no room for the text", dir,
+                 m->cfg.max_seq_length);
+    return rc;
+  }
+  if ((rc = model_open_weights(dir, m, err))) return rc;
+  return 0;
+}
+
+/* A static embedding model (static_model.h): its table, settings and tokenizer. */
+static int model_open_static(const char *dir, static_kind kind, const char *tok_dir, brass_model *m,
+                             brass_error *err) {
+  int rc = static_load(dir, kind, tok_dir, &m->stat, err);
+  if (rc) return rc;
+  if ((rc = model_open_tokenizer(tok_dir, &m->tok, err))) return rc;
+  if (tok_vocab_size(m->tok) > m->stat.vocab)
+    return err_set(err, BRASS_EFORMAT,
+                   "%s: the embedding table has %d rows, fewer than the tokenizer's %d tokens",
+                   tok_dir, m->stat.vocab, tok_vocab_size(m->tok));
+  m->cfg.hidden = m->stat.dim;
+  m->cfg.vocab = m->stat.vocab;
+  m->cfg.normalize = m->stat.normalize;
+  /* the chunker's budget and brass_tokenize's limit; the model itself takes any length */
+  m->cfg.max_seq_length = tok_max_length(m->tok) > 0 ? tok_max_length(m->tok) : 512;
+  if (m->cfg.max_seq_length < tok_num_special(m->tok) + 1)
+    return err_set(err, BRASS_ERANGE, "%s: tokenizer max length %d leaves no room for text",
+                   tok_dir, m->cfg.max_seq_length);
+  return 0;
+}
+
 int brass_model_open(const char *dir, const brass_model_options *opts, brass_model **out,
                      brass_error *err) {
   brass_model_options o = {0};
@@ -113,28 +162,13 @@ int brass_model_open(const char *dir, const brass_model_options *opts, brass_mod
   if (rc) return rc;
   brass_model *m = calloc(1, sizeof *m);
   if (!m) return err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
-  rc = config_load(dir, o.max_seq_length, &m->cfg, err);
+  char tok_dir[MODEL_PATH_MAX];
+  rc = static_detect(dir, tok_dir, sizeof tok_dir, err);
+  if (rc > 0)
+    rc = model_open_static(dir, (static_kind)rc, tok_dir, m, err);
+  else if (rc == 0)
+    rc = model_open_bert(dir, &o, dtype, m, err);
   if (rc) goto fail;
-  m->cfg.dtype = dtype == BRASS_DTYPE_INT8 ? GEMM_INT8 : GEMM_F32;
-  if ((rc = model_open_tokenizer(dir, &m->tok, err))) goto fail;
-  if (tok_vocab_size(m->tok) > m->cfg.vocab) {
-    char cfg[MODEL_PATH_MAX];
-    if (path_join(cfg, sizeof cfg, dir, "config.json")) snprintf(cfg, sizeof cfg, "%s", dir);
-    rc = err_set(err, BRASS_EFORMAT, "%s: vocab_size %d is smaller than the tokenizer's %d tokens",
-                 cfg, m->cfg.vocab, tok_vocab_size(m->tok));
-    goto fail;
-  }
-  /* Without sentence_bert_config.json, the tokenizer's own limit applies (as in
-   * sentence-transformers), within the position table. */
-  int tok_limit = tok_max_length(m->tok);
-  if (!m->cfg.max_seq_given && tok_limit > 0)
-    m->cfg.max_seq_length = tok_limit < m->cfg.max_position ? tok_limit : m->cfg.max_position;
-  if (m->cfg.max_seq_length < tok_num_special(m->tok) || m->cfg.max_seq_length < 2) {
-    rc = err_set(err, BRASS_ERANGE, "%s: max_seq_length %d leaves no room for the text", dir,
-                 m->cfg.max_seq_length);
-    goto fail;
-  }
-  if ((rc = model_open_weights(dir, m, err))) goto fail;
 
   m->pool = pool_create(o.threads);
   if (!m->pool) {
@@ -159,20 +193,27 @@ int brass_model_open(const char *dir, const brass_model_options *opts, brass_mod
     m->prefix[0] = m->prefix[1] = NULL;
     goto fail;
   }
-  snprintf(m->description, sizeof m->description,
-           "bert %d layers, hidden %d, %d heads, %s pooling, %s, max %d tokens, kernel %s%s%s",
-           m->cfg.layers, m->cfg.hidden, m->cfg.heads,
-           m->cfg.pooling == MODEL_POOL_CLS ? "cls" : "mean",
-           m->cfg.normalize ? "normalized" : "not normalized", m->cfg.max_seq_length,
-           gemm_kernel_name(m->bert.kern), m->bert.dtype == GEMM_INT8 ? ", int8 " : "",
-           m->bert.dtype == GEMM_INT8 && m->bert.layers > 0
-               ? gemm_weight_kernel_name(m->bert.layer[0].qkv)
-               : "");
+  if (m->stat.kind != STATIC_NONE)
+    snprintf(m->description, sizeof m->description,
+             "static embeddings (%s), %d tokens x %d dimensions, %s",
+             m->stat.kind == STATIC_MODEL2VEC ? "model2vec" : "sentence-transformers",
+             m->stat.vocab, m->stat.dim, m->cfg.normalize ? "normalized" : "not normalized");
+  else
+    snprintf(m->description, sizeof m->description,
+             "bert %d layers, hidden %d, %d heads, %s pooling, %s, max %d tokens, kernel %s%s%s",
+             m->cfg.layers, m->cfg.hidden, m->cfg.heads,
+             m->cfg.pooling == MODEL_POOL_CLS ? "cls" : "mean",
+             m->cfg.normalize ? "normalized" : "not normalized", m->cfg.max_seq_length,
+             gemm_kernel_name(m->bert.kern), m->bert.dtype == GEMM_INT8 ? ", int8 " : "",
+             m->bert.dtype == GEMM_INT8 && m->bert.layers > 0
+                 ? gemm_weight_kernel_name(m->bert.layer[0].qkv)
+                 : "");
   *out = m;
   return 0;
 fail:
   pool_destroy(m->pool);
   bert_free(&m->bert);
+  static_free(&m->stat);
   if (m->tok) tok_close(m->tok);
   free(m);
   return rc;
@@ -184,6 +225,7 @@ void brass_model_close(brass_model *m) {
   embed_work_free(m);
   pool_destroy(m->pool);
   bert_free(&m->bert);
+  static_free(&m->stat);
   if (m->tok) tok_close(m->tok);
   free(m->prefix[0]);
   free(m->prefix[1]);
@@ -208,7 +250,9 @@ int brass_tokenize(const brass_model *m, const char *text, int32_t *ids, int cap
                    brass_error *err) {
   if (!m || !text || cap < 0 || (cap > 0 && !ids))
     return err_set(err, BRASS_EINVAL, "brass_tokenize: invalid argument");
-  int n = tok_encode(m->tok, text, strlen(text), m->cfg.max_seq_length, ids, NULL, cap);
+  int n = m->stat.kind != STATIC_NONE /* static models see the text's ids alone */
+              ? tok_encode_plain(m->tok, text, strlen(text), 0, ids, cap)
+              : tok_encode(m->tok, text, strlen(text), m->cfg.max_seq_length, ids, NULL, cap);
   if (n < 0) return err_set(err, n, "tokenizer failed on the text (error %d)", n);
   return n;
 }

@@ -13,6 +13,7 @@
 #include "brass.h"
 #include "model/bert.h"
 #include "model/config.h"
+#include "model/static_model.h"
 #include "text/tokenizer.h"
 
 /* Texts tokenised and sorted together; their ids are kept until the window is embedded. A
@@ -37,6 +38,7 @@ typedef struct embed_work {
 struct brass_model {
   model_config cfg;
   bert_model bert;
+  static_model stat; /* kind != STATIC_NONE: a static embedding model (no BERT weights) */
   tokenizer *tok;
   pool *pool;
   int threads;
@@ -49,7 +51,18 @@ struct brass_model {
   embed_work work;
 };
 
+/* Opens dir's tokenizer.json, else its vocab.txt (+ tokenizer_config.json) (model.c). */
+int model_open_tokenizer(const char *dir, tokenizer **tok, brass_error *err);
+
+/* brass_embed for static models (static_embed.c): n texts into n rows of stat.dim floats. */
+int static_embed_texts(brass_model *m, const char *const *texts, size_t n, float *out,
+                       brass_error *err);
+
 /* Frees the embedder's working memory (embedder.c). */
 void embed_work_free(brass_model *m);
+
+/* The dtype asked for (BRASS_DTYPE_*): asked when set, else $BRASS_DTYPE's, else the default;
+ * BRASS_EINVAL for an unknown value. Shared by models and cross-encoders. */
+int model_resolve_dtype(int asked, int *out, brass_error *err);
 
 #endif

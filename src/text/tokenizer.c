@@ -424,6 +424,70 @@ int tok_encode(const tokenizer *t, const char *text, size_t len, int max_len, in
   return run(t, text, len, limit, ids, offsets, cap, NULL, NULL, 1);
 }
 
+int tok_encode_plain(const tokenizer *t, const char *text, size_t len, int max_len, int32_t *ids,
+                     int cap) {
+  if (!t || (!text && len) || cap < 0 || (cap > 0 && !ids)) return BRASS_EINVAL;
+  if (len > (size_t)INT32_MAX - 64) return BRASS_ERANGE;
+  return run(t, text, len, max_len > 0 ? max_len : INT_MAX, ids, NULL, cap, NULL, NULL, 0);
+}
+
+/* Lengths after HF's LongestFirst truncation of two sequences of n1 and n2 ids to target ids
+ * (tokenizers' utils/truncation.rs): if only the longer must shrink it gets what the shorter
+ * leaves; if both must, the first gets target / 2 and the second the rest when the first is not
+ * the longer one, and the other way round when it is. */
+static void pair_truncate(int *a, int *b, int target) {
+  int n1 = *a, n2 = *b, swap = 0;
+  if (n1 + n2 <= target) return;
+  if (n1 > n2) {
+    swap = 1;
+    n1 = *b;
+    n2 = *a;
+  }
+  n2 = n1 > target ? n1 : (n1 > target - n1 ? n1 : target - n1);
+  if (n1 + n2 > target) {
+    n1 = target / 2;
+    n2 = n1 + target % 2;
+  }
+  if (swap) {
+    int tmp = n1;
+    n1 = n2;
+    n2 = tmp;
+  }
+  if (n1 < *a) *a = n1;
+  if (n2 < *b) *b = n2;
+}
+
+int tok_encode_pair(const tokenizer *t, const char *a, size_t alen, const char *b, size_t blen,
+                    int max_len, int32_t *ids, uint8_t *types, int cap) {
+  if (!t || (!a && alen) || (!b && blen) || cap < 0 || (cap > 0 && (!ids || !types)))
+    return BRASS_EINVAL;
+  if (alen > (size_t)INT32_MAX - 64 || blen > (size_t)INT32_MAX - 64) return BRASS_ERANGE;
+  const int nspecial = t->n_pre + 2 * t->n_post;
+  if (max_len > 0 && max_len < nspecial) return BRASS_EINVAL;
+  int32_t unused;
+  /* Both texts' full lengths decide the truncation (which one is longer matters). */
+  int na = run(t, a, alen, INT_MAX, &unused, NULL, 0, NULL, NULL, 0);
+  if (na < 0) return na;
+  int nb = run(t, b, blen, INT_MAX, &unused, NULL, 0, NULL, NULL, 0);
+  if (nb < 0) return nb;
+  if (max_len > 0) pair_truncate(&na, &nb, max_len - nspecial);
+  const int total = nspecial + na + nb;
+  if (total > cap) return total;
+  /* [CLS] A [SEP] with type 0, then B [SEP] with type 1. */
+  int n = 0, rc;
+  for (int i = 0; i < t->n_pre; i++) ids[n++] = t->tmpl_pre[i];
+  if (na > 0 && (rc = run(t, a, alen, na, ids + n, NULL, na, NULL, NULL, 0)) < 0) return rc;
+  n += na;
+  for (int i = 0; i < t->n_post; i++) ids[n++] = t->tmpl_post[i];
+  memset(types, 0, (size_t)n);
+  const int second = n;
+  if (nb > 0 && (rc = run(t, b, blen, nb, ids + n, NULL, nb, NULL, NULL, 0)) < 0) return rc;
+  n += nb;
+  for (int i = 0; i < t->n_post; i++) ids[n++] = t->tmpl_post[i];
+  memset(types + second, 1, (size_t)(n - second));
+  return n;
+}
+
 int tok_pretokenize(const tokenizer *t, const char *text, size_t len, tok_word_fn fn, void *ctx) {
   if (!t || (!text && len) || !fn) return BRASS_EINVAL;
   if (len > (size_t)INT32_MAX - 64) return BRASS_ERANGE;

@@ -55,6 +55,19 @@ int tok_num_special(const tokenizer *t);
 int tok_encode(const tokenizer *t, const char *text, size_t len, int max_len, int32_t *ids,
                int32_t *offsets, int cap);
 
+/* The same without the template ([CLS], [SEP]): the text's own ids, at most max_len of them
+ * (max_len <= 0: all), as HF's encode(text, add_special_tokens=False) gives them. */
+int tok_encode_plain(const tokenizer *t, const char *text, size_t len, int max_len, int32_t *ids,
+                     int cap);
+
+/* Encodes a pair as HF's encode(a, b) does for BERT: [CLS] a [SEP] b [SEP], token types 0 up to
+ * and including the first [SEP] and 1 after it, the two texts truncated `longest_first` so that
+ * the whole has at most max_len ids (max_len <= 0: no truncation; otherwise at least the
+ * template's ids, else BRASS_EINVAL). Writes ids and types (cap each) only when the encoding
+ * fits in cap; returns its length either way, or a negative BRASS_E* code. */
+int tok_encode_pair(const tokenizer *t, const char *a, size_t alen, const char *b, size_t blen,
+                    int max_len, int32_t *ids, uint8_t *types, int cap);
+
 /* Runs only the added-token split, normalizer and pre-tokenizer, calling fn once per word with
  * its normalized UTF-8 (len bytes) and character count (for tests and tools; added tokens that
  * match are skipped; a word over max_input_chars_per_word characters is cut to that many).

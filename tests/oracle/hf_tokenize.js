@@ -9,6 +9,9 @@
 // --max-len N: truncation to N ids (default 512; 0 = none). Padding from the file is disabled.
 // --offsets: [id, start, end] triples, offsets in Unicode scalar values (HF's char offsets).
 // --single: encode() line by line instead of encodeBatch() (same ids, about 4x slower).
+// --pairs: each line is a JSON object {"query", "passage"}; prints {"ids", "types"} from
+//   encode(query, passage) (the cross-encoder's pair, longest_first truncation to --max-len).
+// --plain: encode(line) without special tokens (addSpecialTokens: false), as static models do.
 // --words: the normalized, pre-tokenized words of each line instead of ids (normalizer and
 //   pre-tokenizer only: use it on lines without added tokens such as "[SEP]").
 'use strict';
@@ -30,12 +33,15 @@ function loadTokenizers() {
 
 async function main() {
   const args = process.argv.slice(2);
-  let file = null, maxLen = 512, offsets = false, words = false, single = false;
+  let file = null, maxLen = 512, offsets = false, words = false, single = false, pairs = false;
+  let plain = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--max-len') maxLen = parseInt(args[++i], 10);
     else if (args[i] === '--offsets') offsets = true;
     else if (args[i] === '--words') words = true;
     else if (args[i] === '--single') single = true;
+    else if (args[i] === '--pairs') pairs = true;
+    else if (args[i] === '--plain') plain = true;
     else file = args[i];
   }
   if (!file) {
@@ -67,6 +73,22 @@ async function main() {
       const w = pre ? pre.preTokenizeString(n).map((x) => x[0]) : (n ? [n] : []);
       out.push(JSON.stringify(w));
     }
+    process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
+    return;
+  }
+  if (pairs) {
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const p = JSON.parse(line);
+      const e = await tok.encode(p.query, p.passage);
+      out.push(JSON.stringify({ ids: e.getIds(), types: e.getTypeIds() }));
+    }
+    process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
+    return;
+  }
+  if (plain) {
+    for (const line of lines) out.push(JSON.stringify((await tok.encode(line, null,
+      { addSpecialTokens: false })).getIds()));
     process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
     return;
   }

@@ -37,6 +37,18 @@ PRESETS = {
     # intfloat/e5-small-v2
     "e5-small": dict(layers=12, hidden=384, heads=12, intermediate=1536, max_pos=512, max_seq=512,
                      pooling="mean", normalize=True, prompts=True),
+    # cross-encoder/ms-marco-MiniLM-L-6-v2 (BertForSequenceClassification, one label)
+    "ce-minilm-l6": dict(layers=6, hidden=384, heads=12, intermediate=1536, max_pos=512,
+                         max_seq=512, pooling="cls", normalize=False, kind="cross-encoder"),
+    # cross-encoder/ms-marco-TinyBERT-L-2-v2
+    "ce-tinybert-l2": dict(layers=2, hidden=128, heads=2, intermediate=512, max_pos=512,
+                           max_seq=512, pooling="cls", normalize=False, kind="cross-encoder"),
+    # minishlab/potion-base-8M (model2vec: 256 dimensions, normalised)
+    "potion": dict(layers=0, hidden=256, heads=1, intermediate=1, max_pos=512, max_seq=512,
+                   pooling="mean", normalize=True, kind="model2vec"),
+    # sentence-transformers/static-retrieval-mrl-en-v1 (StaticEmbedding, 1024 dimensions)
+    "static-retrieval": dict(layers=0, hidden=1024, heads=1, intermediate=1, max_pos=512,
+                             max_seq=512, pooling="mean", normalize=False, kind="static-st"),
 }
 
 DTYPES = {"f32": (torch.float32, "F32"), "f16": (torch.float16, "F16"),
@@ -118,15 +130,22 @@ def write_json(path, obj):
 def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=80, max_pos=64,
                max_seq=None, vocab=DEFAULT_VOCAB, vocab_size=None, dtype="f32", bert_prefix=False,
                pooling="mean", normalize=True, prompts=False, position_ids=False, pooler=True,
-               seed=0, lowercase=True):
+               seed=0, lowercase=True, kind="embedding", labels=1, classifier=True):
     """Writes the model folder; returns the config dict. vocab_size=N keeps the first N vocab
-    entries (a tiny, fast model); None keeps the whole vocabulary."""
+    entries (a tiny, fast model); None keeps the whole vocabulary. kind: "embedding" (a
+    sentence-transformers BERT), "cross-encoder" (BertForSequenceClassification with `labels`
+    labels, "bert."-prefixed encoder, pooler and classifier unless classifier=False),
+    "model2vec" or "static-st" (static embedding tables, see make_static)."""
     if preset:
         p = PRESETS[preset]
         layers, hidden, heads, intermediate = p["layers"], p["hidden"], p["heads"], p["intermediate"]
         max_pos, pooling, normalize = p["max_pos"], p["pooling"], p["normalize"]
         max_seq = max_seq or p["max_seq"]
         prompts = prompts or p.get("prompts", False)
+        kind = p.get("kind", kind)
+    if kind in ("model2vec", "static-st"):
+        return make_static(out_dir, kind, hidden, vocab, vocab_size, dtype, normalize, seed,
+                           lowercase)
     if hidden % heads:
         raise ValueError("hidden %d is not a multiple of heads %d" % (hidden, heads))
     max_seq = min(max_seq or max_pos, max_pos)
@@ -168,6 +187,9 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
         "use_cache": True,
         "vocab_size": len(tokens),
     }
+    if kind == "cross-encoder":
+        return make_cross_encoder(out_dir, cfg, vocab_path, seed, dtype, position_ids, labels,
+                                  classifier, lowercase)
     write_json(os.path.join(out_dir, "config.json"), cfg)
     weights = random_weights(cfg, seed, DTYPES[dtype][0], "bert." if bert_prefix else "",
                              position_ids, pooler)
@@ -209,6 +231,77 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
     return cfg
 
 
+def make_cross_encoder(out_dir, cfg, vocab_path, seed, dtype, position_ids, labels, classifier,
+                       lowercase):
+    """A cross-encoder folder as cross-encoder/ms-marco-* ship it: config.json with
+    BertForSequenceClassification and id2label, bert.* encoder + pooler, classifier.*, and the
+    tokenizer files (no sentence-transformers files; the length limit is model_max_length)."""
+    cfg = dict(cfg, architectures=["BertForSequenceClassification"],
+               _name_or_path="brass-random-cross-encoder",
+               id2label={str(i): "LABEL_%d" % i for i in range(labels)},
+               label2id={"LABEL_%d" % i: i for i in range(labels)})
+    write_json(os.path.join(out_dir, "config.json"), cfg)
+    torch_dtype = DTYPES[dtype][0]
+    weights = random_weights(cfg, seed, torch_dtype, "bert.", position_ids, True)
+    if classifier:
+        g = torch.Generator().manual_seed(seed + 1)
+        H = cfg["hidden_size"]
+        weights["classifier.weight"] = (torch.randn(labels, H, generator=g, dtype=torch.float64) /
+                                        H ** 0.5).to(torch_dtype)
+        weights["classifier.bias"] = (torch.randn(labels, generator=g, dtype=torch.float64) *
+                                      0.1).to(torch_dtype)
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), weights)
+    sys.path.insert(0, HERE)
+    from make_tokenizer import write_tokenizer
+    write_tokenizer(out_dir, vocab_path, lowercase=lowercase,
+                    model_max_length=cfg["max_position_embeddings"])
+    return cfg
+
+
+def make_static(out_dir, kind, dim, vocab, vocab_size, dtype, normalize, seed, lowercase):
+    """A static embedding model: kind "model2vec" (config.json {model_type: model2vec, normalize},
+    model.safetensors ["embeddings"], tokenizer.json, as minishlab/potion-* ship) or "static-st"
+    (modules.json naming 0_StaticEmbedding/, holding model.safetensors ["embedding.weight"] and
+    tokenizer.json, as sentence-transformers/static-retrieval-mrl-en-v1 ships; Normalize module
+    when normalize)."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(vocab, encoding="utf-8") as f:
+        tokens = f.read().split("\n")
+    if tokens and tokens[-1] == "":
+        tokens.pop()
+    if vocab_size:
+        tokens = tokens[:vocab_size]
+    g = torch.Generator().manual_seed(seed)
+    table = (torch.randn(len(tokens), dim, generator=g, dtype=torch.float64) * 0.1)
+    table = table.to(DTYPES[dtype][0])
+    sys.path.insert(0, HERE)
+    from make_tokenizer import write_tokenizer
+    if kind == "model2vec":
+        tok_dir, name = out_dir, "embeddings"
+        write_json(os.path.join(out_dir, "config.json"), {
+            "model_type": "model2vec", "architectures": ["StaticModel"],
+            "tokenizer_name": "bert-base-uncased", "apply_pca": dim, "apply_zipf": True,
+            "hidden_dim": dim, "seq_length": 1000000, "normalize": bool(normalize)})
+    else:
+        tok_dir, name = os.path.join(out_dir, "0_StaticEmbedding"), "embedding.weight"
+        modules = [{"idx": 0, "name": "0", "path": "0_StaticEmbedding",
+                    "type": "sentence_transformers.models.StaticEmbedding"}]
+        if normalize:
+            modules.append({"idx": 1, "name": "1", "path": "1_Normalize",
+                            "type": "sentence_transformers.models.Normalize"})
+        write_json(os.path.join(out_dir, "modules.json"), modules)
+        write_json(os.path.join(out_dir, "config_sentence_transformers.json"),
+                   {"__version__": {"sentence_transformers": "3.3.0"}, "prompts": {},
+                    "default_prompt_name": None, "similarity_fn_name": "cosine"})
+    os.makedirs(tok_dir, exist_ok=True)
+    vocab_path = os.path.join(tok_dir, "vocab.txt")
+    with open(vocab_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(tokens) + "\n")
+    write_safetensors(os.path.join(tok_dir, "model.safetensors"), {name: table})
+    write_tokenizer(tok_dir, vocab_path, lowercase=lowercase)
+    return {"kind": kind, "dim": dim, "vocab_size": len(tokens)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")
@@ -229,12 +322,17 @@ def main():
     ap.add_argument("--position-ids", action="store_true", help="include embeddings.position_ids")
     ap.add_argument("--no-pooler", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--kind", choices=["embedding", "cross-encoder", "model2vec", "static-st"],
+                    default="embedding")
+    ap.add_argument("--labels", type=int, default=1, help="cross-encoder labels")
+    ap.add_argument("--no-classifier", action="store_true", help="cross-encoder without its head")
     a = ap.parse_args()
     make_model(a.out, preset=a.preset, layers=a.layers, hidden=a.hidden, heads=a.heads,
                intermediate=a.intermediate, max_pos=a.max_pos, max_seq=a.max_seq, vocab=a.vocab,
                vocab_size=a.vocab_size, dtype=a.dtype, bert_prefix=a.bert_prefix,
                pooling=a.pooling, normalize=not a.no_normalize, prompts=a.prompts,
-               position_ids=a.position_ids, pooler=not a.no_pooler, seed=a.seed)
+               position_ids=a.position_ids, pooler=not a.no_pooler, seed=a.seed, kind=a.kind,
+               labels=a.labels, classifier=not a.no_classifier)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,8 @@ class BertEmbedder(torch.nn.Module):
             return torch.relu(x)
         raise ValueError("unsupported hidden_act %s" % self.act)
 
-    def forward(self, input_ids, attention_mask):
+    def encode(self, input_ids, attention_mask, token_type_ids=None):
+        """The last layer's hidden states (B, L, H); token types default to 0."""
         # Written in the shape of HF's BertModel (same op order), so that an ONNX export of it
         # looks like an export of HF's model to ONNX Runtime's graph fusions.
         H = self.p("embeddings.word_embeddings.weight").shape[1]
@@ -124,7 +125,9 @@ class BertEmbedder(torch.nn.Module):
         dtype = self.p("embeddings.LayerNorm.weight").dtype
         L = input_ids.size(1)
         x = self.p("embeddings.word_embeddings.weight")[input_ids]
-        x = x + self.p("embeddings.token_type_embeddings.weight")[torch.zeros_like(input_ids)]
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
+        x = x + self.p("embeddings.token_type_embeddings.weight")[token_type_ids]
         x = x + self.p("embeddings.position_embeddings.weight")[:L].unsqueeze(0)
         x = self.layer_norm(x, "embeddings.LayerNorm")
         # (B, 1, 1, L): 0 for real keys, the dtype's most negative number for padded keys
@@ -147,6 +150,11 @@ class BertEmbedder(torch.nn.Module):
                                 p + "attention.output.LayerNorm")
             h = self.activation(self.linear(x, p + "intermediate.dense"))
             x = self.layer_norm(self.linear(h, p + "output.dense") + x, p + "output.LayerNorm")
+        return x
+
+    def forward(self, input_ids, attention_mask):
+        x = self.encode(input_ids, attention_mask)
+        dtype = x.dtype
         maskf = attention_mask.to(dtype)
         if self.pooling == "cls":
             pooled = x[:, 0]

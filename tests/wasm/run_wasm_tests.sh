@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_wasm_tests.sh - the WebAssembly build's tests, in node: every unit test compiled to
 # build-wasm/tests/test_*.js, then the embedding parity check (tests/model/test_model_parity.sh)
-# with the CLI replaced by build-wasm/brass.js running on 2 and more threads.
+# with the CLI replaced by build-wasm/brass.js running on 2 and more threads, and the same for the
+# cross-encoder / static-model parity check (tests/model/test_rerank_static.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 wasm=$root/build-wasm
@@ -46,6 +47,15 @@ if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRA
   passed=$((passed + 1))
 else
   echo "wasm: int8 parity in node FAILED" >&2
+  failed=$((failed + 1))
+fi
+# Cross-encoder and static-model parity (tests/model/test_rerank_static.sh) through the same CLI.
+if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+  bash "$root/tests/model/test_rerank_static.sh"; then
+  echo "wasm: rerank and static-model parity in node ok"
+  passed=$((passed + 1))
+else
+  echo "wasm: rerank and static-model parity in node FAILED" >&2
   failed=$((failed + 1))
 fi
 echo "wasm: $passed passed, $failed failed"
