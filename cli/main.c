@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {&cli_embed,  &cli_index,   &cli_search, &cli_status,
-                                              &cli_remove, &cli_compact, &cli_serve,  &cli_model};
+                                              &cli_remove, &cli_compact, &cli_serve,  &cli_model,
+                                              &cli_get,    &cli_mcp};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_error(int code, const char *fmt, ...) {

@@ -48,6 +48,9 @@ int engine_graph_compact(brass_library *lib, brass_error *err);
 /* 1 if the absolute path lies inside the folder root (a root ending in '/' is a folder too), or,
  * with or_equal, is root itself. Shared by index (files gone from an indexed folder) and remove. */
 int engine_path_under(const char *path, const char *root, int or_equal);
+/* Replaces the heap string *s by a copy in which every invalid UTF-8 sequence is U+FFFD (search.c),
+ * so that text can go into JSON as it is. Returns 0 or BRASS_ENOMEM (then *s is kept). */
+int engine_utf8_fix(char **s);
 /* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
 

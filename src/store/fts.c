@@ -58,23 +58,37 @@ static int store_fts_expr(const char *query, int mode, char **out) {
 
 int store_fts_search(store *st, const char *query, int mode, int limit, store_hit **hits, size_t *n,
                      brass_error *err) {
+  return store_fts_search_where(st, query, mode, limit, NULL, hits, n, err);
+}
+
+int store_fts_search_where(store *st, const char *query, int mode, int limit,
+                           const store_accept *acc, store_hit **hits, size_t *n, brass_error *err) {
   static const char sql[] =
       "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2";
+  /* the filter joins the chunk's source and is checked before ORDER BY ... LIMIT */
+  static const char sql_where[] =
+      "SELECT f.rowid, -f.rank FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+      " JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id"
+      " WHERE chunks_fts MATCH ?1 AND brass_accept(?3, s.path, s.mtime_ns)"
+      " ORDER BY f.rank LIMIT ?2";
   *hits = NULL;
   *n = 0;
   if (limit <= 0 || !query) return 0;
+  int reg = acc ? store_accept_register(st, err) : 0;
+  if (reg < 0) return reg;
   char *expr;
   if (store_fts_expr(query, mode, &expr) < 0)
     return err_set(err, BRASS_ENOMEM, "%s: out of memory building a search", st->path);
   if (!expr) return 0;
   sqlite3_stmt *s;
-  int rc = store_stmt(st, sql, &s, err);
+  int rc = store_stmt(st, acc ? sql_where : sql, &s, err);
   if (rc < 0) {
     free(expr);
     return rc;
   }
   sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
   sqlite3_bind_int(s, 2, limit);
+  if (acc) sqlite3_bind_pointer(s, 3, (void *)acc, "brass_accept", NULL);
   store_hit *h = NULL;
   size_t cap = 0, count = 0;
   int ret = 0;
