@@ -160,6 +160,11 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
                 const brass_index_options *opts, brass_index_summary *summary,
                 brass_progress_fn progress, void *ctx, brass_error *err);
 
+/* 1 if brass_index(root) would not take path: a component below root is hidden (starts with
+ * '.') or matched by a .gitignore in root or a folder between; 0 if it would (whether or not the
+ * file exists). For watchers deciding which changed files to index. */
+int brass_index_skips(const char *root, const char *path);
+
 typedef struct brass_remove_summary {
   int64_t sources; /* sources removed */
   int64_t chunks;  /* their chunks (and vectors) */
