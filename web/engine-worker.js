@@ -592,7 +592,8 @@ function opClear() {
 const ops = {
   init: opInit,
   index: opIndex,
-  search: (a) => api('search', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0),
+  search: (a) => api('search', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0,
+    JSON.stringify(a.filter || {})),
   info: () => Object.assign(api('info'), { workers: M._web_workers(), heap_bytes: M.HEAPU8.length }),
   sources: () => api('sources'),
   preview: (a) => api('preview', String(a.source || ''), a.line_start | 0, a.line_end | 0),
