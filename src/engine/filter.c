@@ -68,13 +68,14 @@ int brass_filter_match(const brass_filter *f, const char *path, int64_t mtime_ns
   if (f->since_ns && mtime_ns < f->since_ns) return 0;
   if (f->before_ns && mtime_ns >= f->before_ns) return 0;
   if (f->types && *f->types && !flt_type(f->types, path)) return 0;
-  if (!f->n_paths) return 1;
+  int given = 0; /* empty patterns restrict nothing */
   for (size_t i = 0; i < f->n_paths; i++) {
     const char *p = f->paths[i];
     if (!p || !*p) continue;
+    given = 1;
     if (flt_has_glob(p) ? flt_glob(p, path) : flt_prefix(p, path)) return 1;
   }
-  return 0;
+  return !given;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
