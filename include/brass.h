@@ -234,7 +234,8 @@ int brass_filter_match(const brass_filter *f, const char *path, int64_t mtime_ns
 int brass_filter_active(const brass_filter *f);
 /* Parses a time for --since/--before: an ISO date "2024-05-01", a date and time
  * "2024-05-01T12:30[:00][Z]" (UTC), or an age before now_ns: a number and a unit s, m, h, d or w
- * ("7d", "12h"; now_ns 0 = the current time). Writes nanoseconds since the epoch. BRASS_EINVAL with a message otherwise. */
+ * ("7d", "12h"; now_ns 0 = the current time). Writes nanoseconds since the epoch. BRASS_EINVAL with
+ * a message otherwise. */
 int brass_parse_time(const char *text, int64_t now_ns, int64_t *out_ns, brass_error *err);
 
 typedef enum brass_search_mode {
@@ -252,7 +253,8 @@ typedef struct brass_search_options {
   int ef_search;         /* HNSW candidate list size; 0 = the default (192), raised to candidates */
   const char *mark_open; /* around query terms in snippets; NULL = "**" */
   const char *mark_close; /* NULL = "**" */
-  const brass_filter *filter; /* NULL = every source */
+  /* NULL = every source */
+  const brass_filter *filter;
 } brass_search_options;
 
 typedef struct brass_result {
@@ -294,11 +296,11 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
 char *brass_index_summary_json(const brass_index_summary *sum);
 /* Lines of an indexed source, read from the file as it is now (brass_get). */
 typedef struct brass_lines {
-  char *source;               /* the stored path */
-  int line_start, line_end;   /* 1-based, inclusive; line_end < line_start when the file is empty */
-  int total_lines;            /* lines in the file now */
-  int changed;                /* 1: the file differs from what was indexed (size or SHA-256) */
-  char *text;                 /* the lines, each with its newline (valid UTF-8) */
+  char *source;             /* the stored path */
+  int line_start, line_end; /* 1-based, inclusive; line_end < line_start when the file is empty */
+  int total_lines;          /* lines in the file now */
+  int changed;              /* 1: the file differs from what was indexed (size or SHA-256) */
+  char *text;               /* the lines, each with its newline (valid UTF-8) */
 } brass_lines;
 
 /* Reads lines from..to (1-based, inclusive; 0 = first / last line; clamped to the file) of an
