@@ -286,8 +286,7 @@ int cli_watch_open(char *const *paths, size_t n, int quiet, watcher **out) {
 }
 
 int cli_watch_run(watcher *wp, brass_library *lib, const brass_index_options *io) {
-  watcher w = *wp;
-  free(wp);
+  watcher w = *wp; /* a local copy for the loop; written back and freed at the end */
   w.lib = lib;
   w.io = io;
   int quiet = w.quiet;
@@ -341,11 +340,8 @@ int cli_watch_run(watcher *wp, brass_library *lib, const brass_index_options *io
     fprintf(stderr, "brass: watch: stopped; the library is up to date to the last update\n");
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
-  watcher *copy = malloc(sizeof *copy);
-  if (copy) {
-    *copy = w;
-    cli_watch_close(copy);
-  }
+  *wp = w;
+  cli_watch_close(wp);
   return CLI_OK;
 }
 #endif
