@@ -5,7 +5,9 @@
 # deletes, moves (the vectors move along: renamed), new nested folders, .gitignore edits (files
 # leave and come back), a file given on the command line is refused, and SIGINT / SIGTERM stop the
 # watcher with exit 0 and a library whose sources are exactly the files on disk, also when the
-# signal lands in the middle of an update.
+# signal lands in the middle of an update. In the sanitizer run (BRASS_TEST_QUICK=1: an -O0 build
+# whose every update embeds ten times slower) the waits are 30 s and the 2 s latency is printed,
+# not asserted.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
 . "$BRASS_SRC/tests/engine/lib.sh"
@@ -24,8 +26,10 @@ hits() {
     "$PY" -c 'import json,sys; print(" ".join(sorted(r["source"].replace(sys.argv[1] + "/", "") for r in json.load(sys.stdin)["results"])))' "$W"
 }
 # wait_for WORD WANT [SECONDS]: polls until hits WORD == WANT; prints the milliseconds it took.
+WAIT=5
+[ -n "${BRASS_TEST_QUICK:-}" ] && WAIT=30
 wait_for() {
-  local t0 t1 limit=${3:-5}
+  local t0 t1 limit=${3:-$WAIT}
   t0=$(date +%s%N)
   for _ in $(seq $((limit * 20))); do
     if [ "$(hits "$1")" == "$2" ]; then
@@ -65,9 +69,15 @@ expect "first run indexed a.md" "$(hits apples)" "docs/a.md"
 
 # a saved file: searchable within 2 s
 echo "zorblax saved just now" >"$W/docs/new.md"
-ms=$(wait_for zorblax "docs/new.md" 5)
+ms=$(wait_for zorblax "docs/new.md")
 echo "watch latency: saved file searchable after $ms ms (includes brass search start-up; machine load $(cut -d' ' -f1 /proc/loadavg))"
-if [ "$ms" != timeout ] && [ "$ms" -le 2000 ]; then ok "saved file searchable in $ms ms"; else fail "saved file searchable after $ms ms"; fi
+if [ "$ms" = timeout ]; then
+  fail "saved file not searchable after $WAIT s"
+elif [ -n "${BRASS_TEST_QUICK:-}" ] || [ "$ms" -le 2000 ]; then
+  ok "saved file searchable in $ms ms"
+else
+  fail "saved file searchable after $ms ms (more than 2 s)"
+fi
 
 # debounce: 40 writes within about a second -> a handful of updates, ending with the last text
 n0=$(grep -c "^brass: watch: " "$T/err")
@@ -120,7 +130,7 @@ wait_for tindlewick "" >/dev/null && ok "folder moved out dropped" || fail "move
 echo "*.txt" >"$W/.gitignore"
 wait_for grommet "" >/dev/null && ok ".gitignore added: ignored files dropped" || fail ".gitignore: $(hits grommet)"
 echo "grommet third" >"$W/new/deep/deeper/z.txt"
-sleep 0.8
+sleep $([ -n "${BRASS_TEST_QUICK:-}" ] && echo 5 || echo 0.8)
 expect "ignored new file not indexed" "$(hits grommet)" ""
 rm "$W/.gitignore"
 wait_for grommet "new/deep/deeper/x.txt new/deep/deeper/y.txt new/deep/deeper/z.txt" >/dev/null &&
