@@ -15,6 +15,7 @@
 #      library is cached under build/bench/e2e/: the first run indexes for about 5 minutes on 2
 #      idle cores, later runs only search (under a minute).
 #   6. HNSW: brass vs hnswlib vs FAISS on 8k x 384 vectors (about 2 minutes; BENCH_HNSW=0 skips).
+#   7. MCP search round trip on 10k chunks and filtered HNSW search (BENCH_MCP=0 skips).
 # BENCH_SECONDS (default 3) is the minimum measuring time per configuration. About 3-5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,4 +119,15 @@ if [ "${BENCH_HNSW:-1}" != 0 ]; then
   say "HNSW: brass vs hnswlib vs FAISS (8k x 384)"
   { echo; BRASS_BUILD=$BUILD bash bench/hnsw_compare.sh; } | tee -a "$OUT/results.md" ||
     say "HNSW step failed"
+fi
+
+# 7. MCP: search round trips through the official SDK client over stdio and HTTP on a 10k-chunk
+# library (bench/bench_mcp.sh; the library is cached, its first build indexes for a few minutes),
+# and filtered vector search: graph walk vs exact over the allowed set (bench_filter).
+# BENCH_MCP=0 skips this step.
+if [ "${BENCH_MCP:-1}" != 0 ]; then
+  say "MCP round trip and filtered search"
+  { echo; BRASS_BUILD=$BUILD bash bench/bench_mcp.sh; } | tee -a "$OUT/results.md" || say "MCP step failed"
+  cmake --build "$BUILD" --target bench_filter >/dev/null &&
+    { echo; "$BUILD/bench/bench_filter" 30000 128 100; } | tee -a "$OUT/results.md" || say "filter step failed"
 fi
