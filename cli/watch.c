@@ -134,8 +134,11 @@ static int watch_set_path(watcher *w, int wd, const char *path) {
   return 0;
 }
 
-/* Watches dir and every folder below it that the walk would enter. */
-static void watch_tree(watcher *w, const char *dir, int depth) {
+/* Watches dir and every folder below it that the walk would enter. dir may be a watched path
+ * that this replaces, so it is copied first. */
+static void watch_tree(watcher *w, const char *dir_arg, int depth) {
+  char dir[PATH_MAX];
+  if (snprintf(dir, sizeof dir, "%s", dir_arg) >= (int)sizeof dir) return;
   const char *root = watch_root_of(w, dir);
   if (!root || depth > WATCH_MAX_DEPTH || (strcmp(root, dir) && brass_index_skips(root, dir)))
     return;
@@ -174,7 +177,8 @@ static void watch_read(watcher *w) {
         continue;
       }
       if (ev->wd < 0 || ev->wd >= w->wd_cap || !w->wd_path[ev->wd]) continue;
-      const char *dir = w->wd_path[ev->wd];
+      char dir[PATH_MAX]; /* a copy: watch_tree may replace the stored path */
+      snprintf(dir, sizeof dir, "%s", w->wd_path[ev->wd]);
       if (ev->mask & IN_IGNORED) {
         free(w->wd_path[ev->wd]);
         w->wd_path[ev->wd] = NULL;
