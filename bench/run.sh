@@ -15,6 +15,7 @@
 #      library is cached under build/bench/e2e/: the first run indexes for about 5 minutes on 2
 #      idle cores, later runs only search (under a minute).
 #   6. HNSW: brass vs hnswlib vs FAISS on 8k x 384 vectors (about 2 minutes; BENCH_HNSW=0 skips).
+#   7. MCP search round trip on 10k chunks and filtered HNSW search (BENCH_MCP=0 skips).
 # BENCH_SECONDS (default 3) is the minimum measuring time per configuration. About 3-5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -133,7 +134,17 @@ if [ "${BENCH_HNSW:-1}" != 0 ]; then
     say "HNSW step failed"
 fi
 
-# 7. soak (issue 10): kill -9 of an indexer at random moments for SOAK_SECONDS (default 30
+# 7. MCP: search round trips through the official SDK client over stdio and HTTP on a 10k-chunk
+# library (bench/bench_mcp.sh; the library is cached, its first build indexes for a few minutes),
+# and filtered vector search: graph walk vs exact over the allowed set (bench_filter).
+# BENCH_MCP=0 skips this step.
+if [ "${BENCH_MCP:-1}" != 0 ]; then
+  say "MCP round trip and filtered search"
+  { echo; BRASS_BUILD=$BUILD bash bench/bench_mcp.sh; } | tee -a "$OUT/results.md" || say "MCP step failed"
+  cmake --build "$BUILD" --target bench_filter >/dev/null &&
+    { echo; "$BUILD/bench/bench_filter" 30000 128 100; } | tee -a "$OUT/results.md" || say "filter step failed"
+fi
+# 8. soak (issue 10): kill -9 of an indexer at random moments for SOAK_SECONDS (default 30
 # minutes) while searches and /api/search run, then integrity, counts and graph checks
 # (bench/soak.sh; `make soak` runs it alone). BENCH_SOAK=0 skips this step.
 if [ "${BENCH_SOAK:-1}" != 0 ]; then

@@ -29,6 +29,8 @@ extern const cli_command cli_serve;
 extern const cli_command cli_model;
 extern const cli_command cli_eval;
 extern const cli_command cli_rerank;
+extern const cli_command cli_get;
+extern const cli_command cli_mcp;
 
 /* The library file: given (--library) if set, else $BRASS_LIBRARY, else
  * $XDG_DATA_HOME/brass/library.db, else $HOME/.local/share/brass/library.db (written into buf).

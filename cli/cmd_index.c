@@ -16,6 +16,9 @@
 #include "cli.h"
 #include "base/term_text.h"
 #include "index_notes.h"
+#ifndef __EMSCRIPTEN__
+#include "watch.h"
+#endif
 
 static const char index_help[] =
     "usage: brass index [options] PATH...\n"
@@ -56,6 +59,10 @@ static const char index_help[] =
     "                       library) or float32. Recorded in the library; switching rebuilds\n"
     "                       the graph\n"
     "  --quiet              no progress or skip notices on stderr\n"
+    "  --watch              after indexing, follow the folders (inotify) and index changes as\n"
+    "                       they happen (saved, created, moved, deleted files, new folders,\n"
+    "                       .gitignore edits), about 0.2 s after the last change; Ctrl-C stops\n"
+    "                       with the library consistent\n"
     "  --help               show this help\n"
     "\n"
     "exit status: 0 on success (also when some entries inside a folder could not be read: they\n"
@@ -100,7 +107,7 @@ typedef struct index_args {
   const char *library, *model_dir;
   brass_model_options mopts;
   brass_index_options iopts;
-  int json, quiet;
+  int json, quiet, watch;
   int first_path;
 } index_args;
 
@@ -144,6 +151,8 @@ static int parse_args(int argc, char **argv, index_args *a) {
       a->json = 1;
     } else if (!strcmp(argv[i], "--quiet")) {
       a->quiet = 1;
+    } else if (!strcmp(argv[i], "--watch")) {
+      a->watch = 1;
     } else {
       cli_error(CLI_USAGE, "index: unknown option '%s' (see 'brass help index')", argv[i]);
       return -1;
@@ -356,6 +365,16 @@ static void progress_end(progress_state *s, int ok) {
 static int run_index(int argc, char **argv) {
   index_args a;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
+  void *watch = NULL;
+#ifdef __EMSCRIPTEN__
+  if (a.watch) return cli_error(CLI_FAIL, "index --watch: not available in the WebAssembly build");
+#else
+  if (a.watch) {
+    int wrc = cli_watch_open(argv + a.first_path, (size_t)(argc - a.first_path), a.quiet,
+                             (watcher **)&watch);
+    if (wrc) return wrc;
+  }
+#endif
   brass_library *lib = NULL;
   int orc = cli_open_library("index", a.library, a.model_dir, &a.mopts, 0, &lib, NULL);
   if (orc) return orc;
@@ -370,12 +389,15 @@ static int run_index(int argc, char **argv) {
   int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
                        &a.iopts, &sum, on_progress, &ps, &err);
   progress_end(&ps, rc == 0);
+#ifndef __EMSCRIPTEN__
+  if (rc && watch) cli_watch_close(watch);
+#endif
   if (rc) {
     brass_library_close_failed(lib); /* a library this run created stays only if it holds data */
     index_notes_free(&ps.notes);
     return cli_error(CLI_FAIL, "%s", err.message);
   }
-  brass_library_close(lib);
+  if (!watch) brass_library_close(lib);
   if (a.json) {
     char *s = index_notes_json(&ps.notes, &sum);
     index_notes_free(&ps.notes);
@@ -398,6 +420,14 @@ static int run_index(int argc, char **argv) {
           "resumed\n",
           (long long)sum.unreadable, (long long)sum.not_walked, (long long)sum.resumed);
   }
+#ifndef __EMSCRIPTEN__
+  if (watch) {
+    if (fflush(stdout)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+    rc = cli_watch_run(watch, lib, &a.iopts);
+    brass_library_close(lib);
+    return rc;
+  }
+#endif
   return CLI_OK;
 }
 

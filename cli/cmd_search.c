@@ -34,6 +34,14 @@ static const char search_help[] =
     "                     its logit and the rerank time is reported\n"
     "  --rerank-top N     documents reranked (default 20: about 0.5 s with MiniLM-L-6 on 2\n"
     "                     cores; raised to -n)\n"
+    "  --path P           only sources under the folder or file P, or matching the glob P\n"
+    "                     ('*.md', 'docs/*'); repeatable (any may match). An existing relative\n"
+    "                     folder is made absolute; other relative prefixes match whole path\n"
+    "                     components anywhere ('src/engine')\n"
+    "  --type EXTS        only files with these extensions (comma-separated: md,py)\n"
+    "  --since T          only files modified at or after T: 2024-05-01, 2024-05-01T12:00Z\n"
+    "                     (UTC), or an age: 30m, 12h, 7d, 2w\n"
+    "  --before T         only files modified before T\n"
     "  --json             print one JSON object: {\"query\", \"mode\", \"took_ms\", \"timings\",\n"
     "                     \"results\": [{\"rank\", \"source\", \"line_start\", \"line_end\",\n"
     "                     \"heading\", \"score\", \"snippet\", \"text\"}]}; with --rerank also\n"
@@ -48,13 +56,25 @@ static const char search_help[] =
     "\n"
     "exit status: 0 on success (also when nothing matches), 1 on bad input, 2 on a usage error.\n";
 
+#define PATHS_MAX 64
+
 typedef struct search_args {
   const char *library, *model_dir, *rerank;
+  const char *paths[PATHS_MAX];
+  char *owned[PATHS_MAX]; /* paths made absolute */
+  brass_filter filter;
   brass_model_options mopts;
   brass_search_options sopts;
   int json;
   char query[QUERY_MAX];
 } search_args;
+
+static int parse_time(const char *opt, const char *v, int64_t *out) {
+  brass_error err;
+  if (!brass_parse_time(v, 0, out, &err)) return 0;
+  cli_error(CLI_USAGE, "search: %s: %s", opt, err.message);
+  return -1;
+}
 
 static int parse_args(int argc, char **argv, search_args *a) {
   memset(a, 0, sizeof *a);
@@ -97,6 +117,22 @@ static int parse_args(int argc, char **argv, search_args *a) {
         if (r < 0 || cli_parse_dtype(v, &a->mopts.dtype)) return -1;
       } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
         if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--path", &v))) {
+        if (r < 0) return -1;
+        if (a->filter.n_paths == PATHS_MAX) {
+          cli_error(CLI_USAGE, "search: at most %d --path options", PATHS_MAX);
+          return -1;
+        }
+        char *abs = strpbrk(v, "*?[") || v[0] == '/' ? NULL : realpath(v, NULL);
+        a->owned[a->filter.n_paths] = abs;
+        a->paths[a->filter.n_paths++] = abs ? abs : v;
+      } else if ((r = cli_option_value(argc, argv, &i, "--type", &v))) {
+        if (r < 0) return -1;
+        a->filter.types = v;
+      } else if ((r = cli_option_value(argc, argv, &i, "--since", &v))) {
+        if (r < 0 || parse_time("--since", v, &a->filter.since_ns)) return -1;
+      } else if ((r = cli_option_value(argc, argv, &i, "--before", &v))) {
+        if (r < 0 || parse_time("--before", v, &a->filter.before_ns)) return -1;
       } else if (!strcmp(argv[i], "--exact")) {
         a->sopts.exact = 1;
       } else if (!strcmp(argv[i], "--json")) {
@@ -120,8 +156,12 @@ static int parse_args(int argc, char **argv, search_args *a) {
     cli_error(CLI_USAGE, "search: give a query (see 'brass help search')");
     return -1;
   }
+  a->filter.paths = a->paths;
+  if (brass_filter_active(&a->filter)) a->sopts.filter = &a->filter;
   return 0;
 }
+
+static int search_with(search_args *ap);
 
 static int print_json(const brass_results *r) {
   char *s = brass_results_json(r);
@@ -168,9 +208,20 @@ static void print_text(const brass_results *r, int color) {
            r->took_ms);
 }
 
+static void free_args(search_args *a) {
+  for (size_t i = 0; i < PATHS_MAX; i++) free(a->owned[i]);
+}
+
 static int run_search(int argc, char **argv) {
   search_args a;
-  if (parse_args(argc, argv, &a)) return CLI_USAGE;
+  int prc = parse_args(argc, argv, &a);
+  int rc = prc ? CLI_USAGE : search_with(&a);
+  free_args(&a);
+  return rc;
+}
+
+static int search_with(search_args *ap) {
+  search_args a = *ap;
   int color = !a.json && cli_isatty(STDOUT_FILENO);
   a.sopts.mark_open = a.json ? "**" : MARK_OPEN;
   a.sopts.mark_close = a.json ? "**" : MARK_CLOSE;

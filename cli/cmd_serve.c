@@ -41,6 +41,14 @@ static const char serve_help[] =
     "                     rerank switch) and, with --library, /api/search?rerank=1[&rerank_top=N]\n"
     "                     (off unless asked for per request; default top 20)\n"
     "  --threads N        threads for the library's model (default: $BRASS_THREADS, else all)\n"
+    "  --token T          require 'Authorization: Bearer T' on /api/ and /mcp (off loopback a\n"
+    "                     token is always required: without --token one is made and printed)\n"
+    "\n"
+    "With --library the same tools as 'brass mcp' are served at /mcp (MCP Streamable HTTP),\n"
+    "and /api/get?source=..&from=..&to=.. returns lines of an indexed file. /api/search takes\n"
+    "the filters path (repeatable), type, since and before. /api/ and /mcp answer only requests\n"
+    "whose Host is this server's address and refuse other sites' pages (Origin,\n"
+    "Sec-Fetch-Site), so DNS rebinding cannot read the library (docs/serve.md).\n"
     "  --help             show this help\n"
     "\n"
     "exit status: 0 after a clean stop, 1 on failure (port taken, missing root), 2 on a usage\n"
@@ -120,6 +128,11 @@ static int run_serve(int argc, char **argv) {
       o.rerank_dir = v;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_threads("--threads", v, &o.threads)) return CLI_USAGE;
+    } else if ((r = cli_option_value(argc, argv, &i, "--token", &v))) {
+      if (r < 0) return CLI_USAGE;
+      if (strlen(v) < 16 || strlen(v) > 127)
+        return cli_error(CLI_USAGE, "serve: --token must have 16 to 127 characters");
+      o.token = v;
     } else {
       return cli_error(CLI_USAGE, "serve: unknown argument '%s' (see 'brass help serve')", argv[i]);
     }

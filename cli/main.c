@@ -12,7 +12,7 @@
 
 static const cli_command *const commands[] = {&cli_embed,  &cli_index,   &cli_search, &cli_status,
                                               &cli_remove, &cli_compact, &cli_serve,  &cli_model,
-                                              &cli_eval,   &cli_rerank};
+                                              &cli_eval,   &cli_rerank,  &cli_get,    &cli_mcp};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_parse_int(const char *opt, const char *text, int lo, int hi, int *out) {

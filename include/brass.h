@@ -240,6 +240,11 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
                 const brass_index_options *opts, brass_index_summary *summary,
                 brass_progress_fn progress, void *ctx, brass_error *err);
 
+/* 1 if brass_index(root) would not take path: a component below root is hidden (starts with
+ * '.') or matched by a .gitignore in root or a folder between; 0 if it would (whether or not the
+ * file exists). For watchers deciding which changed files to index. */
+int brass_index_skips(const char *root, const char *path);
+
 typedef struct brass_remove_summary {
   int64_t sources; /* sources removed */
   int64_t chunks;  /* their chunks (and vectors) */
@@ -284,6 +289,35 @@ int brass_source_chunks(brass_library *lib, const char *source,
 int brass_compact(brass_library *lib, int64_t *bytes_before, int64_t *bytes_after,
                   brass_error *err);
 
+/* Narrows a search to some sources. Applied before the top-k cut of both the keyword and the
+ * vector list, so a filtered search still returns k results when k matching chunks exist. A
+ * source matches when every given part matches:
+ *   paths: any of n_paths patterns. A pattern with '*', '?' or '[' is a glob ('*' also crosses
+ *          '/'); one starting with '/' matches the whole stored path, any other matches the path
+ *          or any tail of it after a '/' ("*.md", "docs/x*.txt"). Without glob characters it is a
+ *          folder or file prefix: "/home/me/notes" matches that file or everything under that
+ *          folder; a relative one ("notes", "src/engine") matches wherever those whole
+ *          components appear in the path.
+ *   types: comma-separated file extensions without the dot, case-insensitive ("md,py").
+ *   since_ns / before_ns: the file's modification time recorded at indexing is >= since_ns /
+ *          < before_ns (nanoseconds since the epoch; 0 = no bound). */
+typedef struct brass_filter {
+  const char *const *paths;
+  size_t n_paths;
+  const char *types; /* NULL or "" = any */
+  int64_t since_ns, before_ns;
+} brass_filter;
+
+/* 1 if a source (stored path, modification time) passes the filter (NULL passes everything). */
+int brass_filter_match(const brass_filter *f, const char *path, int64_t mtime_ns);
+/* 1 if the filter restricts anything. */
+int brass_filter_active(const brass_filter *f);
+/* Parses a time for --since/--before: an ISO date "2024-05-01", a date and time
+ * "2024-05-01T12:30[:00][Z]" (UTC), or an age before now_ns: a number and a unit s, m, h, d or w
+ * ("7d", "12h"; now_ns 0 = the current time). Writes nanoseconds since the epoch. BRASS_EINVAL with
+ * a message otherwise. */
+int brass_parse_time(const char *text, int64_t now_ns, int64_t *out_ns, brass_error *err);
+
 typedef enum brass_search_mode {
   BRASS_SEARCH_HYBRID = 0,
   BRASS_SEARCH_VECTOR = 1,
@@ -302,6 +336,8 @@ typedef struct brass_search_options {
 
   brass_reranker *reranker; /* not NULL: rerank the fused top rerank_top with this model */
   int rerank_top;           /* 0 = BRASS_RERANK_TOP_DEFAULT (raised to k) */
+  /* NULL = every source */
+  const brass_filter *filter;
 } brass_search_options;
 
 /* Documents reranked by default: about 0.4 s for MiniLM-L-6 at 2 idle cores (docs/models.md). */
@@ -355,6 +391,25 @@ char *brass_library_info_json(const brass_library_info *in, const char *library_
  * removed, renamed, skipped, chunks_embedded, tokens, seconds). malloc'd; NULL when out of memory.
  */
 char *brass_index_summary_json(const brass_index_summary *sum);
+/* Lines of an indexed source, read from the file as it is now (brass_get). */
+typedef struct brass_lines {
+  char *source;             /* the stored path */
+  int line_start, line_end; /* 1-based, inclusive; line_end < line_start when the file is empty */
+  int total_lines;          /* lines in the file now */
+  int changed;              /* 1: the file differs from what was indexed (size or SHA-256) */
+  char *text;               /* the lines, each with its newline (valid UTF-8) */
+} brass_lines;
+
+/* Reads lines from..to (1-based, inclusive; 0 = first / last line; clamped to the file) of an
+ * indexed source. source is a stored path, or a path that names one once made absolute. Paths
+ * that are not indexed sources are refused (BRASS_EINVAL: the library only serves what it holds),
+ * as is a source whose file became a symbolic link. */
+int brass_get(brass_library *lib, const char *source, int from, int to, brass_lines *out,
+              brass_error *err);
+void brass_lines_free(brass_lines *l);
+/* {"source", "line_start", "line_end", "total_lines", "changed", "text"}; malloc'd or NULL. */
+char *brass_lines_json(const brass_lines *l);
+
 /* "hybrid", "vector" or "keyword". */
 const char *brass_search_mode_name(brass_search_mode mode);
 

@@ -17,6 +17,8 @@
 #include "serve.h"
 
 #define API_QUERY_MAX 8192
+#define API_PATHS_MAX 64
+#define API_ARG_MAX 1024
 
 struct serve_api {
   pthread_mutex_t mu;
@@ -98,6 +100,53 @@ static int int_arg(struct MHD_Connection *c, const char *key, int lo, int hi, in
   return 0;
 }
 
+/* The filter arguments of /api/search: path (repeatable), type, since, before. */
+typedef struct api_filter {
+  brass_filter f;
+  const char *paths[API_PATHS_MAX];
+  char path_buf[API_PATHS_MAX][API_ARG_MAX];
+  char types[API_ARG_MAX];
+  int bad;
+} api_filter;
+
+static enum MHD_Result api_path_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+  api_filter *af = cls;
+  (void)kind;
+  if (strcmp(key, "path") || !value || !*value) return MHD_YES;
+  if (af->f.n_paths == API_PATHS_MAX ||
+      serve_query_decode(value, af->path_buf[af->f.n_paths], API_ARG_MAX) < 1) {
+    af->bad = 1;
+    return MHD_NO;
+  }
+  af->paths[af->f.n_paths] = af->path_buf[af->f.n_paths];
+  af->f.n_paths++;
+  return MHD_YES;
+}
+
+/* Reads the filter arguments; NULL or a JSON error (status 400). */
+static char *filter_args(struct MHD_Connection *c, api_filter *af) {
+  memset(af, 0, sizeof *af);
+  af->f.paths = af->paths;
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, api_path_arg, af);
+  if (af->bad) return json_error("path: malformed, too long, or more than 64 of them");
+  const char *raw = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
+  if (raw && serve_query_decode(raw, af->types, sizeof af->types) < 0)
+    return json_error("type: malformed or too long");
+  af->f.types = af->types;
+  const char *keys[2] = {"since", "before"};
+  int64_t *outs[2] = {&af->f.since_ns, &af->f.before_ns};
+  for (int i = 0; i < 2; i++) {
+    char buf[64];
+    brass_error err;
+    raw = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, keys[i]);
+    if (!raw || !*raw) continue;
+    if (serve_query_decode(raw, buf, sizeof buf) < 1) return json_error("since/before: malformed");
+    if (brass_parse_time(buf, 0, outs[i], &err)) return json_error(err.message);
+  }
+  return NULL;
+}
+
 static char *search_json(serve_api *a, struct MHD_Connection *c, int *status) {
   *status = 400;
   const char *raw = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
@@ -132,16 +181,22 @@ static char *search_json(serve_api *a, struct MHD_Connection *c, int *status) {
   if (!msg && rerank && !a->reranker)
     msg = json_error("this server has no reranker (start it with --rerank MODEL)");
   if (rerank) so.reranker = a->reranker;
+  api_filter *af = msg ? NULL : malloc(sizeof *af);
+  if (!msg && !af) msg = json_error("out of memory");
+  if (!msg) msg = filter_args(c, af);
   if (msg) {
+    free(af);
     free(q);
     return msg;
   }
+  if (brass_filter_active(&af->f)) so.filter = &af->f;
   brass_results *r = NULL;
   brass_error err;
   pthread_mutex_lock(&a->mu);
   int rc = brass_search(a->lib, q, &so, &r, &err);
   pthread_mutex_unlock(&a->mu);
   free(q);
+  free(af);
   if (rc) {
     *status = rc == BRASS_EINVAL || rc == BRASS_ERANGE ? 400 : 500;
     return json_error(err.message);
@@ -152,13 +207,47 @@ static char *search_json(serve_api *a, struct MHD_Connection *c, int *status) {
   return s;
 }
 
+/* /api/get?source=..&from=..&to=.. */
+static char *get_json(serve_api *a, struct MHD_Connection *c, int *status) {
+  *status = 400;
+  const char *raw = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "source");
+  char src[PATH_MAX];
+  int from = 0, to = 0;
+  if (!raw || serve_query_decode(raw, src, sizeof src) < 1)
+    return json_error("missing or malformed source: /api/get?source=PATH&from=N&to=M");
+  if (int_arg(c, "from", 1, 1 << 30, &from) || int_arg(c, "to", 1, 1 << 30, &to) ||
+      (to && from > to))
+    return json_error("from and to must be line numbers >= 1 with from <= to");
+  brass_lines l;
+  brass_error err;
+  pthread_mutex_lock(&a->mu);
+  int rc = brass_get(a->lib, src, from, to, &l, &err);
+  pthread_mutex_unlock(&a->mu);
+  if (rc) {
+    *status = rc == BRASS_EINVAL ? 404 : rc == BRASS_ENOMEM ? 500 : 409;
+    return json_error(err.message);
+  }
+  char *s = brass_lines_json(&l);
+  brass_lines_free(&l);
+  *status = 200;
+  return s;
+}
+
 int serve_api_handle(serve_api *a, struct MHD_Connection *c, const char *sub, char **body) {
   int status = 404;
   if (!strcmp(sub, "status"))
     *body = status_json(a, &status);
   else if (!strcmp(sub, "search"))
     *body = search_json(a, c, &status);
+  else if (!strcmp(sub, "get"))
+    *body = get_json(a, c, &status);
   else
-    *body = json_error("no such endpoint: use /api/status or /api/search");
+    *body = json_error("no such endpoint: use /api/status, /api/search or /api/get");
   return *body ? status : 500;
+}
+
+brass_library *serve_api_library(serve_api *a, pthread_mutex_t **mu, const char **path) {
+  *mu = &a->mu;
+  *path = a->path;
+  return a->lib;
 }

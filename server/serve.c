@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/term_text.h"
+#include "../cli/mcp_rpc.h"
 #include "serve.h"
 
 /* Limits: a request line plus headers must fit in SERVE_CONN_MEMORY bytes (larger ones get
@@ -35,7 +36,12 @@ typedef struct serve_state {
   serve_model *model;
   serve_model *rerank_model; /* --rerank: the cross-encoder's files at /rerank-model/ */
   serve_api *api;
+  serve_mcp *mcp;    /* /mcp (with --library) */
+  serve_guard guard; /* who may use /api/ and /mcp */
 } serve_state;
+
+/* *req_cls of a GET after its headers (see on_request); /mcp keeps its own state there. */
+static int serve_seen;
 
 static int set_err(brass_error *err, int code, const char *fmt, const char *a, const char *b) {
   if (err) {
@@ -119,18 +125,50 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, char *bod
   return queue(c, (unsigned)status, r, "application/json");
 }
 
+/* A refusal by the guard, as JSON. */
+static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *why) {
+  struct MHD_Response *r = NULL;
+  char *body = mcp_error_json(-32600, why);
+  if (body && !(r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)))
+    free(body);
+  if (r && status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+  return queue(c, (unsigned)status, r, "application/json");
+}
+
+/* /mcp: the guard on the first call, then mcp_http.c. */
+static enum MHD_Result mcp_route(serve_state *st, struct MHD_Connection *c, const char *method,
+                                 const char *upload, size_t *upload_size, void **req_cls) {
+  if (!st->mcp) return error_page(c, 404);
+  const char *why = NULL;
+  int g = *req_cls ? 0 : serve_guard_check(&st->guard, c, &why);
+  if (g) return refuse(c, g, why);
+  struct MHD_Response *r = NULL;
+  int status = serve_mcp_handle(st->mcp, c, method, upload, upload_size, req_cls, &r);
+  if (!status) return MHD_YES;
+  if (!r) return error_page(c, 500);
+  return queue(c, (unsigned)status, r, NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)c;
+  (void)toe;
+  if (*req_cls != &serve_seen) serve_mcp_request_done(*req_cls);
+  *req_cls = NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **req_cls) {
   serve_state *st = cls;
   (void)version;
-  (void)upload;
-  static int seen;
+  if (!strcmp(url, "/mcp")) return mcp_route(st, c, method, upload, upload_size, req_cls);
   if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
     return error_page(c, 405); /* at once: the body is never read, the connection closes */
   if (!*req_cls) {
     /* first call, headers only: answering on the next call keeps the connection alive */
-    *req_cls = &seen;
+    *req_cls = &serve_seen;
     return MHD_YES;
   }
   if (*upload_size) {
@@ -156,6 +194,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     rc = serve_model_file_open(m, rel, &fd, &size, &mtime, &mime);
   } else if (!strncmp(path, "/api/", 5) || !strcmp(path, "/api")) {
     if (!st->api) return error_page(c, 404);
+    const char *why = NULL;
+    int g = serve_guard_check(&st->guard, c, &why);
+    if (g) return refuse(c, g, why);
     char *body = NULL;
     int status = serve_api_handle(st->api, c, path[4] ? path + 5 : "", &body);
     return send_json(c, status, body);
@@ -226,23 +267,39 @@ int serve_run(const serve_options *o, brass_error *err) {
   if ((o->model_dir && (rc = serve_model_open(o->model_dir, &st.model, err))) ||
       (o->rerank_dir && (rc = serve_model_open(o->rerank_dir, &st.rerank_model, err))) ||
       (o->library &&
-       (rc = serve_api_open(o->library, o->threads, o->dtype, o->rerank_dir, &st.api, err)))) {
+       (rc = serve_api_open(o->library, o->threads, o->dtype, o->rerank_dir, &st.api, err))) ||
+      (st.api && (rc = serve_mcp_open(st.api, &st.mcp, err)))) {
+    serve_api_close(st.api);
     serve_model_close(st.model);
     serve_model_close(st.rerank_model);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
   }
 
+  /* a token guards /api/ and /mcp when asked for, and always off loopback */
+  char token[128] = "";
+  if (o->token) snprintf(token, sizeof token, "%s", o->token);
+  if (!token[0] && !serve_host_is_loopback(host) && serve_token_new(token, sizeof token)) {
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    serve_mcp_close(st.mcp);
+    serve_api_close(st.api);
+    serve_model_close(st.model);
+    return set_err(err, BRASS_EIO, "--host %s: no randomness for a token; give --token%s", host,
+                   "");
+  }
+  serve_guard_init(&st.guard, host, (unsigned)o->port, token);
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, (uint16_t)o->port, NULL, NULL, on_request, &st, MHD_OPTION_SOCK_ADDR, sa,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)SERVE_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_PER_IP_LIMIT,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)SERVE_THREADS, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-      MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+      MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      MHD_OPTION_END);
   if (!d) {
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    serve_mcp_close(st.mcp);
     serve_api_close(st.api);
     serve_model_close(st.model);
     serve_model_close(st.rerank_model);
@@ -253,6 +310,7 @@ int serve_run(const serve_options *o, brass_error *err) {
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : (unsigned)o->port;
+  st.guard.port = port; /* (until now, with --port 0, every Host was refused) */
   int v6 = sa->sa_family == AF_INET6;
   /* names of folders and files go through the terminal-safe printer */
   term_text_printf(stdout, "brass serve: http://%s%s%s:%u/ (root %s)", v6 ? "[" : "", host,
@@ -270,9 +328,14 @@ int serve_run(const serve_options *o, brass_error *err) {
     fputc('\n', stderr);
   }
   if (st.api) {
-    term_text_printf(stderr, "brass serve: library %s at /api/status, /api/search", o->library);
+    term_text_printf(stderr,
+                     "brass serve: library %s at /api/status, /api/search, /api/get; MCP at /mcp",
+                     o->library);
     fputc('\n', stderr);
   }
+  if (token[0] && !o->token)
+    fprintf(stderr, "brass serve: token for /api/ and /mcp: %s (Authorization: Bearer TOKEN)\n",
+            token);
   if (strcmp(host, "127.0.0.1") && strcmp(host, "::1")) {
     term_text_printf(stderr, "brass serve: warning: listening on %s, not only on this machine",
                      host);
@@ -285,6 +348,7 @@ int serve_run(const serve_options *o, brass_error *err) {
   fprintf(stderr, "brass serve: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   MHD_stop_daemon(d);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  serve_mcp_close(st.mcp);
   serve_api_close(st.api);
   serve_model_close(st.model);
   serve_model_close(st.rerank_model);

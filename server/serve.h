@@ -8,6 +8,7 @@
 #ifndef BRASS_SERVE_H
 #define BRASS_SERVE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ typedef struct serve_options {
   int threads;            /* threads for the library's model; 0 = default */
   int dtype;              /* BRASS_DTYPE_* for the library's model; 0 = the library's */
   const char *rerank_dir; /* NULL, or a cross-encoder for /api/search?rerank=1 */
+  const char *token;      /* NULL, or the bearer token /api/ and /mcp require (guard.c) */
 } serve_options;
 
 /* Serves until SIGINT or SIGTERM. Prints "brass serve: http://HOST:PORT/ (root DIR)" on stdout once
@@ -89,5 +91,44 @@ void serve_api_close(serve_api *a);
 /* Answers /api/<sub> ("status" or "search") for the connection's query arguments. Returns the HTTP
  * status and stores a malloc'd JSON body in *body (NULL only when out of memory). */
 int serve_api_handle(serve_api *a, struct MHD_Connection *c, const char *sub, char **body);
+
+/* The library handle, its mutex and its path (for the MCP endpoint, which shares them). */
+brass_library *serve_api_library(serve_api *a, pthread_mutex_t **mu, const char **path);
+
+/* ---- guard.c: who may read the library (/api/ and /mcp) ---- */
+
+typedef struct serve_guard {
+  int loopback;  /* bound to a loopback address: Host must name it */
+  char host[64]; /* the bound address as given (an IPv6 one without brackets) */
+  unsigned port;
+  char token[128]; /* "" = no token required */
+} serve_guard;
+
+/* 1 if host (an address literal or "localhost") is a loopback address. */
+int serve_host_is_loopback(const char *host);
+/* Fills g for a server bound to host:port. */
+void serve_guard_init(serve_guard *g, const char *host, unsigned port, const char *token);
+/* Writes a fresh random token (64 hex digits) into out (cap >= 65). 0, or -1 without randomness. */
+int serve_token_new(char *out, size_t cap);
+/* Checks a request to /api/ or /mcp: Host must be the server's own address when bound to
+ * loopback (DNS rebinding), a browser's Origin must be the server's own origin and its
+ * Sec-Fetch-Site same-origin or none (other sites), and the bearer token must match when one is
+ * set. Returns 0, 403 or 401, with a one-line reason in *why. */
+int serve_guard_check(const serve_guard *g, struct MHD_Connection *c, const char **why);
+
+/* ---- mcp_http.c: the MCP Streamable HTTP transport at /mcp ---- */
+
+typedef struct serve_mcp serve_mcp;
+struct MHD_Response;
+
+int serve_mcp_open(serve_api *api, serve_mcp **out, brass_error *err);
+void serve_mcp_close(serve_mcp *m);
+/* One libmicrohttpd callback for /mcp. Returns 0 while the request body is still arriving, else
+ * the HTTP status with *resp set (NULL only when out of memory). */
+int serve_mcp_handle(serve_mcp *m, struct MHD_Connection *c, const char *method, const char *upload,
+                     size_t *upload_size, void **req_cls, struct MHD_Response **resp);
+/* Frees what serve_mcp_handle left in *req_cls (on request completion); other pointers are
+ * ignored. */
+void serve_mcp_request_done(void *req_cls);
 
 #endif

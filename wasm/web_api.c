@@ -252,12 +252,52 @@ EMSCRIPTEN_KEEPALIVE char *web_reranker_open(const char *dir, int threads) {
   return web_print(o);
 }
 
-/* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults; rerank_top > 0: rerank
- * that many fused documents with the cross-encoder of web_reranker_open (an error if none). */
+/* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults. */
+#define WEB_PATHS_MAX 64
+
+/* Reads the filter of a search: {"path": [prefix or glob, ...], "type": "md,py", "since": T,
+ * "before": T} (docs/mcp.md). Returns NULL, or an error message. */
+static const char *web_filter(const cJSON *j, brass_filter *f, const char **paths) {
+  memset(f, 0, sizeof *f);
+  f->paths = paths;
+  if (!j) return NULL;
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, p) {
+    if (!cJSON_IsString(e) || f->n_paths == WEB_PATHS_MAX)
+      return "search: filter path must be at most 64 strings";
+    if (*e->valuestring) paths[f->n_paths++] = e->valuestring;
+  }
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type");
+  if (cJSON_IsString(t)) f->types = t->valuestring;
+  static brass_error err;
+  const char *keys[2] = {"since", "before"};
+  int64_t *outs[2] = {&f->since_ns, &f->before_ns};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+    if (cJSON_IsString(v) && *v->valuestring && brass_parse_time(v->valuestring, 0, outs[i], &err))
+      return err.message;
+  }
+  return NULL;
+}
+
+/* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults; filter_json: see
+ * web_filter; rerank_top > 0: rerank that many fused documents with the cross-encoder of
+ * web_reranker_open (an error if none). */
 EMSCRIPTEN_KEEPALIVE char *web_search_rerank(const char *query, const char *mode, int k, int rrf_k,
-                                             int rerank_top) {
+                                             const char *filter_json, int rerank_top) {
   if (!web_lib) return web_no_library();
+  cJSON *fj = filter_json && *filter_json ? cJSON_Parse(filter_json) : NULL;
+  const char *paths[WEB_PATHS_MAX];
+  brass_filter filt;
+  const char *ferr = web_filter(fj, &filt, paths);
+  if (ferr) {
+    char *out = web_error(ferr);
+    cJSON_Delete(fj);
+    return out;
+  }
   brass_search_options so = {0};
+  if (brass_filter_active(&filt)) so.filter = &filt;
   so.k = k > 0 ? k : 0;
   so.rrf_k = rrf_k > 0 ? rrf_k : 0;
   so.mode = BRASS_SEARCH_HYBRID;
@@ -265,10 +305,15 @@ EMSCRIPTEN_KEEPALIVE char *web_search_rerank(const char *query, const char *mode
     so.mode = BRASS_SEARCH_VECTOR;
   else if (mode && !strcmp(mode, "keyword"))
     so.mode = BRASS_SEARCH_KEYWORD;
-  else if (mode && *mode && strcmp(mode, "hybrid"))
+  else if (mode && *mode && strcmp(mode, "hybrid")) {
+    cJSON_Delete(fj);
     return web_error("search: mode must be hybrid, vector or keyword");
+  }
   if (rerank_top > 0) {
-    if (!web_reranker) return web_error("search: no reranker is loaded");
+    if (!web_reranker) {
+      cJSON_Delete(fj);
+      return web_error("search: no reranker is loaded");
+    }
     so.reranker = web_reranker;
     so.rerank_top = rerank_top;
   }
@@ -276,15 +321,18 @@ EMSCRIPTEN_KEEPALIVE char *web_search_rerank(const char *query, const char *mode
   so.mark_close = WEB_MARK_CLOSE;
   brass_results *r = NULL;
   brass_error err = {0};
-  if (brass_search(web_lib, query ? query : "", &so, &r, &err)) return web_error(err.message);
+  int rc = brass_search(web_lib, query ? query : "", &so, &r, &err);
+  cJSON_Delete(fj);
+  if (rc) return web_error(err.message);
   char *out = brass_results_json(r);
   brass_results_free(r);
   return out ? out : web_error("search: out of memory");
 }
 
 /* web_search_rerank without reranking. */
-EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k, int rrf_k) {
-  return web_search_rerank(query, mode, k, rrf_k, 0);
+EMSCRIPTEN_KEEPALIVE char *web_search(const char *query, const char *mode, int k, int rrf_k,
+                                      const char *filter_json) {
+  return web_search_rerank(query, mode, k, rrf_k, filter_json, 0);
 }
 
 static int web_source_fn(void *ctx, const brass_source_info *s) {

@@ -325,6 +325,12 @@ function updateModes() {
   }
 }
 
+// The filter fields (docs/mcp.md): folders or globs, comma-separated; file types; an age or date.
+function currentFilter() {
+  const path = $('filter-path').value.split(',').map((x) => x.trim()).filter(Boolean);
+  return { path, type: $('filter-type').value.trim(), since: $('filter-since').value.trim() };
+}
+
 function currentMode() {
   const r = document.querySelector('input[name="mode"]:checked');
   return r ? r.value : 'keyword';
@@ -575,7 +581,7 @@ async function runSearch() {
   let err = null;
   try {
     const rerank = state.settings.rerank && (await ensureReranker());
-    resp = await engine.call('search', { query, mode, k: state.settings.k, rrf_k: state.settings.rrf_k, rerank, rerank_top: 20 });
+    resp = await engine.call('search', { query, mode, k: state.settings.k, rrf_k: state.settings.rrf_k, rerank, rerank_top: 20, filter: currentFilter() });
   } catch (e) {
     err = e;
   } finally {
@@ -683,6 +689,8 @@ function wire() {
       if (input.value.trim()) scheduleSearch(true);
     });
   }
+  for (const id of ['filter-path', 'filter-type', 'filter-since'])
+    $(id).addEventListener('input', () => { if (input.value.trim()) scheduleSearch(false); });
   wireResultKeys($('results'), () => input.focus());
 
   for (const id of ['file-input', 'folder-input']) {

@@ -612,7 +612,7 @@ const ops = {
   init: opInit,
   index: opIndex,
   search: (a) => api('search_rerank', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0,
-    a.rerank ? (a.rerank_top | 0) || 20 : 0),
+    JSON.stringify(a.filter || {}), a.rerank ? (a.rerank_top | 0) || 20 : 0),
   load_reranker: opLoadReranker,
   info: () => Object.assign(api('info'), { workers: M._web_workers(), heap_bytes: M.HEAPU8.length }),
   sources: () => api('sources'),

@@ -69,6 +69,9 @@ int engine_path_under(const char *path, const char *root, int or_equal);
 /* 1 if no regular file is at path for certain (ENOENT, ENOTDIR, or something else is there now);
  * 0 if one is, or if that cannot be told (EACCES in an unreadable folder: not the same as gone). */
 int engine_path_gone(const char *path);
+/* Replaces the heap string *s by a copy in which every invalid UTF-8 sequence is U+FFFD (search.c),
+ * so that text can go into JSON as it is. Returns 0 or BRASS_ENOMEM (then *s is kept). */
+int engine_utf8_fix(char **s);
 /* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
 

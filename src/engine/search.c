@@ -42,10 +42,14 @@ const char *brass_search_mode_name(brass_search_mode mode) {
   }
 }
 
+typedef struct srch_allow srch_allow;
+static int srch_allowed(void *ctx, int64_t id);
+
 /* ---- exact search --------------------------------------------------------------------------- */
 
 typedef struct srch_exact {
-  const float *q; /* normalised query */
+  const float *q;                 /* normalised query */
+  const struct srch_allow *allow; /* NULL: every chunk */
   int dim, k;
   int64_t *ids;
   float *scores;
@@ -56,6 +60,7 @@ typedef struct srch_exact {
 static int srch_exact_fn(void *ctx, int64_t chunk_id, const float *v, int dim) {
   srch_exact *e = ctx;
   if (dim != e->dim) return BRASS_EFORMAT;
+  if (e->allow && !srch_allowed((void *)e->allow, chunk_id)) return 0;
   e->seen++;
   double dot = 0, nv = 0;
   for (int i = 0; i < dim; i++) {
@@ -108,6 +113,71 @@ static int srch_rerank(brass_library *lib, const float *q, int64_t *ids, float *
     ids[j] = id, scores[j] = s;
   }
   return (int)(n < keep ? n : keep);
+}
+
+/* ---- filters --------------------------------------------------------------------------------
+ * A filtered vector search needs the set of allowed chunks (one SQL query over the filtered
+ * sources). Then it either compares the query with each allowed vector exactly, or walks the
+ * graph checking membership at every node (hnsw_search_filter). The exact pass costs about n
+ * inner products for n allowed chunks; the filtered walk about ef * M0 / p for an allowed share
+ * p = n / N (it must visit about ef / p nodes to collect ef allowed ones). So exact wins while
+ * n * n <= ratio * ef * N. bench/bench_filter.c (30k x 128, ef 192, 100 candidates) put the
+ * crossover between n^2 / (ef N) = 9.7 (25% kept: exact 1.05 ms, walk 1.75 ms) and 38.5 (50%:
+ * exact 2.36 ms, walk 0.74 ms); at 1% the walk took 44 ms and exact 0.5 ms (docs/hnsw.md). */
+#define SRCH_FILTER_EXACT_RATIO 20.0
+
+struct srch_allow {
+  int64_t base;
+  size_t span;
+  uint8_t *bits; /* bit (id - base) set for allowed chunk ids */
+};
+
+static int srch_allowed(void *ctx, int64_t id) {
+  const srch_allow *a = ctx;
+  if (id < a->base || (uint64_t)(id - a->base) >= a->span) return 0;
+  size_t i = (size_t)(id - a->base);
+  return (a->bits[i >> 3] >> (i & 7)) & 1;
+}
+
+static int srch_accept_source(void *ctx, const char *path, int64_t mtime_ns) {
+  return brass_filter_match(ctx, path, mtime_ns);
+}
+
+/* Builds the membership bitmap of ids[0..n) (ascending). */
+static int srch_allow_init(srch_allow *a, const int64_t *ids, size_t n) {
+  memset(a, 0, sizeof *a);
+  if (!n) return 0;
+  a->base = ids[0];
+  a->span = (size_t)(ids[n - 1] - ids[0]) + 1;
+  a->bits = calloc((a->span + 7) / 8, 1);
+  if (!a->bits) return BRASS_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    size_t b = (size_t)(ids[i] - a->base);
+    a->bits[b >> 3] |= (uint8_t)(1u << (b & 7));
+  }
+  return 0;
+}
+
+/* Vector candidates under a filter: exact over the allowed set or a filtered graph walk. */
+static int srch_vector_filtered(brass_library *lib, const float *qv, const brass_search_options *o,
+                                const int64_t *ids, size_t nids, const srch_allow *allow,
+                                int64_t *vid, float *vscore, size_t *nv, brass_error *err) {
+  *nv = 0;
+  if (!nids) return 0;
+  int rc = engine_graph_current(lib, err);
+  if (rc) return rc;
+  double total = (double)hnsw_size(lib->graph);
+  int ef = o->ef_search > 0 ? o->ef_search : HNSW_DEFAULT_EF_SEARCH;
+  if (ef < o->candidates) ef = o->candidates;
+  int got;
+  if ((double)nids * (double)nids <= SRCH_FILTER_EXACT_RATIO * ef * total)
+    got = hnsw_search_labels(lib->graph, qv, o->candidates, ids, nids, vid, vscore, err);
+  else
+    got = hnsw_search_filter(lib->graph, qv, o->candidates, ef, srch_allowed, (void *)allow, vid,
+                             vscore, err);
+  if (got < 0) return got;
+  *nv = (size_t)got;
+  return 0;
 }
 
 /* ---- snippets ------------------------------------------------------------------------------- */
@@ -289,7 +359,7 @@ static char *srch_snippet(const char *text, size_t len, const srch_terms *t, con
 
 /* Replaces *s by a copy in which every invalid UTF-8 sequence is U+FFFD (as browsers decode),
  * so that results can go into JSON as they are. Returns 0 or BRASS_ENOMEM (then *s is kept). */
-static int srch_utf8_fix(char **s) {
+int engine_utf8_fix(char **s) {
   const unsigned char *u = (const unsigned char *)*s;
   size_t len = strlen(*s), pos = 0, bad = 0;
   while (pos < len) {
@@ -353,8 +423,9 @@ static int srch_fill(brass_library *lib, int64_t id, char *path, const srch_term
     res->snippet = srch_snippet(c.text, c.text_len, t, o->mark_open, o->mark_close);
   }
   free(owned);
-  if (!res->heading || !res->text || !res->snippet || srch_utf8_fix(&res->source) ||
-      srch_utf8_fix(&res->heading) || srch_utf8_fix(&res->text) || srch_utf8_fix(&res->snippet))
+  if (!res->heading || !res->text || !res->snippet || engine_utf8_fix(&res->source) ||
+      engine_utf8_fix(&res->heading) || engine_utf8_fix(&res->text) ||
+      engine_utf8_fix(&res->snippet))
     return err_set(err, BRASS_ENOMEM, "search: out of memory");
   return 0;
 }
@@ -387,7 +458,7 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   if (!r) return err_set(err, BRASS_ENOMEM, "search: out of memory");
   r->mode = o.mode;
   r->query = strdup(query);
-  if (!r->query || srch_utf8_fix(&r->query)) {
+  if (!r->query || engine_utf8_fix(&r->query)) {
     brass_results_free(r);
     return err_set(err, BRASS_ENOMEM, "search: out of memory");
   }
@@ -403,8 +474,19 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   store_hit *hits = NULL;
   size_t nv = 0, nk = 0, nf = 0;
   rrf_item *fused = NULL;
+  /* filter: the allowed chunks (for the vector list; the keyword list filters in SQL) */
+  int filtered = brass_filter_active(o.filter);
+  store_accept acc = {srch_accept_source, (void *)o.filter};
+  int64_t *allowed = NULL;
+  size_t nallowed = 0;
+  srch_allow allow = {0};
+  if (filtered && r->mode != BRASS_SEARCH_KEYWORD) {
+    rc = store_chunk_ids_where(lib->st, &acc, &allowed, &nallowed, err);
+    if (!rc && srch_allow_init(&allow, allowed, nallowed))
+      rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
+  }
   /* vector list */
-  if (r->mode != BRASS_SEARCH_KEYWORD) {
+  if (!rc && r->mode != BRASS_SEARCH_KEYWORD) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     qv = malloc((size_t)lib->dim * sizeof *qv);
     /* an int8 graph returns more, re-ranked below (see the top comment) */
@@ -418,7 +500,7 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
     clock_gettime(CLOCK_MONOTONIC, &t);
     if (!rc && o.exact) {
       srch_normalise(qv, lib->dim);
-      srch_exact e = {qv, lib->dim, o.candidates, vid, vscore, 0, 0};
+      srch_exact e = {qv, filtered ? &allow : NULL, lib->dim, o.candidates, vid, vscore, 0, 0};
       rc = store_vector_foreach(lib->st, srch_exact_fn, &e, err);
       int64_t chunks = rc ? 0 : store_chunk_count(lib->st, err);
       if (chunks < 0) rc = (int)chunks;
@@ -427,6 +509,8 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
       if (rc == BRASS_EFORMAT)
         rc = err_set(err, rc, "%s: a stored vector has the wrong dimension", store_path(lib->st));
       nv = (size_t)e.n;
+    } else if (!rc && filtered) {
+      rc = srch_vector_filtered(lib, qv, &o, allowed, nallowed, &allow, vid, vscore, &nv, err);
     } else if (!rc) {
       rc = engine_graph_current(lib, err);
       if (!rc) r->unembedded = engine_graph_unembedded(lib, err);
@@ -453,7 +537,8 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   /* keyword list */
   if (!rc && r->mode != BRASS_SEARCH_VECTOR) {
     clock_gettime(CLOCK_MONOTONIC, &t);
-    rc = store_fts_search(lib->st, query, STORE_FTS_ANY, o.candidates, &hits, &nk, err);
+    rc = store_fts_search_where(lib->st, query, STORE_FTS_ANY, o.candidates, filtered ? &acc : NULL,
+                                &hits, &nk, err);
     if (!rc && nk && !(kid = malloc(nk * sizeof *kid)))
       rc = err_set(err, BRASS_ENOMEM, "search: out of memory");
     for (size_t i = 0; !rc && i < nk; i++) kid[i] = hits[i].chunk_id;
@@ -512,6 +597,8 @@ int brass_search(brass_library *lib, const char *query, const brass_search_optio
   r->fetch_ms = srch_ms(&t);
   store_query_free(&terms.q);
   free(seen);
+  free(allowed);
+  free(allow.bits);
   free(fused);
   free(hits);
   free(kid);

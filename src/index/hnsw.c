@@ -340,8 +340,20 @@ static void greedy(const hnsw *h, const hnsw_qv *q, uint32_t *cur, float *dcur, 
 /* Best-first search on one level from ep (distance dep). Leaves the up-to-ef closest nodes found
  * in s->res as a max-heap and returns how many. With skip_deleted, tombstones are expanded (they
  * still route) but not kept as results, and the search goes on until ef results are held. */
+typedef struct hnsw_pred {
+  hnsw_accept_fn fn; /* NULL: every live node */
+  void *ctx;
+} hnsw_pred;
+
+/* 1 if slot id may be a result: live and, with a predicate, accepted by it. */
+static inline int result_ok(const hnsw *h, int skip_deleted, const hnsw_pred *pr, uint32_t id) {
+  if (skip_deleted && (hnsw_flags(h, id) & HNSW_F_DELETED)) return 0;
+  return !pr || pr->fn(pr->ctx, h->g.labels[id]);
+}
+
+/* A predicate (filtered search) works like tombstones: rejected nodes route but are not kept. */
 static size_t search_layer(const hnsw *h, hnsw_scratch *s, const hnsw_qv *q, uint32_t ep, float dep,
-                           size_t ef, int level, int skip_deleted) {
+                           size_t ef, int level, int skip_deleted, const hnsw_pred *pr) {
   uint32_t maxn = (uint32_t)(level ? h->M : h->M0);
   uint16_t *visited = s->visited;
   visited_reset(s);
@@ -350,7 +362,7 @@ static size_t search_layer(const hnsw *h, hnsw_scratch *s, const hnsw_qv *q, uin
   hnsw_cand start = {dep, ep};
   visited[ep] = gen;
   minheap_push(s->cand, &ncand, start);
-  if (!skip_deleted || !(hnsw_flags(h, ep) & HNSW_F_DELETED)) maxheap_push(s->res, &nres, start);
+  if (result_ok(h, skip_deleted, pr, ep)) maxheap_push(s->res, &nres, start);
   float lower = nres ? dep : INFINITY; /* distance of the worst result held */
 
   uint32_t fresh[2 * HNSW_MAX_M];
@@ -383,7 +395,7 @@ static size_t search_layer(const hnsw *h, hnsw_scratch *s, const hnsw_qv *q, uin
       hnsw_cand nc = {d, id};
       if (ncand < s->cand_cap || heap_grow(&s->cand, &s->cand_cap, s))
         minheap_push(s->cand, &ncand, nc);
-      if (skip_deleted && (hnsw_flags(h, id) & HNSW_F_DELETED)) continue;
+      if (!result_ok(h, skip_deleted, pr, id)) continue;
       if (nres < ef) {
         if (nres < s->res_cap || heap_grow(&s->res, &s->res_cap, s))
           maxheap_push(s->res, &nres, nc);
@@ -540,7 +552,7 @@ static void insert_slot(hnsw *h, hnsw_scratch *s, uint32_t slot) {
   uint8_t kept_n[HNSW_MAX_LEVEL + 1];
   hnsw_cand kept[HNSW_MAX_M];
   for (int l = top; l >= 0; l--) {
-    size_t n = search_layer(h, s, q, cur, dcur, (size_t)h->ef_construction, l, 0);
+    size_t n = search_layer(h, s, q, cur, dcur, (size_t)h->ef_construction, l, 0, NULL);
     maxheap_sort(s->res, n);
     size_t w = 0; /* drop the node itself: a concurrent insert may have linked to it already */
     for (size_t j = 0; j < n; j++)
@@ -989,6 +1001,12 @@ static int prepare_query(const hnsw *h, hnsw_scratch *s, const float *q, hnsw_qv
 
 int hnsw_search(const hnsw *h, const float *q, int k, int ef, int64_t *labels, float *scores,
                 brass_error *err) {
+  return hnsw_search_filter(h, q, k, ef, NULL, NULL, labels, scores, err);
+}
+
+int hnsw_search_filter(const hnsw *h, const float *q, int k, int ef, hnsw_accept_fn accept,
+                       void *ctx, int64_t *labels, float *scores, brass_error *err) {
+  hnsw_pred pred = {accept, ctx};
   if (!h || !q || !labels || k <= 0)
     return err_set(err, BRASS_EINVAL, "hnsw: search needs a query, k >= 1 and room for labels");
   if (ef <= 0) ef = __atomic_load_n(&h->ef_search, __ATOMIC_RELAXED);
@@ -1010,7 +1028,7 @@ int hnsw_search(const hnsw *h, const float *q, int k, int ef, int64_t *labels, f
     uint32_t cur = (uint32_t)e;
     float dcur = dist_q(h, &qv, cur);
     for (int l = (int)(e >> 32) - 1; l > 0; l--) greedy(h, &qv, &cur, &dcur, l);
-    size_t n = search_layer(h, s, &qv, cur, dcur, (size_t)ef, 0, 1);
+    size_t n = search_layer(h, s, &qv, cur, dcur, (size_t)ef, 0, 1, accept ? &pred : NULL);
     rc = emit_results(h, s, n, k, s->query, labels, scores);
   }
   scratch_put(h, s);
@@ -1048,6 +1066,49 @@ int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, flo
     if (!(f & HNSW_F_LINKED) || (f & HNSW_F_DELETED)) continue;
     /* an int8 index: the re-ranking score (float query, stored codes) */
     hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, i) : dist_q(h, &qv, i), i};
+    if (n < (size_t)k)
+      maxheap_push(s->res, &n, c);
+    else if (cand_less(c, s->res[0]))
+      maxheap_replace_top(s->res, n, c);
+  }
+  rc = emit_results(h, s, n, k, s->query, labels, scores);
+out_put:
+  scratch_put(h, s);
+out:
+  pthread_rwlock_unlock(&hm->grow_lock);
+  return rc;
+}
+
+int hnsw_search_labels(const hnsw *h, const float *q, int k, const int64_t *cand, size_t ncand,
+                       int64_t *labels, float *scores, brass_error *err) {
+  if (!h || !q || !labels || k <= 0 || (ncand && !cand))
+    return err_set(err, BRASS_EINVAL, "hnsw: search needs a query, k >= 1 and room for labels");
+  hnsw *hm = (hnsw *)h;
+  pthread_rwlock_rdlock(&hm->grow_lock);
+  int rc = 0;
+  hnsw_scratch *s = scratch_get(h);
+  if (!s) {
+    rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
+    goto out;
+  }
+  while (s->res_cap < (size_t)k + 1)
+    if (!heap_grow(&s->res, &s->res_cap, s)) {
+      rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for %d results", k);
+      goto out_put;
+    }
+  hnsw_qv qv;
+  if (prepare_query(h, s, q, &qv) != 0) {
+    rc = err_set(err, BRASS_EINVAL, "hnsw: query vector is not finite");
+    goto out_put;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < ncand; i++) {
+    pthread_mutex_lock(&hm->label_mu);
+    uint32_t slot = hnsw_labels_get(&h->g.map, cand[i]);
+    pthread_mutex_unlock(&hm->label_mu);
+    if (slot == HNSW_NO_SLOT || !(hnsw_flags(h, slot) & HNSW_F_LINKED)) continue;
+    /* an int8 index: the re-ranking score (float query, stored codes), as in the exact search */
+    hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, slot) : dist_q(h, &qv, slot), slot};
     if (n < (size_t)k)
       maxheap_push(s->res, &n, c);
     else if (cand_less(c, s->res[0]))

@@ -110,6 +110,19 @@ int hnsw_search(const hnsw *h, const float *q, int k, int ef, int64_t *labels, f
 int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, float *scores,
                       brass_error *err);
 
+/* Filtered search: hnsw_search returning only labels for which accept(ctx, label) is non-zero.
+ * Rejected nodes still route the walk (as tombstones do) and the walk goes on until ef accepted
+ * nodes are held, so k results come back whenever k accepted vectors are reachable. Its cost
+ * grows as the accepted share shrinks; for a small accepted set hnsw_search_labels is cheaper
+ * (engine/search.c decides by selectivity, see docs/hnsw.md). accept must be thread-safe. */
+typedef int (*hnsw_accept_fn)(void *ctx, int64_t label);
+int hnsw_search_filter(const hnsw *h, const float *q, int k, int ef, hnsw_accept_fn accept,
+                       void *ctx, int64_t *labels, float *scores, brass_error *err);
+
+/* Exact k nearest among the ncand given labels (those not live in the index are ignored). */
+int hnsw_search_labels(const hnsw *h, const float *q, int k, const int64_t *cand, size_t ncand,
+                       int64_t *labels, float *scores, brass_error *err);
+
 /* Sets the default candidate list size for hnsw_search (clamped to >= 1). */
 void hnsw_set_ef_search(hnsw *h, int ef);
 

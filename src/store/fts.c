@@ -135,9 +135,10 @@ static int fts_expr(const store_query *q, int mode, char **out) {
   return 0;
 }
 
-/* Runs one MATCH against the prepared statement sql; appends up to limit hits to *h. */
-static int fts_run(store *st, const char *sql, const char *expr, int limit, store_hit **h,
-                   size_t *count, brass_error *err) {
+/* Runs one MATCH against the prepared statement sql; appends up to limit hits to *h. acc: the
+ * filter bound to ?6 (NULL: sql has none). */
+static int fts_run(store *st, const char *sql, const char *expr, int limit, const store_accept *acc,
+                   store_hit **h, size_t *count, brass_error *err) {
   sqlite3_stmt *s;
   int rc = store_stmt(st, sql, &s, err);
   if (rc < 0) return rc;
@@ -146,6 +147,7 @@ static int fts_run(store *st, const char *sql, const char *expr, int limit, stor
   sqlite3_bind_double(s, 3, STORE_FTS_W_TITLE);
   sqlite3_bind_double(s, 4, STORE_FTS_W_HEADING);
   sqlite3_bind_double(s, 5, STORE_FTS_W_BODY);
+  if (acc) sqlite3_bind_pointer(s, 6, (void *)acc, "brass_accept", NULL);
   size_t cap = *count + (size_t)limit;
   store_hit *nh = realloc(*h, cap * sizeof *nh);
   if (!nh) {
@@ -176,15 +178,36 @@ static int fts_by_score(const void *a, const void *b) {
 
 int store_fts_search(store *st, const char *query, int mode, int limit, store_hit **hits, size_t *n,
                      brass_error *err) {
+  return store_fts_search_where(st, query, mode, limit, NULL, hits, n, err);
+}
+
+/* The filtered form joins each hit's source and checks the filter (?6) before ORDER BY ... LIMIT,
+ * so a filter never empties the top n that other sources filled. */
+#define FTS_FILTER_JOIN \
+  " JOIN documents d ON d.id = c.document_id JOIN sources src ON src.id = d.source_id"
+#define FTS_FILTER_WHERE " AND brass_accept(?6, src.path, src.mtime_ns)"
+
+int store_fts_search_where(store *st, const char *query, int mode, int limit,
+                           const store_accept *acc, store_hit **hits, size_t *n, brass_error *err) {
   static const char stem_sql[] =
       "SELECT rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0) AS s FROM chunks_stem"
       " WHERE chunks_stem MATCH ?1 ORDER BY s DESC LIMIT ?2";
   static const char exact_sql[] =
       "SELECT rowid, -bm25(chunks_fts, ?3, ?4, ?5) AS s FROM chunks_fts"
       " WHERE chunks_fts MATCH ?1 ORDER BY s DESC LIMIT ?2";
+  static const char stem_where[] =
+      "SELECT chunks_stem.rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0) AS s FROM chunks_stem"
+      " JOIN chunks c ON c.id = chunks_stem.rowid" FTS_FILTER_JOIN
+      " WHERE chunks_stem MATCH ?1" FTS_FILTER_WHERE " ORDER BY s DESC LIMIT ?2";
+  static const char exact_where[] =
+      "SELECT chunks_fts.rowid, -bm25(chunks_fts, ?3, ?4, ?5) AS s FROM chunks_fts"
+      " JOIN chunks c ON c.id = chunks_fts.rowid" FTS_FILTER_JOIN
+      " WHERE chunks_fts MATCH ?1" FTS_FILTER_WHERE " ORDER BY s DESC LIMIT ?2";
   *hits = NULL;
   *n = 0;
   if (limit <= 0 || !query) return 0;
+  int reg = acc ? store_accept_register(st, err) : 0;
+  if (reg < 0) return reg;
   store_query q;
   char *expr = NULL;
   if (store_query_parse(query, &q) || fts_expr(&q, mode, &expr) < 0) {
@@ -197,9 +220,10 @@ int store_fts_search(store *st, const char *query, int mode, int limit, store_hi
   if (!expr) return 0;
   store_hit *h = NULL;
   size_t count = 0, nstem;
-  int rc = fts_run(st, stem_sql, expr, limit, &h, &count, err);
+  int rc = fts_run(st, acc ? stem_where : stem_sql, expr, limit, acc, &h, &count, err);
   nstem = count;
-  if (!rc && !cjk) rc = fts_run(st, exact_sql, expr, limit, &h, &count, err);
+  if (!rc && !cjk)
+    rc = fts_run(st, acc ? exact_where : exact_sql, expr, limit, acc, &h, &count, err);
   free(expr);
   if (rc < 0) {
     free(h);

@@ -229,6 +229,25 @@ void store_query_free(store_query *q);
 int store_fts_search(store *st, const char *query, int mode, int limit, store_hit **hits, size_t *n,
                      brass_error *err);
 
+/* ---- filters (filter_sql.c) ------------------------------------------------------------------
+ * A filter is a predicate on a source's path and modification time; it runs inside SQL as the
+ * function brass_accept(), so that it applies before LIMIT. */
+typedef int (*store_accept_fn)(void *ctx, const char *path, int64_t mtime_ns);
+typedef struct store_accept {
+  store_accept_fn fn;
+  void *ctx;
+} store_accept;
+
+/* The ids of every chunk whose source passes acc, ascending, in a heap array *ids (free(); NULL
+ * when none) of *n. */
+int store_chunk_ids_where(store *st, const store_accept *acc, int64_t **ids, size_t *n,
+                          brass_error *err);
+/* store_fts_search restricted to chunks whose source passes acc (NULL: all). */
+int store_fts_search_where(store *st, const char *query, int mode, int limit,
+                           const store_accept *acc, store_hit **hits, size_t *n, brass_error *err);
+/* Registers brass_accept() on the connection once (used by the two above and fts.c). */
+int store_accept_register(store *st, brass_error *err);
+
 /* ---- the HNSW graph ------------------------------------------------------------------------- */
 typedef struct store_graph_info {
   int dim, M, ef_construction, ef_search;

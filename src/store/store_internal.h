@@ -31,6 +31,7 @@ struct store {
     sqlite3_stmt *stmt;
   } cache[STORE_STMT_CACHE];
   int ncache;
+  int accept_fn; /* 1 once brass_accept() is registered on db (filter.c) */
 };
 
 /* The raw connection (tests use it to set pragmas such as max_page_count). */

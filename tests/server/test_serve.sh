@@ -4,7 +4,9 @@
 # a symlink out of it are never served), GET/HEAD only, oversized and malformed requests
 # (raw_requests.py), a short wrk flood followed by a prompt answer with bounded RSS, /model/ (the
 # manifest lists exactly the model's files, nothing else is served), /api/ over a small library,
-# clear errors for a missing root or a taken port, and a clean exit 0 on SIGTERM/SIGINT within 2 s.
+# clear errors for a missing root or a taken port, and a clean exit 0 on SIGTERM/SIGINT within 2 s;
+# search filters and /api/get (only indexed files), and the refusals that keep other sites and
+# DNS rebinding away from /api/ and /mcp (Host, Origin, Sec-Fetch-Site) and the bearer token.
 # BRASS_TEST_QUICK=1 (the sanitizer run) shortens the flood.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
@@ -341,6 +343,79 @@ start_server --host localhost --root "$R" || exit 1
 get /index.html
 [ "$CODE" = 200 ] && ! grep -q warning "$T/err" && ok "--host localhost listens on 127.0.0.1" ||
   fail "--host localhost: $CODE $(cat "$T/out" "$T/err")"
+
+# ---- filters and /api/get ----
+# sources: the result sources' file names, sorted
+sources() { "$PY" -c 'import json,os,sys; print(" ".join(sorted(os.path.basename(r["source"]) for r in json.load(open(sys.argv[1]))["results"])))' "$T/b"; }
+get '/api/search?q=zapfhilde+marmelquist&type=txt'
+[ "$CODE" = 200 ] && [ "$(sources)" = keys.txt ] && ok "/api/search type=txt" || fail "type=txt: $CODE $(cat "$T/b")"
+get '/api/search?q=zapfhilde+marmelquist&path=*.md&path=nothing%2F'
+[ "$CODE" = 200 ] && [ "$(sources)" = install.md ] && ok "/api/search path glob (repeated)" || fail "path glob: $CODE $(cat "$T/b")"
+get '/api/search?q=zapfhilde+marmelquist&before=2000-01-01'
+[ "$CODE" = 200 ] && [ "$(sources)" = "" ] && ok "/api/search before=2000-01-01: none" || fail "before: $CODE $(cat "$T/b")"
+get '/api/search?q=zapfhilde+marmelquist&since=1h'
+[ "$CODE" = 200 ] && [ "$(sources)" = "install.md keys.txt" ] && ok "/api/search since=1h: both" || fail "since: $CODE $(cat "$T/b")"
+get '/api/search?q=x&since=yesterday'
+[ "$CODE" = 400 ] && ok "since=yesterday -> 400" || fail "since=yesterday: $CODE"
+get "/api/get?source=$C/install.md&from=3&to=3"
+[ "$CODE" = 200 ] && "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["text"] == "Run the zapfhilde installer first, then restart.\n" and j["changed"] is False, j' "$T/b" &&
+  ok "/api/get line 3" || fail "/api/get: $CODE $(cat "$T/b")"
+for s in "$S/secret" /etc/passwd "$T/lib.db" "$C/../site/secret" "$C/%2e%2e/site/secret"; do
+  get "/api/get?source=$s"
+  if [ "$CODE" = 404 ] && ! grep -q "$SECRET" "$T/b"; then ok "/api/get $s refused"; else fail "/api/get $s: $CODE $(cat "$T/b")"; fi
+done
+
+# ---- who may read the library: Host, Origin, Sec-Fetch-Site (DNS rebinding, other sites) ----
+for ep in /api/status "/api/search?q=zapfhilde" "/api/get?source=$C/install.md"; do
+  get "$ep" -H "Host: evil.example:$PORT"
+  [ "$CODE" = 403 ] && ! grep -q zapfhilde "$T/b" && ok "$ep with a rebound Host -> 403" || fail "$ep rebound Host: $CODE"
+  get "$ep" -H "Host: 127.0.0.1:1"
+  [ "$CODE" = 403 ] && ok "$ep with another port in Host -> 403" || fail "$ep Host port: $CODE"
+  get "$ep" -H "Origin: http://evil.example"
+  [ "$CODE" = 403 ] && ok "$ep from another Origin -> 403" || fail "$ep Origin: $CODE"
+  get "$ep" -H "Origin: null"
+  [ "$CODE" = 403 ] && ok "$ep from Origin null -> 403" || fail "$ep Origin null: $CODE"
+  get "$ep" -H "Sec-Fetch-Site: cross-site"
+  [ "$CODE" = 403 ] && ok "$ep Sec-Fetch-Site cross-site -> 403" || fail "$ep cross-site: $CODE"
+  get "$ep" -H "Host: localhost:$PORT" -H "Origin: http://localhost:$PORT" -H "Sec-Fetch-Site: same-origin"
+  [ "$CODE" = 200 ] && ok "$ep same-origin from localhost -> 200" || fail "$ep same origin: $CODE"
+done
+mcp_init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+mcp() { CODE=$(curl -s -o "$T/b" -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/mcp" -H 'Content-Type: application/json' "$@"); }
+mcp -d "$mcp_init" -H "Host: evil.example:$PORT"
+[ "$CODE" = 403 ] && ok "/mcp with a rebound Host -> 403" || fail "/mcp rebound Host: $CODE"
+mcp -d "$mcp_init" -H "Origin: http://evil.example"
+[ "$CODE" = 403 ] && ok "/mcp from another Origin -> 403" || fail "/mcp Origin: $CODE"
+mcp -d "$mcp_init"
+[ "$CODE" = 200 ] && ok "/mcp initialize -> 200" || fail "/mcp initialize: $CODE $(cat "$T/b")"
+get / -H "Host: evil.example:$PORT"
+[ "$CODE" = 200 ] && ok "static files are not guarded (no library data)" || fail "static with Host: $CODE"
+stop_server INT
+
+# ---- a token: required off loopback, optional on it ----
+start_server --library "$T/lib.db" --root "$R" --token "tok-0123456789abcdef" || exit 1
+get /api/status
+[ "$CODE" = 401 ] && ok "--token: no token -> 401" || fail "--token none: $CODE"
+get /api/status -H "Authorization: Bearer tok-0123456789abcdeX"
+[ "$CODE" = 401 ] && ok "--token: wrong token -> 401" || fail "--token wrong: $CODE"
+get /api/status -H "Authorization: Bearer tok-0123456789abcdef"
+[ "$CODE" = 200 ] && ok "--token: right token -> 200" || fail "--token right: $CODE"
+mcp -d "$mcp_init"
+[ "$CODE" = 401 ] && ok "/mcp without the token -> 401" || fail "/mcp no token: $CODE"
+stop_server TERM
+"$BRASS" serve --port 0 --root "$R" --library "$T/lib.db" --token short >/dev/null 2>"$T/e3"
+[ $? = 2 ] && ok "--token too short -> usage error" || fail "--token short accepted"
+# bound to every address: a token is made up and printed, and required
+"$BRASS" serve --port 0 --host 0.0.0.0 --root "$R" --library "$T/lib.db" >"$T/out" 2>"$T/err" &
+SPID=$!
+for _ in $(seq 300); do grep -q "token for" "$T/err" && grep -q "^brass serve: http" "$T/out" && break; sleep 0.1; done
+PORT=$(sed -n 's#^brass serve: http://[^:]*:\([0-9][0-9]*\)/ .*#\1#p' "$T/out")
+TOK=$(sed -n 's#^brass serve: token for /api/ and /mcp: \([0-9a-f]*\) .*#\1#p' "$T/err")
+[ ${#TOK} = 64 ] && ok "0.0.0.0: a 64-hex-digit token printed" || fail "0.0.0.0 token: $(cat "$T/err")"
+get /api/status
+[ "$CODE" = 401 ] && ok "0.0.0.0: no token -> 401" || fail "0.0.0.0 no token: $CODE"
+get /api/status -H "Authorization: Bearer $TOK"
+[ "$CODE" = 200 ] && ok "0.0.0.0: the printed token -> 200" || fail "0.0.0.0 token: $CODE"
 stop_server TERM
 
 if [ "$fails" -ne 0 ]; then

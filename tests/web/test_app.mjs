@@ -4,6 +4,7 @@
 //  A. `brass serve --model M`: cross-origin isolated, the engine runs on navigator.hardwareConcurrency
 //     threads (the engine worker + N-1 pthread workers, counted by the engine);
 //     the fixture folder is indexed through the folder input; searches find the expected documents;
+//     the filter fields narrow them (type, path glob, age);
 //     hostile text (<script>, <img onerror>, HTML entities) shows as text and never runs (a dialog
 //     or the onerror flag fails the test); a screenshot of the results is kept; browser top-10
 //     equals `brass index` + `brass search` top-10 for the same files and model (keyword, hybrid);
@@ -199,6 +200,25 @@ async function flowIsolated(browser, model, corpus, files) {
     r = await search(page, 'quorbleton stew', 'hybrid');
     check(r.hits[0] && r.hits[0].source === 'corpus/notes/kitchen.txt', 'hybrid "quorbleton stew" -> notes/kitchen.txt',
       JSON.stringify(r.hits.slice(0, 2)));
+
+    // filters (docs/mcp.md): file types, a relative glob, an age; applied before the top-10 cut
+    await page.click('#filters summary');
+    await page.fill('#filter-type', 'txt');
+    r = await search(page, 'zapfhilde quorbleton', 'keyword');
+    check(r.hits.length && r.hits.every((h) => h.source.endsWith('.txt')) &&
+      r.hits.some((h) => h.source === 'corpus/notes/kitchen.txt'), 'filter type "txt": only .txt files',
+      JSON.stringify(r.hits.map((h) => h.source)));
+    await page.fill('#filter-type', '');
+    await page.fill('#filter-path', 'notes/garden*');
+    r = await search(page, 'zapfhilde quorbleton', 'hybrid');
+    check(r.hits.map((h) => h.source).join() === 'corpus/notes/garden.md', 'filter path "notes/garden*" (hybrid)',
+      JSON.stringify(r.hits.map((h) => h.source)));
+    await page.fill('#filter-path', '');
+    await page.fill('#filter-since', '1h');
+    r = await search(page, 'zapfhilde', 'keyword');
+    check(r.hits[0] && r.hits[0].source === 'corpus/notes/garden.md', 'filter since "1h" keeps fresh files',
+      JSON.stringify(r.hits.slice(0, 1)));
+    await page.fill('#filter-since', '');
 
     // hostile markup: shown as text, never executed
     r = await search(page, 'marmelquist', 'keyword');
