@@ -234,11 +234,13 @@ static void watch_update(watcher *w) {
   double t0 = watch_now_ms();
   int rc = 0;
   if (idx.n) {
-    rc = brass_index(w->lib, (const char *const *)idx.v, idx.n, w->io, &sum, NULL, NULL, &err);
-    if (rc) fprintf(stderr, "brass: watch: %s\n", err.message); /* e.g. deleted meanwhile */
+    brass_index_options io = *w->io;
+    io.not_explicit = 1; /* changed files, not files the user named */
+    rc = brass_index(w->lib, (const char *const *)idx.v, idx.n, &io, &sum, NULL, NULL, &err);
+    if (rc) cli_line(stderr, "brass: watch: %s", err.message); /* e.g. deleted meanwhile */
   }
   if (rm.n && brass_remove(w->lib, (const char *const *)rm.v, rm.n, NULL, &rs, &err))
-    fprintf(stderr, "brass: watch: %s\n", err.message);
+    cli_line(stderr, "brass: watch: %s", err.message);
   if (!w->quiet && (sum.added || sum.updated || sum.removed || rs.sources))
     fprintf(stderr,
             "brass: watch: %lld added, %lld updated, %lld removed (%lld renamed) in %.2f s\n",

@@ -195,6 +195,10 @@ typedef struct brass_index_options {
   /* BRASS_VECTORS_DEFAULT: keep the library's format (a new library gets int8); F32 or INT8: use
    * that one (switching a library's format rebuilds its graph). */
   int vectors;
+  /* 1: the files named in paths are not recorded as indexed by name (index --watch re-indexing
+   * what changed: a later .gitignore or walk still decides about them); 0: they are, and a run
+   * over a folder above them keeps them while they exist. */
+  int not_explicit;
 } brass_index_options;
 
 typedef struct brass_index_summary {

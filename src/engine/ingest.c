@@ -770,7 +770,7 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
     if (!rc) ing_report(&s, ing_key(&s, w.paths[i]), NULL);
   }
   if (!rc) rc = ing_flush(&s, 1, err);
-  if (!rc && !s.root[0]) rc = ing_mark_explicit(&s, &w, kept, err);
+  if (!rc && !s.root[0] && !s.opt.not_explicit) rc = ing_mark_explicit(&s, &w, kept, err);
   if (!rc && !s.root[0]) rc = ing_remove_gone(&s, &w, kept, err);
   rc = ing_finish(&s, gen0, rc, err);
   free(kept);

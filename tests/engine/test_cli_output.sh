@@ -162,7 +162,7 @@ grep -q "expected an integer from 1 to 256, got '0'" "$T/err2" && ok "--threads 
   fail "--threads 0: $(cat "$T/err2")"
 BRASS_KERNEL=bogus "$BRASS" --version >/dev/null 2>"$T/err"
 rc=$?
-[ "$rc" = 2 ] && grep -q "BRASS_KERNEL: expected ref, avx2, avx512 or wasm, got 'bogus'" "$T/err" &&
+[ "$rc" = 2 ] && grep -q "BRASS_KERNEL: expected ref, avx2, avx-vnni, avx512 or wasm, got 'bogus'" "$T/err" &&
   ok "BRASS_KERNEL=bogus refused" || fail "BRASS_KERNEL=bogus: exit $rc, $(cat "$T/err")"
 BRASS_KERNEL=ref BRASS_THREADS=3 "$BRASS" --version >"$T/out" 2>&1
 grep -q 'kernel ref, 3 threads' "$T/out" && ok "valid BRASS_KERNEL/BRASS_THREADS taken" ||

@@ -20,7 +20,9 @@ B status --library "$L8" --json >"$T/s8.json" && B status --library "$L32" --jso
   fail "status"
 expect "new library's vector format" "$(json "$T/s8.json" 'j["vector_format"]')" "int8"
 expect "--vectors f32 library's format" "$(json "$T/s32.json" 'j["vector_format"]')" "f32"
-expect "int8 schema version" "$(json "$T/s8.json" 'j["schema_version"]')" "2"
+# the schema this brass writes; the int8-vectors migration is its last one
+SCHEMA=$(grep -o 'define STORE_SCHEMA_VERSION [0-9]*' "$BRASS_SRC/src/store/store.h" | grep -o '[0-9]*$')
+expect "int8 schema version" "$(json "$T/s8.json" 'j["schema_version"]')" "$SCHEMA"
 B status --library "$L8" | grep -q "(int8)" && ok "status text names int8" || fail "status text"
 
 # vector search with a chunk's own text finds its file first, in both formats
@@ -51,15 +53,16 @@ gs=$(sql "$L8" "SELECT sum(length(data)) FROM hnsw_graph") # links may differ: t
 B index --library "$L8" --quiet "$T/c" || fail "re-index"
 expect "format kept without --vectors" "$(B status --library "$L8" --json | json /dev/stdin 'j["vector_format"]')" "f32"
 
-# a schema-1 library (made from an f32 one: no vector_format key, user_version 1) opens, searches,
-# is migrated to schema 2 and keeps f32; indexing it again keeps f32
+# a library from before int8 vectors (made from an f32 one: no vector_format key, the schema
+# version before the int8-vectors migration) opens, searches, is migrated and keeps f32; indexing
+# it again keeps f32
 OLD="$T/old.db"
 cp "$L32" "$OLD"
-"$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM meta WHERE key=?", ("vector_format",)); c.execute("PRAGMA user_version=1"); c.commit()' "$OLD"
-expect "old library's schema before" "$(sql "$OLD" "PRAGMA user_version")" "1"
+"$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM meta WHERE key=?", ("vector_format",)); c.execute("PRAGMA user_version=%d" % (int(sys.argv[2]) - 1)); c.commit()' "$OLD" "$SCHEMA"
+expect "old library's schema before" "$(sql "$OLD" "PRAGMA user_version")" "$((SCHEMA - 1))"
 B search --library "$OLD" --mode vector --json -n 10 "$q" >"$T/o.json" || fail "search an old library"
 expect "old library's top hit" "$(json "$T/o.json" 'j["results"][0]["source"].split("/")[-1]')" "f017.md"
-expect "old library's schema after" "$(sql "$OLD" "PRAGMA user_version")" "2"
+expect "old library's schema after" "$(sql "$OLD" "PRAGMA user_version")" "$SCHEMA"
 expect "old library's format" "$(sql "$OLD" "SELECT value FROM meta WHERE key='vector_format'")" "f32"
 B index --library "$OLD" --quiet "$T/c" || fail "index an old library"
 expect "old library keeps f32" "$(B status --library "$OLD" --json | json /dev/stdin 'j["vector_format"]')" "f32"

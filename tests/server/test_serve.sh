@@ -336,13 +336,6 @@ for q in '/api/search?q=' '/api/search?q=+%20%09' '/api/search?q=&mode=keyword';
     fail "$q: $CODE $(cat "$T/b")"
   fi
 done
-stop_server INT
-
-# ---- --host localhost: the loopback address, not a refusal (issue 10) ----
-start_server --host localhost --root "$R" || exit 1
-get /index.html
-[ "$CODE" = 200 ] && ! grep -q warning "$T/err" && ok "--host localhost listens on 127.0.0.1" ||
-  fail "--host localhost: $CODE $(cat "$T/out" "$T/err")"
 
 # ---- filters and /api/get ----
 # sources: the result sources' file names, sorted
@@ -390,6 +383,13 @@ mcp -d "$mcp_init"
 [ "$CODE" = 200 ] && ok "/mcp initialize -> 200" || fail "/mcp initialize: $CODE $(cat "$T/b")"
 get / -H "Host: evil.example:$PORT"
 [ "$CODE" = 200 ] && ok "static files are not guarded (no library data)" || fail "static with Host: $CODE"
+stop_server INT
+
+# ---- --host localhost: the loopback address, not a refusal (issue 10) ----
+start_server --host localhost --root "$R" || exit 1
+get /index.html
+[ "$CODE" = 200 ] && ! grep -q warning "$T/err" && ok "--host localhost listens on 127.0.0.1" ||
+  fail "--host localhost: $CODE $(cat "$T/out" "$T/err")"
 stop_server INT
 
 # ---- a token: required off loopback, optional on it ----
