@@ -12,11 +12,20 @@
  * S lives in a buffer allocated once per call and sliced per worker index. Each output row is
  * computed the same way whichever block or thread it lands in, so results do not depend on the
  * thread count. Keys past len[b] (padding) are never read, which is exactly BERT's key mask.
+ *
+ * ALiBi (JinaBERT v2): the bias -slope_h * |i - j| of query i and key j is one diagonal of a
+ * ramp, R[t] = -slope_h * |t - (n - 1)| for t < 2n - 1, since bias(i, j) = R[j - i + n - 1]:
+ * row i of the bias is the n consecutive floats R[n - 1 - i ..]. A task writes its ramp once
+ * (2n floats beside its scores), copies each row's slice into S, and lets the score GEMM add to
+ * it: S = scale * Q K^T + S (gemm_serial's alpha and beta), then softmax without a scale. So
+ * the memory stays O(threads x 128 x len) at any length: no (heads, len, len) tensor, and no
+ * (len, len) block per head either; 8,192 tokens need 130 x 8,192 floats (4.3 MB) per thread.
  */
 #include "nn/attention.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "brass.h"
 #include "nn/kernel.h"
@@ -34,8 +43,10 @@ typedef struct attn_job {
   float *out;
   size_t ld_out;
   float scale;
-  float *scores; /* per worker: ATTN_QBLOCK x max_len */
+  const float *slopes; /* (heads) ALiBi slopes, or NULL */
+  float *scores;       /* per worker: ATTN_QBLOCK x max_len scores, then 2 x max_len ramp (ALiBi) */
   size_t scores_per_worker;
+  size_t max_len;
 } attn_job;
 
 /* Query blocks of a sequence of n tokens: as few as possible, of equal size. */
@@ -61,16 +72,29 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
     const float *k = base + width;                  /* n x hd */
     const float *v = base + 2 * width;              /* n x hd */
     float *o = j->out + ((size_t)j->start[b] + (size_t)q0) * j->ld_out + (size_t)h * hd;
-    gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
-                s, n);
-    for (int r = 0; r < rows; r++) j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
+    if (j->slopes) {
+      /* ramp[t] = -slope * |t - (n - 1)|; the bias row of query q0 + r starts at n - 1 - q0 - r */
+      float *ramp = s + (size_t)ATTN_QBLOCK * j->max_len, slope = j->slopes[h];
+      for (int t = 0; t < 2 * n - 1; t++) ramp[t] = -(slope * (float)abs(t - (n - 1)));
+      for (int r = 0; r < rows; r++)
+        memcpy(s + (size_t)r * (size_t)n, ramp + (n - 1 - q0 - r), (size_t)n * sizeof(float));
+      gemm_serial(j->kern, 0, 1, rows, n, (int)hd, j->scale, q, (int)j->ld_qkv, k, (int)j->ld_qkv,
+                  1.0f, s, n);
+      for (int r = 0; r < rows; r++) j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, 1.0f);
+    } else {
+      gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
+                  s, n);
+      for (int r = 0; r < rows; r++)
+        j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
+    }
     gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
                 (int)j->ld_out);
   }
 }
 
-int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
-                  int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out) {
+int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
+                        const int *len, int heads, int head_dim, const float *slopes,
+                        const float *qkv, int ld_qkv, float *out, int ld_out) {
   if (nseq <= 0) return 0;
   if (heads <= 0 || head_dim <= 0 || !start || !len || !qkv || !out ||
       (long long)ld_qkv < 3LL * heads * head_dim || (long long)ld_out < (long long)heads * head_dim)
@@ -90,18 +114,36 @@ int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, 
     return 0;
   }
   int nthreads = pool_threads(p);
-  size_t per_worker = (size_t)ATTN_QBLOCK * (size_t)max_len;
+  size_t per_worker = (size_t)(ATTN_QBLOCK + (slopes ? 2 : 0)) * (size_t)max_len;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
   if (!scores) {
     free(task0);
     return BRASS_ENOMEM;
   }
-  attn_job job = {kern,           nseq,      start,          len,
-                  task0,          heads,     head_dim,       qkv,
-                  (size_t)ld_qkv, out,       (size_t)ld_out, (float)(1.0 / sqrt((double)head_dim)),
-                  scores,         per_worker};
+  attn_job job = {.kern = kern,
+                  .nseq = nseq,
+                  .start = start,
+                  .len = len,
+                  .task0 = task0,
+                  .heads = heads,
+                  .head_dim = head_dim,
+                  .qkv = qkv,
+                  .ld_qkv = (size_t)ld_qkv,
+                  .out = out,
+                  .ld_out = (size_t)ld_out,
+                  .scale = (float)(1.0 / sqrt((double)head_dim)),
+                  .slopes = slopes,
+                  .scores = scores,
+                  .scores_per_worker = per_worker,
+                  .max_len = (size_t)max_len};
   pool_for(p, (size_t)task0[nseq], 1, attn_task, &job);
   free(scores);
   free(task0);
   return 0;
+}
+
+int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
+                  int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out) {
+  return attention_alibi_f32(p, kern, nseq, start, len, heads, head_dim, NULL, qkv, ld_qkv, out,
+                             ld_out);
 }
