@@ -31,6 +31,8 @@
 #include "nn/kernel.h"
 
 #define ATTN_QBLOCK 128
+#define ATTN_SCORES_FLOATS (64u << 10) /* ALiBi: a task's scores, 256 KB, stay in L2 */
+#define ATTN_QBLOCK_MIN 24
 
 typedef struct attn_job {
   const gemm_kernel *kern;
@@ -43,15 +45,18 @@ typedef struct attn_job {
   float *out;
   size_t ld_out;
   float scale;
-  const float *slopes; /* (heads) ALiBi slopes, or NULL */
-  float *scores;       /* per worker: ATTN_QBLOCK x max_len scores, then 2 x max_len ramp (ALiBi) */
+  const float *slopes;   /* (heads) ALiBi slopes, or NULL */
+  gemm_weight **kpacked; /* ALiBi: (nseq x heads) each head's keys, packed once for all blocks */
+  gemm_weight **vpacked; /* ALiBi: (nseq x heads) each head's values, transposed and packed */
+  float *scores; /* per worker: ATTN_QBLOCK x max_len scores, then 2 x max_len ramp (ALiBi) */
   size_t scores_per_worker;
   size_t max_len;
+  int qblock; /* queries per task: ATTN_QBLOCK, or fewer for long ALiBi sequences */
 } attn_job;
 
 /* Query blocks of a sequence of n tokens: as few as possible, of equal size. */
-static int attn_blocks(int n) {
-  return n <= 0 ? 0 : (n + ATTN_QBLOCK - 1) / ATTN_QBLOCK;
+static int attn_blocks(int n, int qblock) {
+  return n <= 0 ? 0 : (n + qblock - 1) / qblock;
 }
 
 static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
@@ -61,7 +66,7 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
   int b = 0;
   for (size_t t = begin; t < end; t++) {
     while (t >= (size_t)j->task0[b + 1]) b++; /* tasks arrive in increasing order */
-    int n = j->len[b], nb = attn_blocks(n);
+    int n = j->len[b], nb = attn_blocks(n, j->qblock);
     int local = (int)t - j->task0[b];
     int h = local / nb, qb = local % nb;
     int per = (n + nb - 1) / nb;
@@ -74,22 +79,70 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
     float *o = j->out + ((size_t)j->start[b] + (size_t)q0) * j->ld_out + (size_t)h * hd;
     if (j->slopes) {
       /* ramp[t] = -slope * |t - (n - 1)|; the bias row of query q0 + r starts at n - 1 - q0 - r */
-      float *ramp = s + (size_t)ATTN_QBLOCK * j->max_len, slope = j->slopes[h];
+      float *ramp = s + (size_t)j->qblock * j->max_len, slope = j->slopes[h];
+      float *qs = ramp + 2 * j->max_len; /* rows x hd: the queries times 1/sqrt(hd) */
       for (int t = 0; t < 2 * n - 1; t++) ramp[t] = -(slope * (float)abs(t - (n - 1)));
       for (int r = 0; r < rows; r++)
-        memcpy(s + (size_t)r * (size_t)n, ramp + (n - 1 - q0 - r), (size_t)n * sizeof(float));
-      gemm_serial(j->kern, 0, 1, rows, n, (int)hd, j->scale, q, (int)j->ld_qkv, k, (int)j->ld_qkv,
-                  1.0f, s, n);
-      for (int r = 0; r < rows; r++) j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, 1.0f);
+        for (size_t c = 0; c < hd; c++) qs[(size_t)r * hd + c] = j->scale * q[r * j->ld_qkv + c];
+      gemm_linear(NULL, rows, qs, (int)hd, j->kpacked[(size_t)b * (size_t)j->heads + (size_t)h], s,
+                  n, NULL);
+      for (int r = 0; r < rows; r++) {
+        float *sr = s + (size_t)r * (size_t)n;
+        j->kern->epilogue(1, n, sr, (size_t)n, sr, (size_t)n, NULL, 0, ramp + (n - 1 - q0 - r),
+                          (size_t)n);
+        j->kern->softmax(sr, (size_t)n, 1.0f);
+      }
     } else {
       gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
                   s, n);
       for (int r = 0; r < rows; r++)
         j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
     }
-    gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
-                (int)j->ld_out);
+    if (j->slopes)
+      gemm_linear(NULL, rows, s, n, j->vpacked[(size_t)b * (size_t)j->heads + (size_t)h], o,
+                  (int)j->ld_out, NULL);
+    else
+      gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
+                  (int)j->ld_out);
   }
+}
+
+typedef struct attn_pack_job {
+  const gemm_kernel *kern;
+  const int *start, *len;
+  int heads, head_dim;
+  const float *qkv;
+  size_t ld_qkv;
+  size_t npairs;    /* nseq x heads */
+  gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where len <= 0 or no memory */
+} attn_pack_job;
+
+/* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
+ * all query blocks: S = Q K^T is gemm_linear(Q, K) and S V is gemm_linear(S, V^T), both
+ * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key). */
+static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
+  const attn_pack_job *j = ctx;
+  (void)worker;
+  for (size_t i = begin; i < end; i++) {
+    size_t b = i / (size_t)j->heads, h = i % (size_t)j->heads, hd = (size_t)j->head_dim;
+    size_t n = j->len[b] > 0 ? (size_t)j->len[b] : 0;
+    if (n == 0) continue;
+    const float *k = j->qkv + (size_t)j->start[b] * j->ld_qkv + ((size_t)j->heads + h) * hd;
+    const float *v = k + (size_t)j->heads * hd;
+    j->kw[i] = gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
+    float *vt = malloc(n * hd * sizeof(float)); /* V^T: (hd, n) */
+    if (!vt) continue;
+    for (size_t t = 0; t < n; t++)
+      for (size_t c = 0; c < hd; c++) vt[c * n + t] = v[t * j->ld_qkv + c];
+    j->kw[j->npairs + i] = gemm_weight_pack(j->kern, (int)hd, (int)n, vt, (int)n);
+    free(vt);
+  }
+}
+
+static void attn_free_kv(gemm_weight **kw, size_t n) {
+  for (size_t i = 0; kw && i < n; i++)
+    if (kw[i]) gemm_weight_free(kw[i]);
+  free(kw);
 }
 
 int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
@@ -103,20 +156,37 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
   int *task0 = malloc(sizeof(int) * ((size_t)nseq + 1));
   if (!task0) return BRASS_ENOMEM;
   int max_len = 0;
-  task0[0] = 0;
-  for (int b = 0; b < nseq; b++) {
-    int n = len[b] > 0 ? len[b] : 0;
-    if (n > max_len) max_len = n;
-    task0[b + 1] = task0[b] + heads * attn_blocks(n);
+  for (int b = 0; b < nseq; b++)
+    if (len[b] > max_len) max_len = len[b];
+  /* Long sequences take fewer queries per task, so that a task's scores stay in L2 */
+  int qblock = ATTN_QBLOCK;
+  if (slopes && max_len > 0 && (size_t)qblock * (size_t)max_len > ATTN_SCORES_FLOATS) {
+    qblock = (int)(ATTN_SCORES_FLOATS / (size_t)max_len) / 8 * 8;
+    if (qblock < ATTN_QBLOCK_MIN) qblock = ATTN_QBLOCK_MIN;
   }
+  task0[0] = 0;
+  for (int b = 0; b < nseq; b++)
+    task0[b + 1] = task0[b] + heads * attn_blocks(len[b] > 0 ? len[b] : 0, qblock);
   if (task0[nseq] == 0) {
     free(task0);
     return 0;
   }
   int nthreads = pool_threads(p);
-  size_t per_worker = (size_t)(ATTN_QBLOCK + (slopes ? 2 : 0)) * (size_t)max_len;
+  size_t per_worker = (size_t)qblock * (size_t)max_len;
+  if (slopes) per_worker += 2 * (size_t)max_len + (size_t)qblock * (size_t)head_dim;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
-  if (!scores) {
+  const size_t npairs = (size_t)nseq * (size_t)heads;
+  attn_pack_job pj = {kern, start, len, heads, head_dim, qkv, (size_t)ld_qkv, npairs, NULL};
+  if (scores && slopes) {
+    pj.kw = calloc(2 * npairs, sizeof *pj.kw);
+    if (pj.kw) pool_for(p, npairs, 1, attn_pack_kv, &pj);
+  }
+  int ok = scores && (!slopes || pj.kw);
+  for (size_t i = 0; ok && slopes && i < npairs; i++)
+    if (len[i / (size_t)heads] > 0 && (!pj.kw[i] || !pj.kw[npairs + i])) ok = 0;
+  if (!ok) {
+    attn_free_kv(pj.kw, 2 * npairs);
+    free(scores);
     free(task0);
     return BRASS_ENOMEM;
   }
@@ -133,10 +203,14 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
                   .ld_out = (size_t)ld_out,
                   .scale = (float)(1.0 / sqrt((double)head_dim)),
                   .slopes = slopes,
+                  .kpacked = pj.kw,
+                  .vpacked = pj.kw ? pj.kw + npairs : NULL,
                   .scores = scores,
                   .scores_per_worker = per_worker,
-                  .max_len = (size_t)max_len};
+                  .max_len = (size_t)max_len,
+                  .qblock = qblock};
   pool_for(p, (size_t)task0[nseq], 1, attn_task, &job);
+  attn_free_kv(pj.kw, 2 * npairs);
   free(scores);
   free(task0);
   return 0;
