@@ -349,6 +349,7 @@ int config_load(const char *dir, int max_seq_length, model_config *out, brass_er
 
   /* Sequence length. */
   int limit = c.max_position < 512 ? c.max_position : 512;
+  if (c.arch == MODEL_ARCH_JINA) limit = c.max_position; /* ALiBi: made for 8,192 tokens */
   if (path_join(path, sizeof path, dir, "sentence_bert_config.json") == 0 && file_exists(path)) {
     cJSON *root;
     if ((rc = cfg_read_json(path, &root, err))) return rc;

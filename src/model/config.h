@@ -13,7 +13,8 @@
  *     cosine search.
  *   - Sequence length: sentence_bert_config.json's max_seq_length, else the tokenizer's own
  *     limit (applied by model.c once the tokenizer is open), else min(512,
- *     max_position_embeddings); never more than max_position_embeddings.
+ *     max_position_embeddings) (JinaBERT: max_position_embeddings, 8,192, as its
+ *     sentence-transformers file says); never more than max_position_embeddings.
  *   - Prefixes: config_sentence_transformers.json's prompts {"query", "passage"/"document"} if
  *     present; else "query: " / "passage: " for e5 models (an "e5" word in the directory's name,
  *     or the repository's in a Hugging Face cache snapshot, or in config.json's _name_or_path);

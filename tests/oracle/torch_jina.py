@@ -91,9 +91,21 @@ class JinaEmbedder(torch.nn.Module):
         # (1, A, L, L) ALiBi bias plus (B, 1, 1, L) key mask: the dtype's most negative number
         pos = torch.arange(L, dtype=dtype)
         dist = torch.abs(pos[None, :] - pos[:, None])
-        alibi = -self.slopes[:, None, None] * dist[None, :, :]
         ext = (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
-        bias = alibi[None] + ext
+        # Long inputs go head by head, so that only one (B, L, L) block exists at a time.
+        per_head = input_ids.size(0) * A * L * L > (1 << 25)
+        bias = None if per_head else -self.slopes[None, :, None, None] * dist[None, None] + ext
+
+        def attention(q, k, v):  # (B, A, L, D) each
+            if not per_head:
+                scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(D)
+                return torch.matmul(torch.softmax(scores + bias, dim=-1), v)
+            out = []
+            for h in range(A):
+                scores = torch.matmul(q[:, h], k[:, h].transpose(-1, -2)) / math.sqrt(D)
+                scores = scores - self.slopes[h] * dist[None] + ext[:, 0]
+                out.append(torch.matmul(torch.softmax(scores, dim=-1), v[:, h]))
+            return torch.stack(out, dim=1)
 
         def heads(t):  # (B, L, H) -> (B, A, L, D)
             return t.view(t.size()[:-1] + (A, D)).permute(0, 2, 1, 3)
@@ -103,9 +115,7 @@ class JinaEmbedder(torch.nn.Module):
             q = heads(self.linear(x, p + "attention.self.query"))
             k = heads(self.linear(x, p + "attention.self.key"))
             v = heads(self.linear(x, p + "attention.self.value"))
-            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(D)
-            probs = torch.softmax(scores + bias, dim=-1)
-            ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+            ctx = attention(q, k, v).permute(0, 2, 1, 3).contiguous()
             ctx = ctx.view(ctx.size()[:-2] + (H,))
             x = self.layer_norm(self.linear(ctx, p + "attention.output.dense") + x,
                                 p + "attention.output.LayerNorm")
