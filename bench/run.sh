@@ -119,3 +119,12 @@ if [ "${BENCH_HNSW:-1}" != 0 ]; then
   { echo; BRASS_BUILD=$BUILD bash bench/hnsw_compare.sh; } | tee -a "$OUT/results.md" ||
     say "HNSW step failed"
 fi
+
+# 7. JinaBERT v2 (jina-embeddings-v2-small-en's shape) against ONNX Runtime at 128 and 2,048
+# tokens, and its time per token up to 8,192 tokens (bench/jina_bench.sh, a few minutes).
+# BENCH_JINA=0 skips this step.
+if [ "${BENCH_JINA:-1}" != 0 ]; then
+  say "JinaBERT v2: brass vs onnxruntime-node"
+  { echo; BRASS_BUILD=$BUILD bash bench/jina_bench.sh; } | tee -a "$OUT/results.md" ||
+    say "JinaBERT step failed"
+fi

@@ -125,7 +125,7 @@ int brass_library_info_get(brass_library *lib, brass_library_info *out, brass_er
 
 typedef struct brass_index_options {
   int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
-  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 */
+  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 (512 for models of > 512) */
   int batch_chunks;       /* chunks embedded and committed per transaction; 0 = 64 */
   /* NULL: sources are stored as absolute paths. Otherwise an absolute folder holding uploaded
    * copies (the browser build): files under it are stored by their path relative to it

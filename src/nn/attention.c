@@ -77,6 +77,7 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
     const float *k = base + width;                  /* n x hd */
     const float *v = base + 2 * width;              /* n x hd */
     float *o = j->out + ((size_t)j->start[b] + (size_t)q0) * j->ld_out + (size_t)h * hd;
+    const gemm_weight *kw = NULL, *vw = NULL;
     if (j->slopes) {
       /* ramp[t] = -slope * |t - (n - 1)|; the bias row of query q0 + r starts at n - 1 - q0 - r */
       float *ramp = s + (size_t)j->qblock * j->max_len, slope = j->slopes[h];
@@ -84,8 +85,14 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
       for (int t = 0; t < 2 * n - 1; t++) ramp[t] = -(slope * (float)abs(t - (n - 1)));
       for (int r = 0; r < rows; r++)
         for (size_t c = 0; c < hd; c++) qs[(size_t)r * hd + c] = j->scale * q[r * j->ld_qkv + c];
-      gemm_linear(NULL, rows, qs, (int)hd, j->kpacked[(size_t)b * (size_t)j->heads + (size_t)h], s,
-                  n, NULL);
+      const size_t pair = (size_t)b * (size_t)j->heads + (size_t)h;
+      kw = j->kpacked[pair];
+      vw = j->vpacked[pair];
+      if (kw) /* several query blocks: the keys were packed once */
+        gemm_linear(NULL, rows, qs, (int)hd, kw, s, n, NULL);
+      else
+        gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, qs, (int)hd, k, (int)j->ld_qkv, 0.0f, s,
+                    n);
       for (int r = 0; r < rows; r++) {
         float *sr = s + (size_t)r * (size_t)n;
         j->kern->epilogue(1, n, sr, (size_t)n, sr, (size_t)n, NULL, 0, ramp + (n - 1 - q0 - r),
@@ -98,9 +105,8 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
       for (int r = 0; r < rows; r++)
         j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
     }
-    if (j->slopes)
-      gemm_linear(NULL, rows, s, n, j->vpacked[(size_t)b * (size_t)j->heads + (size_t)h], o,
-                  (int)j->ld_out, NULL);
+    if (vw) /* the same bits as gemm_serial below (k blocks resume exactly), better cached */
+      gemm_linear(NULL, rows, s, n, vw, o, (int)j->ld_out, NULL);
     else
       gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
                   (int)j->ld_out);
@@ -113,8 +119,10 @@ typedef struct attn_pack_job {
   int heads, head_dim;
   const float *qkv;
   size_t ld_qkv;
-  size_t npairs;    /* nseq x heads */
-  gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where len <= 0 or no memory */
+  size_t npairs; /* nseq x heads */
+  int qblock;
+  gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where one query block covers
+                       the sequence, or out of memory */
 } attn_pack_job;
 
 /* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
@@ -126,7 +134,7 @@ static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
   for (size_t i = begin; i < end; i++) {
     size_t b = i / (size_t)j->heads, h = i % (size_t)j->heads, hd = (size_t)j->head_dim;
     size_t n = j->len[b] > 0 ? (size_t)j->len[b] : 0;
-    if (n == 0) continue;
+    if (attn_blocks((int)n, j->qblock) < 2) continue; /* one block: packing saves nothing */
     const float *k = j->qkv + (size_t)j->start[b] * j->ld_qkv + ((size_t)j->heads + h) * hd;
     const float *v = k + (size_t)j->heads * hd;
     j->kw[i] = gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
@@ -176,14 +184,15 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
   if (slopes) per_worker += 2 * (size_t)max_len + (size_t)qblock * (size_t)head_dim;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
   const size_t npairs = (size_t)nseq * (size_t)heads;
-  attn_pack_job pj = {kern, start, len, heads, head_dim, qkv, (size_t)ld_qkv, npairs, NULL};
+  attn_pack_job pj = {kern, start, len, heads, head_dim, qkv, (size_t)ld_qkv, npairs, qblock, NULL};
   if (scores && slopes) {
     pj.kw = calloc(2 * npairs, sizeof *pj.kw);
     if (pj.kw) pool_for(p, npairs, 1, attn_pack_kv, &pj);
   }
   int ok = scores && (!slopes || pj.kw);
   for (size_t i = 0; ok && slopes && i < npairs; i++)
-    if (len[i / (size_t)heads] > 0 && (!pj.kw[i] || !pj.kw[npairs + i])) ok = 0;
+    if (attn_blocks(len[i / (size_t)heads], qblock) > 1 && (!pj.kw[i] || !pj.kw[npairs + i]))
+      ok = 0;
   if (!ok) {
     attn_free_kv(pj.kw, 2 * npairs);
     free(scores);
