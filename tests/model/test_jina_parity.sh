@@ -34,7 +34,7 @@ fail() {
   failures=$((failures + 1))
 }
 
-if [ "$QUICK" = 1 ]; then n=16; words="700 1500"; else n=32; words="750 1700 2900"; fi
+if [ "$QUICK" = 1 ]; then n=12; words="700 1500"; else n=20; words="750 1700 2900"; fi
 $PY "$HERE/make_texts.py" --count "$n" --seed 13 >"$work/texts.txt"
 # the 6 tokens Jina added to the vocabulary, alone, in text, in capitals and glued to others
 cat >>"$work/texts.txt" <<'TXT'
