@@ -16,10 +16,17 @@
  * ALiBi (JinaBERT v2): the bias -slope_h * |i - j| of query i and key j is one diagonal of a
  * ramp, R[t] = -slope_h * |t - (n - 1)| for t < 2n - 1, since bias(i, j) = R[j - i + n - 1]:
  * row i of the bias is the n consecutive floats R[n - 1 - i ..]. A task writes its ramp once
- * (2n floats beside its scores), copies each row's slice into S, and lets the score GEMM add to
- * it: S = scale * Q K^T + S (gemm_serial's alpha and beta), then softmax without a scale. So
- * the memory stays O(threads x 128 x len) at any length: no (heads, len, len) tensor, and no
- * (len, len) block per head either; 8,192 tokens need 130 x 8,192 floats (4.3 MB) per thread.
+ * (2n floats beside its scores) and a copy of its queries times 1/sqrt(head_dim); then
+ *   S = (scale Q_blk) K^T;  S[r] += R[n - 1 - i ..] (the kernel's vectorised epilogue);
+ *   S[r] = softmax(S[r]);  out_blk = S V.
+ * Long sequences (more than one query block) have their keys and values packed once per
+ * (sequence, head) as GEMM weights before the tasks run, so that no block packs them again and
+ * both products are cache-blocked along the sequence (gemm_linear, serially inside the task);
+ * their query blocks shrink so that a task's scores stay within ATTN_SCORES_FLOATS (L2). A
+ * sequence of one block keeps gemm_serial; both routes give the same bits. Memory: per thread
+ * qblock x len scores + 2 len ramp + qblock x head_dim queries (at 8,192 tokens, 24 x 8,192:
+ * under 1 MB), plus the packed keys and values (len x hidden x 2 floats): no (heads, len, len)
+ * tensor, and no (len, len) block per head either.
  */
 #include "nn/attention.h"
 
