@@ -221,7 +221,7 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   size_t nvec = 3 * H + (size_t)m->max_seq * H + (size_t)m->layers * (9 * H + I);
   L.tmp_cap = 3 * H * H > H * I ? 3 * H * H : H * I; /* QKV, or one converted FFN weight */
   if (m->arch == MODEL_ARCH_JINA) { /* no positions, no up bias; ALiBi slopes; 2I x H gate */
-    nvec = 3 * H + (size_t)m->layers * 9 * H + (size_t)m->heads;
+    nvec = 4 * H + (size_t)m->layers * 9 * H + (size_t)m->heads; /* 4H: room for type row 1 */
     if (2 * H * I > L.tmp_cap) L.tmp_cap = 2 * H * I;
   }
   m->vectors = malloc(nvec * sizeof(float));
