@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """export_onnx.py - exports a model folder to ONNX for the ONNX Runtime side of the benchmark.
 
-The graph is tests/oracle/torch_bert.py's BertEmbedder in float32: (input_ids, attention_mask),
+The graph is tests/oracle/torch_bert.py's BertEmbedder in float32 (torch_jina.py's JinaEmbedder
+for a JinaBERT v2 folder: ALiBi bias built in the graph from the sequence length, GEGLU),
+(input_ids, attention_mask),
 both int64 (batch, sequence) with dynamic axes -> "embedding" (batch, hidden), pooled and
 L2-normalised inside the graph exactly as brass does, so both engines do the same work: token ids
 in, normalised sentence embeddings out. Also writes OUT.check.json: a few id lists and their
@@ -25,6 +27,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "oracle"))
 from torch_bert import BertEmbedder, embed_ids  # noqa: E402
+from torch_jina import JinaEmbedder, is_jina  # noqa: E402
 
 
 def export_cross_encoder(a):
@@ -57,7 +60,9 @@ def main():
     if a.cross_encoder:
         export_cross_encoder(a)
         return
-    model = BertEmbedder(a.model_dir, dtype=torch.float32).eval()
+    with open(os.path.join(a.model_dir, "config.json")) as f:
+        embedder = JinaEmbedder if is_jina(json.load(f)) else BertEmbedder
+    model = embedder(a.model_dir, dtype=torch.float32).eval()
     ids = torch.tensor([[101, 7592, 2088, 102, 0], [101, 2023, 2003, 1037, 102]], dtype=torch.int64)
     mask = (ids != 0).to(torch.int64)
     with torch.no_grad():
@@ -70,7 +75,7 @@ def main():
     g = torch.Generator().manual_seed(7)
     checks = [[101] + torch.randint(999, vocab, (n,), generator=g).tolist() + [102]
               for n in (1, 7, 30, 90)]
-    ref = embed_ids(BertEmbedder(a.model_dir), checks)
+    ref = embed_ids(embedder(a.model_dir), checks)
     with open(a.out + ".check.json", "w") as f:
         json.dump({"ids": checks, "embeddings": [list(map(float, v)) for v in ref]}, f)
     print("export_onnx: wrote %s (%.1f MB)" % (a.out, os.path.getsize(a.out) / 1e6))

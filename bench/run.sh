@@ -134,7 +134,15 @@ if [ "${BENCH_HNSW:-1}" != 0 ]; then
     say "HNSW step failed"
 fi
 
-# 7. MCP: search round trips through the official SDK client over stdio and HTTP on a 10k-chunk
+# 7. JinaBERT v2 (jina-embeddings-v2-small-en's shape) against ONNX Runtime at 128 and 2,048
+# tokens, and its time per token up to 8,192 tokens (bench/jina_bench.sh, a few minutes).
+# BENCH_JINA=0 skips this step.
+if [ "${BENCH_JINA:-1}" != 0 ]; then
+  say "JinaBERT v2: brass vs onnxruntime-node"
+  { echo; BRASS_BUILD=$BUILD bash bench/jina_bench.sh; } | tee -a "$OUT/results.md" ||
+    say "JinaBERT step failed"
+fi
+# 8. MCP: search round trips through the official SDK client over stdio and HTTP on a 10k-chunk
 # library (bench/bench_mcp.sh; the library is cached, its first build indexes for a few minutes),
 # and filtered vector search: graph walk vs exact over the allowed set (bench_filter).
 # BENCH_MCP=0 skips this step.
@@ -144,7 +152,7 @@ if [ "${BENCH_MCP:-1}" != 0 ]; then
   cmake --build "$BUILD" --target bench_filter >/dev/null &&
     { echo; "$BUILD/bench/bench_filter" 30000 128 100; } | tee -a "$OUT/results.md" || say "filter step failed"
 fi
-# 8. soak (issue 10): kill -9 of an indexer at random moments for SOAK_SECONDS (default 30
+# 9. soak (issue 10): kill -9 of an indexer at random moments for SOAK_SECONDS (default 30
 # minutes) while searches and /api/search run, then integrity, counts and graph checks
 # (bench/soak.sh; `make soak` runs it alone). BENCH_SOAK=0 skips this step.
 if [ "${BENCH_SOAK:-1}" != 0 ]; then

@@ -93,6 +93,29 @@ static const mt_builtin_file mt_e5_files[] = {
      "45bfa60070649aae2244fbc9d508537779b93b6f353c17b0f95ceccb1c5116c1"},
 };
 
+/* jinaai/jina-embeddings-v2-small-en at 44e7d1d6caec8c883c2d4b207588504d519788d0 (JinaBERT v2,
+ * 512-d, 8,192 tokens). Sources, public GitHub files: a retrieval-evaluation script pinning this
+ * revision with the SHA-256 of config.json, model.safetensors, special_tokens_map.json,
+ * tokenizer.json, tokenizer_config.json and vocab.txt; a Rust "nowdocs" embedder and its tests
+ * (this revision, the weights' SHA-256, "~66MB" F16); an R model registry (this revision,
+ * tokenizer.json 711573 bytes, same hash); two desktop-app fetch scripts (tokenizer.json's hash
+ * from resolve/main, and vocab.txt's). The special_tokens_map.json hash equals bge-small's file's.
+ * No source gave the weights' size (-1: the SHA-256 checks it). Left out, as no source gave
+ * their hashes: modules.json, sentence_bert_config.json, 1_Pooling/config.json and
+ * config_sentence_transformers.json. Without them brass pools by mean (as the model does), takes
+ * 8,192 tokens for a JinaBERT config (config.c), and normalises vectors (the folder's own
+ * modules.json would leave them unnormalised: same directions, so the same search results). */
+static const mt_builtin_file mt_jina_small_files[] = {
+    {"config.json", -1, "940582c6d428408d92d628b94541092e7ca9cbee6c3f147de54e9d4ddfe30ace"},
+    {"tokenizer.json", 711573, "e9f999ac74497843ed9f4303246a8f43d9f100ee8aab8e133667903f447ceb48"},
+    {"vocab.txt", -1, "109753d618dbb576a35112f9c20ef35cf3517d46106175bcf010c986a4bef1df"},
+    {"tokenizer_config.json", -1,
+     "25cbd867af916b5a5718e80e9a702cf72c61bf890a1bc141c6fbce6d74c99632"},
+    {"special_tokens_map.json", 125,
+     "b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3"},
+    {"model.safetensors", -1, "c9a9a7ec012d01efd780474fbb65e25917f3a2aebdff84b5f87daa00f7e90b27"},
+};
+
 #define MT_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const mt_builtin mt_builtins[] = {
@@ -102,6 +125,9 @@ static const mt_builtin mt_builtins[] = {
      mt_bge_files, MT_COUNT(mt_bge_files)},
     {"e5-small-v2", "intfloat/e5-small-v2", "ffb93f3bd4047442299a41ebb6fa998a38507c52", mt_e5_files,
      MT_COUNT(mt_e5_files)},
+    {"jina-embeddings-v2-small-en", "jinaai/jina-embeddings-v2-small-en",
+     "44e7d1d6caec8c883c2d4b207588504d519788d0", mt_jina_small_files,
+     MT_COUNT(mt_jina_small_files)},
 };
 
 #define MT_MAX_TABLE_BYTES (4u << 20)

@@ -185,7 +185,7 @@ enum { BRASS_VECTORS_DEFAULT = 0, BRASS_VECTORS_F32 = 1, BRASS_VECTORS_INT8 = 2 
 
 typedef struct brass_index_options {
   int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
-  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 */
+  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 (512 for models of > 512) */
   int batch_chunks;       /* chunks embedded and committed per transaction; 0 = 64 */
   /* NULL: sources are stored as absolute paths. Otherwise an absolute folder holding uploaded
    * copies (the browser build): files under it are stored by their path relative to it

@@ -31,21 +31,12 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "model/bert_load.h"
+#include "model/jina.h"
 #include "nn/attention.h"
 #include "nn/ops.h"
 
 /* ---- loading ---------------------------------------------------------------------------- */
-
-typedef struct bert_loader {
-  bert_model *m;
-  const char *path;
-  const char *prefix; /* "bert." or "" */
-  float *tmp;         /* conversion buffer for Linear weights */
-  size_t tmp_cap;     /* floats */
-  float *vec_next;    /* bump allocator over m->vectors */
-  int check_only;     /* first pass: find and check every tensor, convert and pack nothing */
-  brass_error *err;
-} bert_loader;
 
 static void bl_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
   size_t n = 0;
@@ -56,8 +47,7 @@ static void bl_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) 
 }
 
 /* Finds tensor `name` (without prefix) of shape [d0] (d1 < 0) or [d0, d1] in F32/F16/BF16. */
-static int bl_find(bert_loader *L, const char *name, int64_t d0, int64_t d1,
-                   const st_tensor **out) {
+int bl_find(bert_loader *L, const char *name, int64_t d0, int64_t d1, const st_tensor **out) {
   char full[256];
   snprintf(full, sizeof full, "%s%s", L->prefix, name);
   const st_tensor *t = safetensors_find(&L->m->file, full);
@@ -92,8 +82,8 @@ static int bl_find(bert_loader *L, const char *name, int64_t d0, int64_t d1,
 }
 
 /* Converts a 1-D tensor (or the first `rows` rows of a 2-D one) into the vector block. */
-static int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, size_t count,
-                     const float **out) {
+int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, size_t count,
+              const float **out) {
   const st_tensor *t;
   int rc = bl_find(L, name, d0, d1, &t);
   if (rc || L->check_only) return rc;
@@ -112,8 +102,8 @@ static size_t bl_first_nonfinite(const float *x, size_t n) {
 }
 
 /* Packs the Linear weight made of nparts tensors, each (n, k), stacked by rows. */
-static int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
-                     gemm_weight **out) {
+int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
+              gemm_weight **out) {
   const st_tensor *t[3];
   for (int i = 0; i < nparts; i++) {
     int rc = bl_find(L, names[i], n, k, &t[i]);
@@ -194,16 +184,17 @@ static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
   const st_tensor *word, *type;
   const float *pos;
   int rc;
+  const int jina = m->arch == MODEL_ARCH_JINA; /* no position embeddings: ALiBi */
   if ((rc = bl_find(L, "embeddings.word_embeddings.weight", cfg->vocab, cfg->hidden, &word)) ||
       (rc = bl_find(L, "embeddings.token_type_embeddings.weight", cfg->type_vocab, cfg->hidden,
                     &type)) ||
-      (rc = bl_vector(L, "embeddings.position_embeddings.weight", cfg->max_position, cfg->hidden,
-                      (size_t)m->max_seq * H, &pos)) ||
+      (!jina && (rc = bl_vector(L, "embeddings.position_embeddings.weight", cfg->max_position,
+                                cfg->hidden, (size_t)m->max_seq * H, &pos))) ||
       (rc = bl_vector(L, "embeddings.LayerNorm.weight", cfg->hidden, -1, H, &m->emb_ln_gamma)) ||
       (rc = bl_vector(L, "embeddings.LayerNorm.bias", cfg->hidden, -1, H, &m->emb_ln_beta)))
     return rc;
   if (!L->check_only) {
-    m->pos_emb = pos;
+    m->pos_emb = jina ? NULL : pos;
     m->word_emb = word->data;
     m->word_dtype = word->dtype;
     float *type0 = L->vec_next;
@@ -217,8 +208,10 @@ static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
       m->type_emb1 = type1;
     }
   }
-  for (int l = 0; l < m->layers; l++)
-    if ((rc = bl_layer(L, l, dummy ? dummy : &m->layer[l]))) return rc;
+  for (int l = 0; l < m->layers; l++) {
+    bert_layer *y = dummy ? dummy : &m->layer[l];
+    if ((rc = jina ? jina_load_layer(L, l, y) : bl_layer(L, l, y))) return rc;
+  }
   return 0;
 }
 
@@ -232,6 +225,7 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   m->vocab = cfg->vocab;
   m->max_seq = cfg->max_seq_length;
   m->ln_eps = cfg->ln_eps;
+  m->arch = cfg->arch;
   m->kern = kern;
   m->dtype = cfg->dtype;
   int rc = safetensors_open(path, &m->file, err);
@@ -249,6 +243,10 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
    * and per layer 3H + H + 2H + I + H + 2H; plus type row 1 (H). */
   size_t nvec = 4 * H + (size_t)m->max_seq * H + (size_t)m->layers * (9 * H + I);
   L.tmp_cap = 3 * H * H > H * I ? 3 * H * H : H * I; /* QKV, or one converted FFN weight */
+  if (m->arch == MODEL_ARCH_JINA) { /* no positions, no up bias; ALiBi slopes; 2I x H gate */
+    nvec = 4 * H + (size_t)m->layers * 9 * H + (size_t)m->heads; /* 4H: room for type row 1 */
+    if (2 * H * I > L.tmp_cap) L.tmp_cap = 2 * H * I;
+  }
   m->vectors = malloc(nvec * sizeof(float));
   L.tmp = malloc(L.tmp_cap * sizeof(float));
   m->layer = calloc((size_t)m->layers, sizeof *m->layer);
@@ -258,6 +256,11 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   }
   L.vec_next = m->vectors;
   if ((rc = bl_all(&L, cfg, NULL))) goto fail;
+  if (m->arch == MODEL_ARCH_JINA) {
+    jina_alibi_slopes(m->heads, L.vec_next);
+    m->alibi = L.vec_next;
+    L.vec_next += m->heads;
+  }
   free(L.tmp);
   L.tmp = NULL;
   if (!m->file.map.mapped) {
@@ -302,7 +305,12 @@ int bert_scratch_reserve(bert_scratch *s, const bert_model *m, size_t ntok) {
   if (ntok <= s->cap_tokens && s->block) return 0;
   size_t cap = (ntok + 63) / 64 * 64; /* keeps every sub-buffer 256-byte aligned */
   size_t per_tok = 5 * (size_t)m->hidden + (size_t)m->intermediate;
-  void *block = aligned_alloc(64, cap * per_tok * sizeof(float));
+  size_t ffn_extra = 0; /* JINA: the feed-forward runs in blocks of JINA_FFN_ROWS rows */
+  if (m->arch == MODEL_ARCH_JINA) {
+    per_tok = 5 * (size_t)m->hidden;
+    ffn_extra = (cap < JINA_FFN_ROWS ? cap : JINA_FFN_ROWS) * 2 * (size_t)m->intermediate;
+  }
+  void *block = aligned_alloc(64, (cap * per_tok + ffn_extra) * sizeof(float));
   if (!block) return BRASS_ENOMEM;
   free(s->block);
   s->block = block;
@@ -327,16 +335,22 @@ typedef struct bert_embed_job {
   float *x;
 } bert_embed_job;
 
-/* x[t] = (word[id] + type[type id]) + pos[p], in PyTorch's order of additions. */
+/* x[t] = (word[id] + type[type id]) + pos[p], in PyTorch's order of additions (no pos for
+ * JinaBERT). */
 static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
   const bert_embed_job *j = ctx;
   const bert_model *m = j->m;
   const size_t H = (size_t)m->hidden, row_bytes = H * st_dtype_size(m->word_dtype);
   for (size_t t = begin; t < end; t++) {
     float *x = j->x + t * H;
-    const float *pos = m->pos_emb + (size_t)j->b->pos[t] * H, *type = m->type_emb0;
+    const float *type = m->type_emb0;
     if (j->b->types && j->b->types[t] && m->type_emb1) type = m->type_emb1;
     st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
+    if (!m->pos_emb) { /* JinaBERT: positions enter through the attention bias */
+      for (size_t i = 0; i < H; i++) x[i] += type[i];
+      continue;
+    }
+    const float *pos = m->pos_emb + (size_t)j->b->pos[t] * H;
     for (size_t i = 0; i < H; i++) x[i] = (x[i] + type[i]) + pos[i];
   }
 }
@@ -383,6 +397,7 @@ int bert_forward(const bert_model *m, pool *p, const bert_batch *b, int cls_only
   bert_embed_job ej = {m, b, x};
   pool_for(p, (size_t)T, 16, bert_embed_rows, &ej);
   layernorm_f32(p, T, H, x, H, m->emb_ln_gamma, m->emb_ln_beta, m->ln_eps, x, H);
+  if (m->arch == MODEL_ARCH_JINA) return jina_encode(m, p, b, cls_only, s, out);
 
   for (int l = 0; l < m->layers; l++) {
     const bert_layer *y = &m->layer[l];

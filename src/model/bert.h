@@ -29,8 +29,9 @@ typedef struct bert_layer {
   const float *attn_out_bias; /* (hidden) */
   const float *ln1_gamma;     /* (hidden) attention.output.LayerNorm */
   const float *ln1_beta;      /* (hidden) */
-  gemm_weight *ffn_up;        /* packed (intermediate, hidden), followed by GELU */
-  const float *ffn_up_bias;   /* (intermediate) */
+  gemm_weight *ffn_up;        /* packed (intermediate, hidden), followed by GELU; JINA:
+                                 (2*intermediate, hidden), mlp.gated_layers, then GEGLU */
+  const float *ffn_up_bias;   /* (intermediate); NULL for JINA (gated_layers has no bias) */
   gemm_weight *ffn_down;      /* packed (hidden, intermediate) */
   const float *ffn_down_bias; /* (hidden) */
   const float *ln2_gamma;     /* (hidden) output.LayerNorm */
@@ -40,13 +41,15 @@ typedef struct bert_layer {
 typedef struct bert_model {
   int hidden, layers, heads, intermediate, vocab, max_seq;
   float ln_eps;
+  model_arch arch;    /* BERT, or JINA: no positions, ALiBi attention, GEGLU (model/jina.h) */
+  const float *alibi; /* JINA: (heads) ALiBi slopes, inside vectors; NULL for BERT */
   const gemm_kernel *kern;
   gemm_dtype dtype;              /* of the Linear weights (cfg->dtype) */
   st_file file;                  /* stays open: the word embeddings are read from it */
   const unsigned char *word_emb; /* (vocab, hidden) in word_dtype, inside file; any alignment */
   unsigned char *word_emb_copy;  /* read-in files (WebAssembly): word_emb's own copy, file closed */
   st_dtype word_dtype;
-  const float *pos_emb;   /* (max_seq, hidden): the first max_seq rows, as F32 */
+  const float *pos_emb;   /* (max_seq, hidden): the first max_seq rows, as F32; NULL for JINA */
   const float *type_emb0; /* (hidden): token type 0, the only one a single text uses */
   const float *type_emb1; /* (hidden): token type 1 (a pair's second text), NULL if none */
   const float *emb_ln_gamma, *emb_ln_beta; /* (hidden) embeddings.LayerNorm */
@@ -68,7 +71,7 @@ typedef struct bert_scratch {
   float *x;   /* (tokens, hidden): the hidden state, the forward's output */
   float *qkv; /* (tokens, 3*hidden) */
   float *ctx; /* (tokens, hidden): attention output */
-  float *ffn; /* (tokens, intermediate) */
+  float *ffn; /* (tokens, intermediate); JINA: (min(tokens, JINA_FFN_ROWS), 2*intermediate) */
 } bert_scratch;
 
 /* Makes room for ntok tokens. Returns 0 or BRASS_ENOMEM (the old buffers stay valid). */

@@ -97,9 +97,10 @@ int config_parse_bert(const char *json, size_t len, const char *path, model_conf
   c.vocab = 30522;
   c.ln_eps = 1e-12f;
   c.is_e5 = 0;
+  c.arch = MODEL_ARCH_BERT;
 
   int rc = 0;
-  const char *model_type = NULL, *act = NULL, *pos_type = NULL, *name = NULL;
+  const char *model_type = NULL, *act = NULL, *pos_type = NULL, *ff_type = NULL, *name = NULL;
   if ((rc = cfg_str(root, "model_type", &model_type, path, err))) goto done;
   if (model_type && strcmp(model_type, "bert") != 0) {
     rc = err_set(err, BRASS_EUNSUPPORTED,
@@ -107,16 +108,18 @@ int config_parse_bert(const char *json, size_t len, const char *path, model_conf
                  model_type);
     goto done;
   }
+  /* Old configs name only the architecture: accept BertModel, BertForMaskedLM, ... and
+   * JinaBertModel, JinaBertForMaskedLM (JinaBERT v2 says model_type "bert" as well). */
+  const cJSON *archs = cJSON_GetObjectItemCaseSensitive(root, "architectures"), *a;
+  int bert = 0, jina_arch = 0;
+  const char *first = NULL;
+  cJSON_ArrayForEach(a, archs) {
+    if (!cJSON_IsString(a)) continue;
+    if (!first) first = a->valuestring;
+    if (strncmp(a->valuestring, "Bert", 4) == 0) bert = 1;
+    if (strncmp(a->valuestring, "JinaBert", 8) == 0) bert = jina_arch = 1;
+  }
   if (!model_type) {
-    /* Old configs name only the architecture: accept BertModel, BertForMaskedLM, ... */
-    const cJSON *archs = cJSON_GetObjectItemCaseSensitive(root, "architectures"), *a;
-    int bert = 0;
-    const char *first = NULL;
-    cJSON_ArrayForEach(a, archs) {
-      if (!cJSON_IsString(a)) continue;
-      if (!first) first = a->valuestring;
-      if (strncmp(a->valuestring, "Bert", 4) == 0) bert = 1;
-    }
     if (!bert) {
       rc = first ? err_set(err, BRASS_EUNSUPPORTED,
                            "%s: architecture '%.64s' is not supported (brass runs BERT encoders)",
@@ -132,11 +135,32 @@ int config_parse_bert(const char *json, size_t len, const char *path, model_conf
                  path, act);
     goto done;
   }
-  if ((rc = cfg_str(root, "position_embedding_type", &pos_type, path, err))) goto done;
-  if (pos_type && strcmp(pos_type, "absolute") != 0) {
+  if ((rc = cfg_str(root, "position_embedding_type", &pos_type, path, err)) ||
+      (rc = cfg_str(root, "feed_forward_type", &ff_type, path, err)))
+    goto done;
+  /* JinaBERT v2: ALiBi instead of position embeddings (JinaBertConfig's default when a Jina
+   * architecture leaves it out), and a GEGLU feed-forward. */
+  c.arch = (pos_type && strcmp(pos_type, "alibi") == 0) || (jina_arch && !pos_type)
+               ? MODEL_ARCH_JINA
+               : MODEL_ARCH_BERT;
+  if (c.arch == MODEL_ARCH_BERT && pos_type && strcmp(pos_type, "absolute") != 0) {
     rc = err_set(err, BRASS_EUNSUPPORTED,
-                 "%s: position_embedding_type '%.64s' is not supported (only absolute)", path,
-                 pos_type);
+                 "%s: position_embedding_type '%.64s' is not supported (only absolute, or alibi "
+                 "for JinaBERT v2)",
+                 path, pos_type);
+    goto done;
+  }
+  if (c.arch == MODEL_ARCH_JINA && (!ff_type || strcmp(ff_type, "geglu") != 0)) {
+    rc = err_set(err, BRASS_EUNSUPPORTED,
+                 "%s: feed_forward_type '%.64s' is not supported with ALiBi (JinaBERT v2 uses "
+                 "geglu)",
+                 path, ff_type ? ff_type : "original");
+    goto done;
+  }
+  if (c.arch == MODEL_ARCH_BERT && ff_type && strcmp(ff_type, "original") != 0) {
+    rc = err_set(err, BRASS_EUNSUPPORTED,
+                 "%s: feed_forward_type '%.64s' needs position_embedding_type alibi (JinaBERT v2)",
+                 path, ff_type);
     goto done;
   }
   if ((rc = cfg_int(root, "hidden_size", 1, 16384, &c.hidden, path, err)) ||
@@ -325,6 +349,7 @@ int config_load(const char *dir, int max_seq_length, model_config *out, brass_er
 
   /* Sequence length. */
   int limit = c.max_position < 512 ? c.max_position : 512;
+  if (c.arch == MODEL_ARCH_JINA) limit = c.max_position; /* ALiBi: made for 8,192 tokens */
   if (path_join(path, sizeof path, dir, "sentence_bert_config.json") == 0 && file_exists(path)) {
     cJSON *root;
     if ((rc = cfg_read_json(path, &root, err))) return rc;

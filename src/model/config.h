@@ -13,7 +13,8 @@
  *     cosine search.
  *   - Sequence length: sentence_bert_config.json's max_seq_length, else the tokenizer's own
  *     limit (applied by model.c once the tokenizer is open), else min(512,
- *     max_position_embeddings); never more than max_position_embeddings.
+ *     max_position_embeddings) (JinaBERT: max_position_embeddings, 8,192, as its
+ *     sentence-transformers file says); never more than max_position_embeddings.
  *   - Prefixes: config_sentence_transformers.json's prompts {"query", "passage"/"document"} if
  *     present; else "query: " / "passage: " for e5 models (an "e5" word in the directory's name,
  *     or the repository's in a Hugging Face cache snapshot, or in config.json's _name_or_path);
@@ -27,6 +28,10 @@
 
 typedef enum model_pooling { MODEL_POOL_MEAN = 0, MODEL_POOL_CLS = 1 } model_pooling;
 
+/* The encoder's family: BERT (absolute positions, GELU feed-forward), or JinaBERT v2 (ALiBi
+ * attention bias instead of positions, GEGLU feed-forward; see model/jina.c). */
+typedef enum model_arch { MODEL_ARCH_BERT = 0, MODEL_ARCH_JINA = 1 } model_arch;
+
 #define MODEL_PREFIX_MAX 256
 
 typedef struct model_config {
@@ -39,6 +44,7 @@ typedef struct model_config {
   int type_vocab;   /* type_vocab_size (>= 1: row 0 is used) */
   int vocab;        /* vocab_size */
   float ln_eps;     /* layer_norm_eps */
+  model_arch arch;  /* JINA: position_embedding_type "alibi" with feed_forward_type "geglu" */
   /* sentence-transformers */
   model_pooling pooling;
   int normalize;
@@ -53,7 +59,9 @@ typedef struct model_config {
 } model_config;
 
 /* Parses config.json text (path names it in messages) into the BERT fields of cfg, refusing
- * other architectures and activations with BRASS_EUNSUPPORTED. Sets is_e5 from _name_or_path. */
+ * other architectures and activations with BRASS_EUNSUPPORTED. Sets is_e5 from _name_or_path.
+ * JinaBERT v2 (architectures JinaBert*, position_embedding_type "alibi", feed_forward_type
+ * "geglu") sets arch = MODEL_ARCH_JINA. */
 int config_parse_bert(const char *json, size_t len, const char *path, model_config *cfg,
                       brass_error *err);
 

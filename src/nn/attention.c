@@ -12,16 +12,34 @@
  * S lives in a buffer allocated once per call and sliced per worker index. Each output row is
  * computed the same way whichever block or thread it lands in, so results do not depend on the
  * thread count. Keys past len[b] (padding) are never read, which is exactly BERT's key mask.
+ *
+ * ALiBi (JinaBERT v2): the bias -slope_h * |i - j| of query i and key j is one diagonal of a
+ * ramp, R[t] = -slope_h * |t - (n - 1)| for t < 2n - 1, since bias(i, j) = R[j - i + n - 1]:
+ * row i of the bias is the n consecutive floats R[n - 1 - i ..]. A task writes its ramp once
+ * (2n floats beside its scores) and a copy of its queries times 1/sqrt(head_dim); then
+ *   S = (scale Q_blk) K^T;  S[r] += R[n - 1 - i ..] (the kernel's vectorised epilogue);
+ *   S[r] = softmax(S[r]);  out_blk = S V.
+ * Long sequences (more than one query block) have their keys and values packed once per
+ * (sequence, head) as GEMM weights before the tasks run, so that no block packs them again and
+ * both products are cache-blocked along the sequence (gemm_linear, serially inside the task);
+ * their query blocks shrink so that a task's scores stay within ATTN_SCORES_FLOATS (L2). A
+ * sequence of one block keeps gemm_serial; both routes give the same bits. Memory: per thread
+ * qblock x len scores + 2 len ramp + qblock x head_dim queries (at 8,192 tokens, 24 x 8,192:
+ * under 1 MB), plus the packed keys and values (len x hidden x 2 floats): no (heads, len, len)
+ * tensor, and no (len, len) block per head either.
  */
 #include "nn/attention.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "brass.h"
 #include "nn/kernel.h"
 
 #define ATTN_QBLOCK 128
+#define ATTN_SCORES_FLOATS (64u << 10) /* ALiBi: a task's scores, 256 KB, stay in L2 */
+#define ATTN_QBLOCK_MIN 24
 
 typedef struct attn_job {
   const gemm_kernel *kern;
@@ -34,13 +52,18 @@ typedef struct attn_job {
   float *out;
   size_t ld_out;
   float scale;
-  float *scores; /* per worker: ATTN_QBLOCK x max_len */
+  const float *slopes;   /* (heads) ALiBi slopes, or NULL */
+  gemm_weight **kpacked; /* ALiBi: (nseq x heads) each head's keys, packed once for all blocks */
+  gemm_weight **vpacked; /* ALiBi: (nseq x heads) each head's values, transposed and packed */
+  float *scores; /* per worker: ATTN_QBLOCK x max_len scores, then 2 x max_len ramp (ALiBi) */
   size_t scores_per_worker;
+  size_t max_len;
+  int qblock; /* queries per task: ATTN_QBLOCK, or fewer for long ALiBi sequences */
 } attn_job;
 
 /* Query blocks of a sequence of n tokens: as few as possible, of equal size. */
-static int attn_blocks(int n) {
-  return n <= 0 ? 0 : (n + ATTN_QBLOCK - 1) / ATTN_QBLOCK;
+static int attn_blocks(int n, int qblock) {
+  return n <= 0 ? 0 : (n + qblock - 1) / qblock;
 }
 
 static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
@@ -50,7 +73,7 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
   int b = 0;
   for (size_t t = begin; t < end; t++) {
     while (t >= (size_t)j->task0[b + 1]) b++; /* tasks arrive in increasing order */
-    int n = j->len[b], nb = attn_blocks(n);
+    int n = j->len[b], nb = attn_blocks(n, j->qblock);
     int local = (int)t - j->task0[b];
     int h = local / nb, qb = local % nb;
     int per = (n + nb - 1) / nb;
@@ -61,16 +84,85 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
     const float *k = base + width;                  /* n x hd */
     const float *v = base + 2 * width;              /* n x hd */
     float *o = j->out + ((size_t)j->start[b] + (size_t)q0) * j->ld_out + (size_t)h * hd;
-    gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
-                s, n);
-    for (int r = 0; r < rows; r++) j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
-    gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
-                (int)j->ld_out);
+    const gemm_weight *kw = NULL, *vw = NULL;
+    if (j->slopes) {
+      /* ramp[t] = -slope * |t - (n - 1)|; the bias row of query q0 + r starts at n - 1 - q0 - r */
+      float *ramp = s + (size_t)j->qblock * j->max_len, slope = j->slopes[h];
+      float *qs = ramp + 2 * j->max_len; /* rows x hd: the queries times 1/sqrt(hd) */
+      for (int t = 0; t < 2 * n - 1; t++) ramp[t] = -(slope * (float)abs(t - (n - 1)));
+      for (int r = 0; r < rows; r++)
+        for (size_t c = 0; c < hd; c++) qs[(size_t)r * hd + c] = j->scale * q[r * j->ld_qkv + c];
+      const size_t pair = (size_t)b * (size_t)j->heads + (size_t)h;
+      kw = j->kpacked[pair];
+      vw = j->vpacked[pair];
+      if (kw) /* several query blocks: the keys were packed once */
+        gemm_linear(NULL, rows, qs, (int)hd, kw, s, n, NULL);
+      else
+        gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, qs, (int)hd, k, (int)j->ld_qkv, 0.0f, s,
+                    n);
+      for (int r = 0; r < rows; r++) {
+        float *sr = s + (size_t)r * (size_t)n;
+        j->kern->epilogue(1, n, sr, (size_t)n, sr, (size_t)n, NULL, 0, ramp + (n - 1 - q0 - r),
+                          (size_t)n);
+        j->kern->softmax(sr, (size_t)n, 1.0f);
+      }
+    } else {
+      gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
+                  s, n);
+      for (int r = 0; r < rows; r++)
+        j->kern->softmax(s + (size_t)r * (size_t)n, (size_t)n, j->scale);
+    }
+    if (vw) /* the same bits as gemm_serial below (k blocks resume exactly), better cached */
+      gemm_linear(NULL, rows, s, n, vw, o, (int)j->ld_out, NULL);
+    else
+      gemm_serial(j->kern, 0, 0, rows, (int)hd, n, 1.0f, s, n, v, (int)j->ld_qkv, 0.0f, o,
+                  (int)j->ld_out);
   }
 }
 
-int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
-                  int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out) {
+typedef struct attn_pack_job {
+  const gemm_kernel *kern;
+  const int *start, *len;
+  int heads, head_dim;
+  const float *qkv;
+  size_t ld_qkv;
+  size_t npairs; /* nseq x heads */
+  int qblock;
+  gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where one query block covers
+                       the sequence, or out of memory */
+} attn_pack_job;
+
+/* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
+ * all query blocks: S = Q K^T is gemm_linear(Q, K) and S V is gemm_linear(S, V^T), both
+ * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key). */
+static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
+  const attn_pack_job *j = ctx;
+  (void)worker;
+  for (size_t i = begin; i < end; i++) {
+    size_t b = i / (size_t)j->heads, h = i % (size_t)j->heads, hd = (size_t)j->head_dim;
+    size_t n = j->len[b] > 0 ? (size_t)j->len[b] : 0;
+    if (attn_blocks((int)n, j->qblock) < 2) continue; /* one block: packing saves nothing */
+    const float *k = j->qkv + (size_t)j->start[b] * j->ld_qkv + ((size_t)j->heads + h) * hd;
+    const float *v = k + (size_t)j->heads * hd;
+    j->kw[i] = gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
+    float *vt = malloc(n * hd * sizeof(float)); /* V^T: (hd, n) */
+    if (!vt) continue;
+    for (size_t t = 0; t < n; t++)
+      for (size_t c = 0; c < hd; c++) vt[c * n + t] = v[t * j->ld_qkv + c];
+    j->kw[j->npairs + i] = gemm_weight_pack(j->kern, (int)hd, (int)n, vt, (int)n);
+    free(vt);
+  }
+}
+
+static void attn_free_kv(gemm_weight **kw, size_t n) {
+  for (size_t i = 0; kw && i < n; i++)
+    if (kw[i]) gemm_weight_free(kw[i]);
+  free(kw);
+}
+
+int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
+                        const int *len, int heads, int head_dim, const float *slopes,
+                        const float *qkv, int ld_qkv, float *out, int ld_out) {
   if (nseq <= 0) return 0;
   if (heads <= 0 || head_dim <= 0 || !start || !len || !qkv || !out ||
       (long long)ld_qkv < 3LL * heads * head_dim || (long long)ld_out < (long long)heads * head_dim)
@@ -79,29 +171,69 @@ int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, 
   int *task0 = malloc(sizeof(int) * ((size_t)nseq + 1));
   if (!task0) return BRASS_ENOMEM;
   int max_len = 0;
-  task0[0] = 0;
-  for (int b = 0; b < nseq; b++) {
-    int n = len[b] > 0 ? len[b] : 0;
-    if (n > max_len) max_len = n;
-    task0[b + 1] = task0[b] + heads * attn_blocks(n);
+  for (int b = 0; b < nseq; b++)
+    if (len[b] > max_len) max_len = len[b];
+  /* Long sequences take fewer queries per task, so that a task's scores stay in L2 */
+  int qblock = ATTN_QBLOCK;
+  if (slopes && max_len > 0 && (size_t)qblock * (size_t)max_len > ATTN_SCORES_FLOATS) {
+    qblock = (int)(ATTN_SCORES_FLOATS / (size_t)max_len) / 8 * 8;
+    if (qblock < ATTN_QBLOCK_MIN) qblock = ATTN_QBLOCK_MIN;
   }
+  task0[0] = 0;
+  for (int b = 0; b < nseq; b++)
+    task0[b + 1] = task0[b] + heads * attn_blocks(len[b] > 0 ? len[b] : 0, qblock);
   if (task0[nseq] == 0) {
     free(task0);
     return 0;
   }
   int nthreads = pool_threads(p);
-  size_t per_worker = (size_t)ATTN_QBLOCK * (size_t)max_len;
+  size_t per_worker = (size_t)qblock * (size_t)max_len;
+  if (slopes) per_worker += 2 * (size_t)max_len + (size_t)qblock * (size_t)head_dim;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
-  if (!scores) {
+  const size_t npairs = (size_t)nseq * (size_t)heads;
+  attn_pack_job pj = {kern, start, len, heads, head_dim, qkv, (size_t)ld_qkv, npairs, qblock, NULL};
+  if (scores && slopes) {
+    pj.kw = calloc(2 * npairs, sizeof *pj.kw);
+    if (pj.kw) pool_for(p, npairs, 1, attn_pack_kv, &pj);
+  }
+  int ok = scores && (!slopes || pj.kw);
+  for (size_t i = 0; ok && slopes && i < npairs; i++)
+    if (attn_blocks(len[i / (size_t)heads], qblock) > 1 && (!pj.kw[i] || !pj.kw[npairs + i]))
+      ok = 0;
+  if (!ok) {
+    attn_free_kv(pj.kw, 2 * npairs);
+    free(scores);
     free(task0);
     return BRASS_ENOMEM;
   }
-  attn_job job = {kern,           nseq,      start,          len,
-                  task0,          heads,     head_dim,       qkv,
-                  (size_t)ld_qkv, out,       (size_t)ld_out, (float)(1.0 / sqrt((double)head_dim)),
-                  scores,         per_worker};
+  attn_job job = {.kern = kern,
+                  .nseq = nseq,
+                  .start = start,
+                  .len = len,
+                  .task0 = task0,
+                  .heads = heads,
+                  .head_dim = head_dim,
+                  .qkv = qkv,
+                  .ld_qkv = (size_t)ld_qkv,
+                  .out = out,
+                  .ld_out = (size_t)ld_out,
+                  .scale = (float)(1.0 / sqrt((double)head_dim)),
+                  .slopes = slopes,
+                  .kpacked = pj.kw,
+                  .vpacked = pj.kw ? pj.kw + npairs : NULL,
+                  .scores = scores,
+                  .scores_per_worker = per_worker,
+                  .max_len = (size_t)max_len,
+                  .qblock = qblock};
   pool_for(p, (size_t)task0[nseq], 1, attn_task, &job);
+  attn_free_kv(pj.kw, 2 * npairs);
   free(scores);
   free(task0);
   return 0;
+}
+
+int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
+                  int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out) {
+  return attention_alibi_f32(p, kern, nseq, start, len, heads, head_dim, NULL, qkv, ld_qkv, out,
+                             ld_out);
 }

@@ -23,4 +23,15 @@
 int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, const int *len,
                   int heads, int head_dim, const float *qkv, int ld_qkv, float *out, int ld_out);
 
+/* The same with ALiBi (JinaBERT v2): head h's score of query i for key j gets the bias
+ * -slopes[h] * |i - j| (positions within the sequence) after the 1/sqrt(head_dim) scaling:
+ * softmax(q_h k_h^T / sqrt(head_dim) - slopes[h] |i - j|) v_h. The bias is made on the fly
+ * from one ramp of 2 * len floats per task, never as a (heads, len, len) tensor. Memory: per
+ * thread at most 128 x max len scores (fewer rows for long sequences) plus the ramp, and for
+ * sequences longer than one query block their keys and values packed once (2 x len x heads x
+ * head_dim floats). slopes NULL is attention_f32(). Returns as attention_f32(). */
+int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
+                        const int *len, int heads, int head_dim, const float *slopes,
+                        const float *qkv, int ld_qkv, float *out, int ld_out);
+
 #endif

@@ -427,10 +427,11 @@ int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind 
                    const chunk_options *opt, chunk_list *out, brass_error *err) {
   if (!out || (!text && len)) return err_set(err, BRASS_EINVAL, "chunk: no text or output");
   chunk_options o = opt ? *opt : (chunk_options){0};
-  if (o.max_tokens <= 0) o.max_tokens = 256;
   int nspec = tok ? tok_num_special(tok) : 2; /* without a tokenizer: assume [CLS] [SEP] */
   int model_max = o.model_max_length > 0 ? o.model_max_length : 0;
   if (!model_max && tok) model_max = tok_max_length(tok) > 0 ? tok_max_length(tok) : 512;
+  /* Long-context models (JinaBERT: 8,192) get CHUNK_LONG_TOKENS by default (docs/chunking.md) */
+  if (o.max_tokens <= 0) o.max_tokens = model_max > 512 ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
   int budget = o.max_tokens;
   if (model_max && budget > model_max - nspec) budget = model_max - nspec;
   if (budget < 1)

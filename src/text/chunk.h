@@ -19,8 +19,14 @@
 #include "text/extract.h"
 #include "text/tokenizer.h"
 
+/* Default chunk sizes: for models of up to 512 tokens, and for long-context ones (JinaBERT v2's
+ * 8,192), whose training length was 512 and whose cost per token grows with the length. */
+#define CHUNK_TOKENS 256
+#define CHUNK_LONG_TOKENS 512
+
 typedef struct chunk_options {
-  int max_tokens;       /* target chunk size in tokens without specials; 0 = 256 */
+  int max_tokens;       /* target chunk size in tokens without specials; 0 = CHUNK_TOKENS, or
+                           CHUNK_LONG_TOKENS when model_max_length > 512 */
   int overlap_tokens;   /* tokens repeated from the previous chunk: 0 = 15% of max_tokens,
                            negative = none */
   int model_max_length; /* hard limit counting [CLS]/[SEP]; 0 = tok_max_length(tok), or 512 */

@@ -49,7 +49,17 @@ PRESETS = {
     # sentence-transformers/static-retrieval-mrl-en-v1 (StaticEmbedding, 1024 dimensions)
     "static-retrieval": dict(layers=0, hidden=1024, heads=1, intermediate=1, max_pos=512,
                              max_seq=512, pooling="mean", normalize=False, kind="static-st"),
+    # jinaai/jina-embeddings-v2-small-en (JinaBERT v2: ALiBi, GEGLU; no Normalize module)
+    "jina-small": dict(layers=4, hidden=512, heads=8, intermediate=2048, max_pos=8192,
+                       max_seq=8192, pooling="mean", normalize=False, arch="jina"),
+    # jinaai/jina-embeddings-v2-base-en (12 heads: non-power-of-two ALiBi slopes)
+    "jina-base": dict(layers=12, hidden=768, heads=12, intermediate=3072, max_pos=8192,
+                      max_seq=8192, pooling="mean", normalize=False, arch="jina"),
 }
+
+# The six tokens jina-embeddings-v2 adds after bert-base-uncased's 30,522 (ids 30522-30527).
+JINA_EXTRA_TOKENS = ["bowang", "georgiosmastrapas", "jackminong", "alaeddineabdessalem",
+                     "isabellemohr", "michaelguenther"]
 
 DTYPES = {"f32": (torch.float32, "F32"), "f16": (torch.float16, "F16"),
           "bf16": (torch.bfloat16, "BF16")}
@@ -82,7 +92,10 @@ def write_safetensors(path, tensors):
 
 
 def random_weights(cfg, seed, dtype, prefix, position_ids, pooler):
-    """HF BertModel parameter names and shapes (Linear weights are (out, in))."""
+    """HF BertModel parameter names and shapes (Linear weights are (out, in)); for JinaBERT v2
+    (position_embedding_type alibi) no position embeddings and the GEGLU feed-forward's
+    mlp.gated_layers (2I, H, no bias), mlp.wo and mlp.layernorm."""
+    jina = cfg.get("position_embedding_type") == "alibi"
     g = torch.Generator().manual_seed(seed)
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
 
@@ -97,7 +110,9 @@ def random_weights(cfg, seed, dtype, prefix, position_ids, pooler):
 
     w = {}
     w["embeddings.word_embeddings.weight"] = normal(V, H, std=0.05)
-    w["embeddings.position_embeddings.weight"] = normal(cfg["max_position_embeddings"], H, std=0.03)
+    if not jina:
+        w["embeddings.position_embeddings.weight"] = normal(cfg["max_position_embeddings"], H,
+                                                            std=0.03)
     w["embeddings.token_type_embeddings.weight"] = normal(cfg["type_vocab_size"], H, std=0.03)
     w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"] = layernorm(H)
     for i in range(cfg["num_hidden_layers"]):
@@ -109,13 +124,18 @@ def random_weights(cfg, seed, dtype, prefix, position_ids, pooler):
         w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"] = linear(H, H)
         w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"] = \
             layernorm(H)
+        if jina:
+            w[p + "mlp.gated_layers.weight"] = linear(2 * I, H, 1.5)[0]
+            w[p + "mlp.wo.weight"], w[p + "mlp.wo.bias"] = linear(H, I)
+            w[p + "mlp.layernorm.weight"], w[p + "mlp.layernorm.bias"] = layernorm(H)
+            continue
         w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"] = linear(I, H, 1.5)
         w[p + "output.dense.weight"], w[p + "output.dense.bias"] = linear(H, I)
         w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"] = layernorm(H)
     if pooler:
         w["pooler.dense.weight"], w["pooler.dense.bias"] = linear(H, H)
     out = {(prefix + k): v.to(dtype) for k, v in w.items()}
-    if position_ids:  # older checkpoints carry this buffer (I64, shape (1, max_pos))
+    if position_ids and not jina:  # older checkpoints carry this buffer (I64, (1, max_pos))
         out[prefix + "embeddings.position_ids"] = \
             torch.arange(cfg["max_position_embeddings"], dtype=torch.int64).unsqueeze(0)
     return out
@@ -130,12 +150,13 @@ def write_json(path, obj):
 def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=80, max_pos=64,
                max_seq=None, vocab=DEFAULT_VOCAB, vocab_size=None, dtype="f32", bert_prefix=False,
                pooling="mean", normalize=True, prompts=False, position_ids=False, pooler=True,
-               seed=0, lowercase=True, kind="embedding", labels=1, classifier=True):
+               seed=0, lowercase=True, kind="embedding", labels=1, classifier=True, arch="bert"):
     """Writes the model folder; returns the config dict. vocab_size=N keeps the first N vocab
     entries (a tiny, fast model); None keeps the whole vocabulary. kind: "embedding" (a
     sentence-transformers BERT), "cross-encoder" (BertForSequenceClassification with `labels`
     labels, "bert."-prefixed encoder, pooler and classifier unless classifier=False),
-    "model2vec" or "static-st" (static embedding tables, see make_static)."""
+    "model2vec" or "static-st" (static embedding tables, see make_static). arch="jina" writes a
+    JinaBERT v2 folder (config, tensor names and, with the whole vocabulary, its 6 extra tokens)."""
     if preset:
         p = PRESETS[preset]
         layers, hidden, heads, intermediate = p["layers"], p["hidden"], p["heads"], p["intermediate"]
@@ -143,6 +164,7 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
         max_seq = max_seq or p["max_seq"]
         prompts = prompts or p.get("prompts", False)
         kind = p.get("kind", kind)
+        arch = p.get("arch", arch)
     if kind in ("model2vec", "static-st"):
         return make_static(out_dir, kind, hidden, vocab, vocab_size, dtype, normalize, seed,
                            lowercase)
@@ -159,12 +181,14 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
         tokens.pop()
     if vocab_size:
         tokens = tokens[:vocab_size]
+    elif arch == "jina" and len(tokens) == 30522:
+        tokens += JINA_EXTRA_TOKENS  # the 30,528-entry vocabulary of jina-embeddings-v2
     vocab_path = os.path.join(out_dir, "vocab.txt")
     with open(vocab_path, "w", encoding="utf-8") as f:
         f.write("\n".join(tokens) + "\n")
 
     cfg = {
-        "_name_or_path": "brass-random-%s" % (preset or "bert"),
+        "_name_or_path": "brass-random-%s" % (preset or arch),
         "architectures": ["BertModel"],
         "attention_probs_dropout_prob": 0.1,
         "classifier_dropout": None,
@@ -190,6 +214,12 @@ def make_model(out_dir, preset=None, layers=2, hidden=48, heads=3, intermediate=
     if kind == "cross-encoder":
         return make_cross_encoder(out_dir, cfg, vocab_path, seed, dtype, position_ids, labels,
                                   classifier, lowercase)
+    if arch == "jina":  # as jina-embeddings-v2-small-en's config.json says it
+        cfg["architectures"] = ["JinaBertForMaskedLM"]
+        cfg["position_embedding_type"] = "alibi"
+        cfg["feed_forward_type"] = "geglu"
+        cfg["emb_pooler"] = "mean"
+        cfg["attn_implementation"] = None
     write_json(os.path.join(out_dir, "config.json"), cfg)
     weights = random_weights(cfg, seed, DTYPES[dtype][0], "bert." if bert_prefix else "",
                              position_ids, pooler)
@@ -326,13 +356,15 @@ def main():
                     default="embedding")
     ap.add_argument("--labels", type=int, default=1, help="cross-encoder labels")
     ap.add_argument("--no-classifier", action="store_true", help="cross-encoder without its head")
+    ap.add_argument("--arch", choices=["bert", "jina"], default="bert",
+                    help="jina: JinaBERT v2 (ALiBi, GEGLU)")
     a = ap.parse_args()
     make_model(a.out, preset=a.preset, layers=a.layers, hidden=a.hidden, heads=a.heads,
                intermediate=a.intermediate, max_pos=a.max_pos, max_seq=a.max_seq, vocab=a.vocab,
                vocab_size=a.vocab_size, dtype=a.dtype, bert_prefix=a.bert_prefix,
                pooling=a.pooling, normalize=not a.no_normalize, prompts=a.prompts,
                position_ids=a.position_ids, pooler=not a.no_pooler, seed=a.seed, kind=a.kind,
-               labels=a.labels, classifier=not a.no_classifier)
+               labels=a.labels, classifier=not a.no_classifier, arch=a.arch)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,18 @@ node "$ORACLE" "$tmp/uncased/tokenizer.json" --offsets --max-len 512 <"$tmp/corp
   >"$tmp/ours.off"
 check "uncased ids + offsets, max length 512" "$tmp/hf.off" "$tmp/ours.off" "$tmp/corpus.txt"
 
+# jina-embeddings-v2's 30,528-token vocabulary (bert-base-uncased + 6 names at 30522-30527), at
+# its 8,192-token length, with the six names added to every 50th line
+{ cat "$VOCAB"; printf '%s\n' bowang georgiosmastrapas jackminong alaeddineabdessalem isabellemohr \
+  michaelguenther; } >"$tmp/jina-vocab.txt"
+"$PY" "$SRC/tests/oracle/make_tokenizer.py" "$tmp/jina" "$tmp/jina-vocab.txt"
+awk 'NR % 50 == 0 { $0 = $0 " BoWang georgiosmastrapas, JackMinOng alaeddineabdessalem" \
+  " isabellemohr michaelguenther." } { print }' "$tmp/corpus.txt" >"$tmp/jina-corpus.txt"
+node "$ORACLE" "$tmp/jina/tokenizer.json" --max-len 8192 <"$tmp/jina-corpus.txt" >"$tmp/hf.jina"
+"$TOK_DUMP" --max-len 8192 "$tmp/jina/tokenizer.json" <"$tmp/jina-corpus.txt" >"$tmp/ours.jina"
+check "jina 30,528 vocab ids, max length 8192" "$tmp/hf.jina" "$tmp/ours.jina" "$tmp/jina-corpus.txt"
+grep -q '30527' "$tmp/ours.jina" || fail "jina vocab: id 30527 (michaelguenther) never produced"
+
 # vocab.txt + tokenizer_config.json must give what tokenizer.json gives
 "$TOK_DUMP" --vocab --max-len 512 "$tmp/uncased" <"$tmp/corpus.txt" >"$tmp/vocab.512"
 check "vocab.txt loader vs tokenizer.json" "$tmp/ours.512" "$tmp/vocab.512" "$tmp/corpus.txt"

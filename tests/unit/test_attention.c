@@ -3,7 +3,8 @@
  * here: padded batches (len < S, padding rows filled with NaN to prove they are never read or
  * written), ragged batches, len = 1 and len = 0, sequences longer than one query block, many
  * heads x head_dim combinations, padded leading dimensions; every kernel; bit-identical output
- * for 1..4 threads.
+ * for 1..4 threads. The same for attention_alibi_f32() (JinaBERT's ALiBi bias -slope_h |i - j|),
+ * with sequences long enough (700, 2000) that it shrinks its query blocks.
  */
 #include <math.h>
 #include <stdint.h>
@@ -24,6 +25,12 @@ static float frand(void) { /* uniform in [-1, 1) */
 }
 
 #define OUT_SENTINEL -999.0f
+
+/* ALiBi slopes of the cases being run (per head), or NULL for plain attention. */
+static const float *alibi;
+static const float slopes12[12] = {0.5f,        0.25f,       0.125f,      0.0625f,
+                                   0.03125f,    0.015625f,   0.0078125f,  0.00390625f,
+                                   0.70710678f, 0.35355339f, 0.17677670f, 0.08838835f};
 
 typedef struct batch {
   int nseq, heads, hd, rows, ld_qkv, ld_out;
@@ -77,7 +84,7 @@ static void check_batch(const char *what, const batch *bt) {
           const float *k = bt->qkv + (size_t)(s0 + j) * bt->ld_qkv + width + h * bt->hd;
           double d = 0.0;
           for (int t = 0; t < bt->hd; t++) d += (double)q[t] * k[t];
-          p[j] = d / sqrt((double)bt->hd);
+          p[j] = d / sqrt((double)bt->hd) - (alibi ? (double)alibi[h] * abs(i - j) : 0.0);
           mx = fmax(mx, p[j]);
         }
         for (int j = 0; j < n; j++) sum += p[j] = exp(p[j] - mx);
@@ -107,11 +114,11 @@ static void check_batch(const char *what, const batch *bt) {
 static void run_case(const gemm_kernel *kern, pool *p, int nseq, const int *lens, int padded,
                      int heads, int hd) {
   batch bt = make_batch(nseq, lens, padded, heads, hd);
-  int rc = attention_f32(p, kern, nseq, bt.start, bt.len, heads, hd, bt.qkv, bt.ld_qkv, bt.out,
-                         bt.ld_out);
+  int rc = attention_alibi_f32(p, kern, nseq, bt.start, bt.len, heads, hd, alibi, bt.qkv, bt.ld_qkv,
+                               bt.out, bt.ld_out);
   CHECK(rc == 0);
   char what[128];
-  snprintf(what, sizeof what, "%s %s nseq=%d heads=%d hd=%d", kern->name,
+  snprintf(what, sizeof what, "%s%s %s nseq=%d heads=%d hd=%d", kern->name, alibi ? " alibi" : "",
            padded ? "padded" : "ragged", nseq, heads, hd);
   check_batch(what, &bt);
   free_batch(&bt);
@@ -142,17 +149,31 @@ static void test_determinism(const gemm_kernel *kern) {
   batch bt = make_batch(5, lens, 1, heads, 64);
   size_t bytes = sizeof(float) * bt.rows * bt.ld_out;
   float *ref = malloc(bytes);
-  attention_f32(NULL, kern, 5, bt.start, bt.len, heads, 64, bt.qkv, bt.ld_qkv, bt.out, bt.ld_out);
+  attention_alibi_f32(NULL, kern, 5, bt.start, bt.len, heads, 64, alibi, bt.qkv, bt.ld_qkv, bt.out,
+                      bt.ld_out);
   memcpy(ref, bt.out, bytes);
   for (int t = 1; t <= 4; t++) {
     pool *p = pool_create(t);
     for (int i = 0; i < bt.rows * bt.ld_out; i++) bt.out[i] = OUT_SENTINEL;
-    attention_f32(p, kern, 5, bt.start, bt.len, heads, 64, bt.qkv, bt.ld_qkv, bt.out, bt.ld_out);
+    attention_alibi_f32(p, kern, 5, bt.start, bt.len, heads, 64, alibi, bt.qkv, bt.ld_qkv, bt.out,
+                        bt.ld_out);
     CHECK_MSG(memcmp(ref, bt.out, bytes) == 0, "%s attention: %d threads differ", kern->name, t);
     pool_destroy(p);
   }
   free(ref);
   free_batch(&bt);
+}
+
+/* ALiBi: the same cases with 12 slopes (power-of-two and in-between ones), plus sequences long
+ * enough for smaller query blocks, and thread invariance. */
+static void test_alibi(const gemm_kernel *kern, pool *p) {
+  alibi = slopes12;
+  test_kernel(kern, p);
+  const int lens_long[] = {quick ? 700 : 2000, 3, 700};
+  run_case(kern, p, quick ? 1 : 3, lens_long, 0, 12, 16);
+  run_case(kern, p, 2, lens_long + 1, 1, 3, 64);
+  test_determinism(kern);
+  alibi = NULL;
 }
 
 int main(void) {
@@ -166,6 +187,7 @@ int main(void) {
     int before = check_failed;
     test_kernel(kern, p);
     test_determinism(kern);
+    test_alibi(kern, p);
     printf("kernel %s: %s\n", kern->name, check_failed == before ? "ok" : "FAILED");
   }
   /* NULL kernel means the default one */

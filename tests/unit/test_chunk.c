@@ -265,6 +265,21 @@ static void test_long_text(void) {
           strstr(err.message, "chunk"));
     chunk_list_free(&l);
   }
+  /* default sizes: 256 tokens for a 512-token model, 512 for a long-context one (8,192) */
+  if (g_tok) {
+    for (int k = 0; k < 2; k++) {
+      chunk_options o = {.model_max_length = k ? 8192 : 512};
+      const int want = k ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
+      chunk_list l = {0};
+      CHECK(chunk_document(g_tok, t, n, DOC_TEXT, &o, &l, NULL) == 0);
+      check_chunks(t, n, DOC_TEXT, &l, g_tok, want);
+      int big = 0;
+      for (size_t i = 0; i < l.count; i++) big += l.items[i].tokens > want * 4 / 5;
+      CHECK_MSG(l.count > 1 && big > (int)l.count / 2, "default for %d: %d of %zu chunks over 80%%",
+                o.model_max_length, big, l.count);
+      chunk_list_free(&l);
+    }
+  }
   /* one sentence with no punctuation, far over the budget: cut between words */
   size_t m = 0;
   for (int i = 0; i < 3000; i++)

@@ -105,6 +105,47 @@ static void test_bert(void) {
          NULL);
 }
 
+/* JinaBERT v2: detected by position_embedding_type "alibi" (or a JinaBert architecture without
+ * one), needs feed_forward_type "geglu"; its sequence length defaults to max_position (8192). */
+static void test_jina(void) {
+  model_config c;
+  const char *d = new_dir("jina",
+                          "{\"architectures\":[\"JinaBertForMaskedLM\"],"
+                          "\"model_type\":\"bert\",\"position_embedding_type\":"
+                          "\"alibi\",\"feed_forward_type\":\"geglu\",\"hidden_size\":"
+                          "512,\"num_hidden_layers\":4,\"num_attention_heads\":8,"
+                          "\"intermediate_size\":2048,\"max_position_embeddings\":8192,"
+                          "\"vocab_size\":30528,\"emb_pooler\":\"mean\"}");
+  expect(d, 0, 0, NULL, NULL, &c);
+  CHECK(c.arch == MODEL_ARCH_JINA && c.hidden == 512 && c.heads == 8 && c.vocab == 30528);
+  CHECK(c.max_seq_length == 8192 && c.pooling == MODEL_POOL_MEAN);
+  expect(d, 1000, 0, NULL, NULL, &c);
+  CHECK(c.max_seq_length == 1000);
+  /* a Jina architecture without position_embedding_type: JinaBertConfig's default, alibi */
+  expect(new_dir("jina-arch",
+                 "{\"architectures\":[\"JinaBertModel\"],"
+                 "\"feed_forward_type\":\"geglu\"}"),
+         0, 0, NULL, NULL, &c);
+  CHECK(c.arch == MODEL_ARCH_JINA);
+  /* plain BERT stays BERT, with or without "absolute" and "original" */
+  expect(new_dir("bert-ff",
+                 "{\"model_type\":\"bert\",\"position_embedding_type\":"
+                 "\"absolute\",\"feed_forward_type\":\"original\"}"),
+         0, 0, NULL, NULL, &c);
+  CHECK(c.arch == MODEL_ARCH_BERT && c.max_seq_length == 512);
+  /* ALiBi without GEGLU, and GEGLU without ALiBi, are refused naming the key */
+  expect(new_dir("alibi-noglu",
+                 "{\"model_type\":\"bert\",\"position_embedding_type\":"
+                 "\"alibi\"}"),
+         0, BRASS_EUNSUPPORTED, "config.json", "feed_forward_type", NULL);
+  expect(new_dir("alibi-relu",
+                 "{\"model_type\":\"bert\",\"position_embedding_type\":"
+                 "\"alibi\",\"feed_forward_type\":\"reglu\"}"),
+         0, BRASS_EUNSUPPORTED, "config.json", "reglu", NULL);
+  expect(new_dir("glu-abs", "{\"model_type\":\"bert\",\"feed_forward_type\":\"geglu\"}"), 0,
+         BRASS_EUNSUPPORTED, "config.json", "alibi", NULL);
+}
+
 #define MODULES(extra)                                                                \
   "[{\"idx\":0,\"name\":\"0\",\"path\":\"\",\"type\":\"sentence_transformers.models." \
   "Transformer\"},{\"idx\":1,\"name\":\"1\",\"path\":\"1_Pooling\",\"type\":"         \
@@ -227,6 +268,7 @@ int main(void) {
     return 1;
   }
   test_bert();
+  test_jina();
   test_sentence_transformers();
   test_prefixes();
   char cmd[128];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run_wasm_tests.sh - the WebAssembly build's tests, in node: every unit test compiled to
-# build-wasm/tests/test_*.js, then the embedding parity check (tests/model/test_model_parity.sh)
-# with the CLI replaced by build-wasm/brass.js running on 2 and more threads, and the same for the
-# cross-encoder / static-model parity check (tests/model/test_rerank_static.sh).
+# build-wasm/tests/test_*.js, then the embedding parity checks (tests/model/test_model_parity.sh,
+# test_jina_parity.sh) with the CLI replaced by build-wasm/brass.js running on 2 and more threads,
+# and the same for the cross-encoder / static-model parity check (tests/model/test_rerank_static.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 wasm=$root/build-wasm
@@ -56,6 +56,15 @@ if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRA
   passed=$((passed + 1))
 else
   echo "wasm: rerank and static-model parity in node FAILED" >&2
+  failed=$((failed + 1))
+fi
+# JinaBERT v2 (ALiBi, GEGLU, long texts) through the WebAssembly CLI
+if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+  bash "$root/tests/model/test_jina_parity.sh"; then
+  echo "wasm: JinaBERT parity in node ok"
+  passed=$((passed + 1))
+else
+  echo "wasm: JinaBERT parity in node FAILED" >&2
   failed=$((failed + 1))
 fi
 echo "wasm: $passed passed, $failed failed"

@@ -1,0 +1,36 @@
+/*
+ * bert_load.h - the tensor loader bert.c uses, shared with jina.c (internal to src/model).
+ *
+ * Loading runs twice over the same calls: with check_only set, every tensor is found and its
+ * dtype and shape checked against config.json, and nothing is allocated or converted; then for
+ * real, converting vectors into the model's F32 block and packing Linear weights for the GEMM
+ * kernel. A model family's layer loader (bert.c's, jina.c's) is a list of these calls.
+ */
+#ifndef BRASS_MODEL_BERT_LOAD_H
+#define BRASS_MODEL_BERT_LOAD_H
+
+#include "model/bert.h"
+
+typedef struct bert_loader {
+  bert_model *m;
+  const char *path;
+  const char *prefix; /* "bert." or "" */
+  float *tmp;         /* conversion buffer for Linear weights */
+  size_t tmp_cap;     /* floats */
+  float *vec_next;    /* bump allocator over m->vectors */
+  int check_only;     /* first pass: find and check every tensor, convert and pack nothing */
+  brass_error *err;
+} bert_loader;
+
+/* Finds tensor `name` (without prefix) of shape [d0] (d1 < 0) or [d0, d1] in F32/F16/BF16. */
+int bl_find(bert_loader *L, const char *name, int64_t d0, int64_t d1, const st_tensor **out);
+
+/* Converts a 1-D tensor (or the first `count` values of a 2-D one) into the vector block. */
+int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, size_t count,
+              const float **out);
+
+/* Packs the Linear weight made of nparts (<= 3) tensors, each (n, k), stacked by rows. */
+int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
+              gemm_weight **out);
+
+#endif
