@@ -337,7 +337,8 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     ing_report(s, key, "unreadable");
     return 0;
   }
-  if (extract_is_binary(data, len)) {
+  doc_kind kind = extract_kind_for_path(path);
+  if (!extract_kind_is_document(kind) && extract_is_binary(data, len)) {
     free(data);
     s->sum->skipped++;
     ing_report(s, key, "binary");
@@ -391,8 +392,18 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
   chunk_options co = {0};
   co.max_tokens = s->opt.chunk_tokens;
   if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
-  rc = chunk_document(lib->model ? lib->model->tok : NULL, data, len, extract_kind_for_path(path),
-                      &co, &f->chunks, err);
+  brass_error cerr;
+  rc = chunk_document(lib->model ? lib->model->tok : NULL, data, len, kind, &co, &f->chunks, &cerr);
+  if (rc && rc != BRASS_ENOMEM && extract_kind_is_document(kind)) {
+    /* a broken or refused document (zip bomb, truncated, ...): skipped with the reason */
+    chunk_list_free(&f->chunks);
+    s->sum->skipped++;
+    *kept = 0;
+    ing_report(s, key, cerr.message);
+    rc = 0;
+    goto done;
+  }
+  if (rc && err) *err = cerr;
   if (rc) {
     chunk_list_free(&f->chunks);
     goto done;
