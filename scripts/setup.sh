@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-dev tcl
   libutf8proc-dev libcjson-dev libsqlite3-dev emscripten nodejs npm
   python3-torch python3-numpy python3-hnswlib python3-faiss
-  libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux)
+  libcurl4-openssl-dev libmicrohttpd-dev wrk chromium python3.11-doc curl sqlite3 util-linux
+  pandoc zlib1g-dev)
+# zlib1g-dev: inflate for DOCX/ODT/EPUB (src/text/zip.c); pandoc (~170 MB installed): writes the
+# real DOCX/ODT/EPUB files tests/engine/test_documents.sh indexes
 
 missing=()
 for p in "${PACKAGES[@]}"; do
