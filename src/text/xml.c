@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "text/tok_internal.h"
+
 void xml_init(xml_scanner *x, const char *s, size_t len) {
   x->s = s;
   x->len = len;
@@ -140,19 +142,6 @@ int xml_attr(const xml_token *t, const char *name, const char **val, size_t *vle
   return 0;
 }
 
-static size_t xml_utf8(uint32_t cp, char *b) {
-  if (cp < 0x80) return b[0] = (char)cp, 1;
-  if (cp < 0x800) return b[0] = (char)(0xC0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3F)), 2;
-  if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | cp >> 12), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  b[0] = (char)(0xF0 | cp >> 18), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Decodes the reference at s[0] == '&' into b; returns the source bytes it spans, 0 if none. */
 static size_t xml_ref(const char *s, size_t n, char *b, size_t *blen) {
   static const struct {
@@ -187,7 +176,7 @@ static size_t xml_ref(const char *s, size_t n, char *b, size_t *blen) {
   }
   if (i == d0 || i >= n || s[i] != ';') return 0;
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *blen = xml_utf8(cp, b);
+  *blen = (size_t)tok_utf8_put(cp, (unsigned char *)b);
   return i + 1;
 }
 
