@@ -20,8 +20,6 @@
 #include "text/xml.h"
 #include "text/zip.h"
 
-#ifndef __EMSCRIPTEN__
-
 enum { SEP_NONE = 0, SEP_SPACE, SEP_LINE, SEP_CELL };
 
 /* The text being built: blocks open at the first visible character after ob_para. */
@@ -494,17 +492,3 @@ int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc,
   doc->len = doc->src_len = b.len;
   return 0;
 }
-
-#else /* __EMSCRIPTEN__ */
-
-int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc, brass_error *err) {
-  (void)src;
-  (void)len;
-  memset(doc, 0, sizeof *doc);
-  return err_set(err, BRASS_EUNSUPPORTED, "%s: documents are not supported in this build",
-                 kind == DOC_DOCX  ? "docx"
-                 : kind == DOC_ODT ? "odt"
-                                   : "epub");
-}
-
-#endif
