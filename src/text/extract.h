@@ -76,9 +76,9 @@ int extract_code(const char *src, size_t len, extract_doc *doc, brass_error *err
 int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err);
 /* DOCX/ODT/EPUB (kind): unlike the others this fails on bad input: BRASS_EFORMAT (not a zip,
  * truncated, a part missing, a DTD internal subset), BRASS_ERANGE (over a size, count or ratio
- * limit: zip bombs), BRASS_EUNSUPPORTED (encrypted, ZIP64, other compression methods, or a build
- * without zlib), with err naming the kind and the problem ("docx: word/document.xml: ..."). The
- * text is owned and is also doc->src (runs NULL). */
+ * limit: zip bombs), BRASS_EUNSUPPORTED (encrypted, ZIP64, multi-part, other compression
+ * methods), BRASS_ENOMEM, with err naming the kind and the problem ("docx: word/document.xml:
+ * ..."). The text is owned and is also doc->src (runs NULL). */
 int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc, brass_error *err);
 /* 1 for the zip-container kinds (never tested with extract_is_binary). */
 int extract_kind_is_document(doc_kind kind);
