@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # build-wasm.sh - the WebAssembly builds: the same src/ as native, compiled by Emscripten with
-# SIMD128, linked with utf8proc, cJSON and SQLite (FTS5) compiled here from Debian source packages.
+# SIMD128, linked with utf8proc, cJSON, SQLite (FTS5) and zlib compiled here from Debian source
+# packages.
 # Output:
 #   build-wasm/brass.js (+ .wasm, .worker.js): a node CLI with the same sub-commands (pthreads),
 #     and the unit tests as node programs;
@@ -21,11 +22,30 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 src=$out/deps/src
 bash scripts/fetch-debian-sources.sh "$src"
 
-# build_deps PREFIX_DIR FLAGS...: utf8proc, cJSON and SQLite as static libraries under PREFIX_DIR.
+# build_zlib PREFIX_DIR FLAGS...: zlib's inflate/deflate/CRC-32 core (no gz* file functions) as
+# a static library under PREFIX_DIR, for the DOCX/ODT/EPUB zip reader (src/text/zip.c).
+build_zlib() {
+  local deps=$1
+  shift
+  local prefix=$deps/prefix
+  [ -f "$prefix/lib/libz.a" ] && return
+  mkdir -p "$prefix/lib" "$prefix/include" "$deps/obj/zlib"
+  local objs=()
+  for f in adler32 compress crc32 deflate infback inffast inflate inftrees trees uncompr zutil; do
+    emcc "$@" -c "$src/zlib/$f.c" -o "$deps/obj/zlib/$f.o"
+    objs+=("$deps/obj/zlib/$f.o")
+  done
+  emar rcs "$prefix/lib/libz.a" "${objs[@]}"
+  cp "$src/zlib/zlib.h" "$src/zlib/zconf.h" "$prefix/include/"
+}
+
+# build_deps PREFIX_DIR FLAGS...: utf8proc, cJSON, SQLite and zlib as static libraries under
+# PREFIX_DIR.
 build_deps() {
   local deps=$1
   shift
   local prefix=$deps/prefix
+  build_zlib "$deps" "$@"
   if [ -f "$prefix/lib/libutf8proc.a" ] && [ -f "$prefix/lib/libcjson.a" ] &&
     [ -f "$prefix/lib/libsqlite3.a" ]; then
     return

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fetch-debian-sources.sh DEST - fetches the Debian source packages that the WebAssembly build compiles
-# (utf8proc, cJSON, SQLite) with `apt-get source`, pinned to exact versions and checked against SHA-256 sums,
+# (utf8proc, cJSON, SQLite, zlib) with `apt-get source`, pinned to exact versions and checked against SHA-256 sums,
 # and unpacks them with dpkg-source (Debian's patches applied) into DEST/<package>/.
 #
 # A private apt configuration under DEST/apt holds the deb-src lists, so the system's apt setup is
@@ -17,6 +17,7 @@ PINS=(
   "utf8proc 2.8.0-1 6ce2b0ab12fe7d0c3fd0a40d4eb886ae82bf6ea356e4db1a0a9f76582947625c"
   "cjson 1.7.15-1+deb12u4 764c2de141d680f4fb4cada30c526dacaa30ead061b9b9c34f2b81e2df0f8439"
   "sqlite3 3.40.1-2+deb12u2 ee3459ae9d00939741c7708fc1b8ce1bde12d8c3fb1dfa005bbbc8651d884e23"
+  "zlib 1:1.2.13.dfsg-1 3fa1e6b2fc525062aa88207dda52fed8e045373c809d362fe8a2bfbf7cf515a8"
 )
 
 need=0

@@ -16,6 +16,9 @@ PACKAGES=(gcc clang clang-format libclang-rt-14-dev cmake make pkg-config dpkg-d
 PACKAGES+=(manpages-zh)
 # hnswlib's header + a C++ compiler: bench/hnswlib_native.cc (-O3 -march=native)
 PACKAGES+=(libhnswlib-dev g++)
+# zlib1g-dev: inflate for DOCX/ODT/EPUB (src/text/zip.c); pandoc (~170 MB installed): writes the
+# real DOCX/ODT/EPUB files tests/engine/test_documents.sh indexes
+PACKAGES+=(pandoc zlib1g-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

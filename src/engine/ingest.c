@@ -379,7 +379,8 @@ static void ing_unreadable(ing_state *s, const char *path, const char *key, int 
 
 /* Chunks one changed or new source (data, len bytes of kind) and queues it under key, continuing
  * an interrupted batched write when partial; flushes full batches. what names it in messages;
- * title NULL: the file name. */
+ * title NULL: the file name. Returns 0, 1 when a document (DOCX, ODT, EPUB) could not be read
+ * (reported as skipped, nothing queued), or a negative error. */
 static int ing_queue(ing_state *s, const char *what, const char *key, const char *title,
                      const char *data, size_t len, doc_kind kind, const unsigned char sha[32],
                      int64_t mtime_ns, int64_t sid, int partial, brass_error *err) {
@@ -396,8 +397,17 @@ static int ing_queue(ing_state *s, const char *what, const char *key, const char
   chunk_options co = {0};
   co.max_tokens = s->opt.chunk_tokens;
   if (lib->model) co.model_max_length = brass_model_max_length(lib->model);
+  brass_error cerr;
   int rc =
-      chunk_document(lib->model ? lib->model->tok : NULL, data, len, kind, &co, &f->chunks, err);
+      chunk_document(lib->model ? lib->model->tok : NULL, data, len, kind, &co, &f->chunks, &cerr);
+  if (rc && rc != BRASS_ENOMEM && extract_kind_is_document(kind)) {
+    /* a broken or refused document (zip bomb, truncated, ...): skipped with the reason */
+    chunk_list_free(&f->chunks);
+    s->sum->skipped++;
+    ing_report(s, key, cerr.message);
+    return 1;
+  }
+  if (rc && err) *err = cerr;
   if (rc) {
     chunk_list_free(&f->chunks);
     return rc;
@@ -465,7 +475,8 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     }
     return 0;
   }
-  if (extract_is_binary(data, len)) {
+  doc_kind kind = extract_kind_for_path(path);
+  if (!extract_kind_is_document(kind) && extract_is_binary(data, len)) {
     free(data);
     s->sum->skipped++;
     ing_report(s, key, "binary");
@@ -506,8 +517,11 @@ static int ing_file_one(ing_state *s, const char *path, int *kept, brass_error *
     }
     if (rc == 1) store_source_clear(&src);
   }
-  rc = ing_queue(s, path, key, NULL, data, len, extract_kind_for_path(path), sha, mtime_ns, sid,
-                 (int)partial, err);
+  rc = ing_queue(s, path, key, NULL, data, len, kind, sha, mtime_ns, sid, (int)partial, err);
+  if (rc == 1) { /* a broken or refused document: skipped, not kept */
+    *kept = 0;
+    rc = 0;
+  }
 done:
   free(data);
   return rc;

@@ -21,7 +21,17 @@
 
 #include "brass.h"
 
-typedef enum doc_kind { DOC_TEXT = 0, DOC_MARKDOWN, DOC_HTML, DOC_CODE } doc_kind;
+/* DOC_DOCX, DOC_ODT and DOC_EPUB are zip containers (extract_office.c): their text is new and
+ * has no map back into the file; chunk ranges are positions in that text. */
+typedef enum doc_kind {
+  DOC_TEXT = 0,
+  DOC_MARKDOWN,
+  DOC_HTML,
+  DOC_CODE,
+  DOC_DOCX,
+  DOC_ODT,
+  DOC_EPUB
+} doc_kind;
 
 typedef enum extract_block_kind {
   EXB_PARA = 0, /* prose: split by sentences when too long */
@@ -64,6 +74,14 @@ int extract_markdown(const char *src, size_t len, extract_doc *doc, brass_error 
 int extract_html(const char *src, size_t len, extract_doc *doc, brass_error *err);
 int extract_code(const char *src, size_t len, extract_doc *doc, brass_error *err);
 int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err);
+/* DOCX/ODT/EPUB (kind): unlike the others this fails on bad input: BRASS_EFORMAT (not a zip,
+ * truncated, a part missing, a DTD internal subset), BRASS_ERANGE (over a size, count or ratio
+ * limit: zip bombs), BRASS_EUNSUPPORTED (encrypted, ZIP64, multi-part, other compression
+ * methods), BRASS_ENOMEM, with err naming the kind and the problem ("docx: word/document.xml:
+ * ..."). The text is owned and is also doc->src (runs NULL). */
+int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc, brass_error *err);
+/* 1 for the zip-container kinds (never tested with extract_is_binary). */
+int extract_kind_is_document(doc_kind kind);
 /* Runs the extractor for kind. */
 int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *doc,
                      brass_error *err);
@@ -73,7 +91,8 @@ void extract_doc_free(extract_doc *doc);
 void extract_src_range(const extract_doc *doc, size_t ts, size_t te, size_t *s, size_t *e);
 
 /* The extractor for a file name, by extension (case-insensitive): .md/.markdown/.mdx -> markdown,
- * .html/.htm/.xhtml -> HTML, common source extensions -> code, anything else -> plain text. */
+ * .html/.htm/.xhtml -> HTML, common source extensions -> code, .docx/.odt/.epub -> those
+ * documents, anything else -> plain text. */
 doc_kind extract_kind_for_path(const char *path);
 
 /* 1 if data looks binary: a NUL byte in the first 64 KiB, or more than 10% of its bytes in

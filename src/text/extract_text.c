@@ -165,6 +165,10 @@ int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *do
       return extract_html(src, len, doc, err);
     case DOC_CODE:
       return extract_code(src, len, doc, err);
+    case DOC_DOCX:
+    case DOC_ODT:
+    case DOC_EPUB:
+      return extract_office(src, len, kind, doc, err);
     default:
       return extract_text(src, len, doc, err);
   }
@@ -196,7 +200,14 @@ doc_kind extract_kind_for_path(const char *path) {
     if (strcasecmp(ext, html[i]) == 0) return DOC_HTML;
   for (int i = 0; code[i]; i++)
     if (strcasecmp(ext, code[i]) == 0) return DOC_CODE;
+  if (strcasecmp(ext, "docx") == 0) return DOC_DOCX;
+  if (strcasecmp(ext, "odt") == 0) return DOC_ODT;
+  if (strcasecmp(ext, "epub") == 0) return DOC_EPUB;
   return DOC_TEXT;
+}
+
+int extract_kind_is_document(doc_kind kind) {
+  return kind == DOC_DOCX || kind == DOC_ODT || kind == DOC_EPUB;
 }
 
 /* 1 little-endian, 2 big-endian, 0 no UTF-16 byte-order mark. */
