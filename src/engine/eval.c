@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,10 @@
 #include "base/error.h"
 #include "base/file.h"
 
-#define EVAL_MAX_FILE ((size_t)1 << 33) /* 8 GiB: corpora are read whole */
+/* Corpora are read whole: at most 8 GiB, or half the address space where size_t is 32 bits
+ * (WebAssembly). */
+#define EVAL_MAX_FILE \
+  ((size_t)(SIZE_MAX < (UINT64_C(8) << 30) ? SIZE_MAX / 2 : (UINT64_C(8) << 30)))
 
 typedef struct eval_qrel {
   char *qid, *doc;
