@@ -184,6 +184,18 @@ static void store_dir_of(const char *path, char *buf, size_t cap) {
     *slash = '\0';
 }
 
+/* 1 for a path that a WebAssembly SQLite VFS keeps outside the file system (wasm/opfs_vfs.c
+ * stores "/opfs/..." names in the browser's Origin Private File System): stat() cannot see those
+ * files or their folder, so only SQLite's own errors apply to them. */
+static int store_path_in_vfs(const char *path) {
+#ifdef __EMSCRIPTEN__
+  return strncmp(path, "/opfs/", 6) == 0;
+#else
+  (void)path;
+  return 0;
+#endif
+}
+
 /* Why a new library cannot be created at path (its folder missing, not a folder or not
  * writable); 0 when it can, as far as the file system's permissions tell. */
 static int store_check_creatable(const char *path, brass_error *err) {
@@ -240,7 +252,7 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
     return err_set(err, BRASS_EIO, "%s: no such library", path);
   if (exists && !S_ISREG(sb.st_mode))
     return err_set(err, BRASS_EIO, "%s: not a brass library (not a regular file)", path);
-  if (!exists) {
+  if (!exists && !store_path_in_vfs(path)) {
     int crc = store_check_creatable(path, err);
     if (crc < 0) return crc;
   }
