@@ -1037,10 +1037,11 @@ out:
   return rc;
 }
 
-int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, float *scores,
-                      brass_error *err) {
-  if (!h || !q || !labels || k <= 0)
-    return err_set(err, BRASS_EINVAL, "hnsw: search needs a query, k >= 1 and room for labels");
+/* Exact search over candidate slots: every linked, live slot when cand is NULL, else the slots
+ * of the ncand labels in cand. In an int8 index each candidate gets the re-ranking score (float
+ * query, stored codes). */
+static int exact_scan(const hnsw *h, const float *q, int k, const int64_t *cand, size_t ncand,
+                      int64_t *labels, float *scores, brass_error *err) {
   hnsw *hm = (hnsw *)h;
   pthread_rwlock_rdlock(&hm->grow_lock);
   int rc = 0;
@@ -1049,7 +1050,7 @@ int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, flo
     rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
     goto out;
   }
-  size_t count = hnsw_count(h), want = (size_t)k < count ? (size_t)k : count;
+  size_t count = cand ? ncand : hnsw_count(h), want = (size_t)k < count ? (size_t)k : count;
   while (s->res_cap < want + 1)
     if (!heap_grow(&s->res, &s->res_cap, s)) {
       rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for %d results", k);
@@ -1061,11 +1062,18 @@ int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, flo
     goto out_put;
   }
   size_t n = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    uint8_t f = hnsw_flags(h, i);
-    if (!(f & HNSW_F_LINKED) || (f & HNSW_F_DELETED)) continue;
-    /* an int8 index: the re-ranking score (float query, stored codes) */
-    hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, i) : dist_q(h, &qv, i), i};
+  for (size_t i = 0; i < count; i++) {
+    uint32_t slot = (uint32_t)i;
+    if (cand) {
+      pthread_mutex_lock(&hm->label_mu);
+      slot = hnsw_labels_get(&h->g.map, cand[i]);
+      pthread_mutex_unlock(&hm->label_mu);
+      if (slot == HNSW_NO_SLOT || !(hnsw_flags(h, slot) & HNSW_F_LINKED)) continue;
+    } else {
+      uint8_t f = hnsw_flags(h, slot);
+      if (!(f & HNSW_F_LINKED) || (f & HNSW_F_DELETED)) continue;
+    }
+    hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, slot) : dist_q(h, &qv, slot), slot};
     if (n < (size_t)k)
       maxheap_push(s->res, &n, c);
     else if (cand_less(c, s->res[0]))
@@ -1079,47 +1087,19 @@ out:
   return rc;
 }
 
+int hnsw_search_exact(const hnsw *h, const float *q, int k, int64_t *labels, float *scores,
+                      brass_error *err) {
+  if (!h || !q || !labels || k <= 0)
+    return err_set(err, BRASS_EINVAL, "hnsw: search needs a query, k >= 1 and room for labels");
+  return exact_scan(h, q, k, NULL, 0, labels, scores, err);
+}
+
 int hnsw_search_labels(const hnsw *h, const float *q, int k, const int64_t *cand, size_t ncand,
                        int64_t *labels, float *scores, brass_error *err) {
   if (!h || !q || !labels || k <= 0 || (ncand && !cand))
     return err_set(err, BRASS_EINVAL, "hnsw: search needs a query, k >= 1 and room for labels");
-  hnsw *hm = (hnsw *)h;
-  pthread_rwlock_rdlock(&hm->grow_lock);
-  int rc = 0;
-  hnsw_scratch *s = scratch_get(h);
-  if (!s) {
-    rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for search scratch");
-    goto out;
-  }
-  while (s->res_cap < (size_t)k + 1)
-    if (!heap_grow(&s->res, &s->res_cap, s)) {
-      rc = err_set(err, BRASS_ENOMEM, "hnsw: out of memory for %d results", k);
-      goto out_put;
-    }
-  hnsw_qv qv;
-  if (prepare_query(h, s, q, &qv) != 0) {
-    rc = err_set(err, BRASS_EINVAL, "hnsw: query vector is not finite");
-    goto out_put;
-  }
-  size_t n = 0;
-  for (size_t i = 0; i < ncand; i++) {
-    pthread_mutex_lock(&hm->label_mu);
-    uint32_t slot = hnsw_labels_get(&h->g.map, cand[i]);
-    pthread_mutex_unlock(&hm->label_mu);
-    if (slot == HNSW_NO_SLOT || !(hnsw_flags(h, slot) & HNSW_F_LINKED)) continue;
-    /* an int8 index: the re-ranking score (float query, stored codes), as in the exact search */
-    hnsw_cand c = {is_int8(h) ? dist_rerank(h, s->query, slot) : dist_q(h, &qv, slot), slot};
-    if (n < (size_t)k)
-      maxheap_push(s->res, &n, c);
-    else if (cand_less(c, s->res[0]))
-      maxheap_replace_top(s->res, n, c);
-  }
-  rc = emit_results(h, s, n, k, s->query, labels, scores);
-out_put:
-  scratch_put(h, s);
-out:
-  pthread_rwlock_unlock(&hm->grow_lock);
-  return rc;
+  static const int64_t none = 0; /* a non-NULL empty candidate list */
+  return exact_scan(h, q, k, ncand ? cand : &none, ncand, labels, scores, err);
 }
 
 void hnsw_set_ef_search(hnsw *h, int ef) {

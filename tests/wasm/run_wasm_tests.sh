@@ -32,40 +32,22 @@ cat >"$wrapper" <<SH
 exec node --no-experimental-fetch "$wasm/brass.js" "\$@"
 SH
 chmod +x "$wrapper"
-if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
-  bash "$root/tests/model/test_model_parity.sh"; then
-  echo "wasm: embedding parity in node ok"
-  passed=$((passed + 1))
-else
-  echo "wasm: embedding parity in node FAILED" >&2
-  failed=$((failed + 1))
-fi
+# in_node LABEL SCRIPT: runs a native shell test (tests/model/SCRIPT) on the WebAssembly CLI.
+in_node() {
+  if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+    bash "$root/tests/model/$2"; then
+    echo "wasm: $1 in node ok"
+    passed=$((passed + 1))
+  else
+    echo "wasm: $1 in node FAILED" >&2
+    failed=$((failed + 1))
+  fi
+}
+in_node "embedding parity" test_model_parity.sh
 # int8 inference through the WebAssembly kernel (i32x4.dot_i16x8_s): the same accuracy checks
-if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
-  bash "$root/tests/model/test_int8_parity.sh"; then
-  echo "wasm: int8 parity in node ok"
-  passed=$((passed + 1))
-else
-  echo "wasm: int8 parity in node FAILED" >&2
-  failed=$((failed + 1))
-fi
-# Cross-encoder and static-model parity (tests/model/test_rerank_static.sh) through the same CLI.
-if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
-  bash "$root/tests/model/test_rerank_static.sh"; then
-  echo "wasm: rerank and static-model parity in node ok"
-  passed=$((passed + 1))
-else
-  echo "wasm: rerank and static-model parity in node FAILED" >&2
-  failed=$((failed + 1))
-fi
-# JinaBERT v2 (ALiBi, GEGLU, long texts) through the WebAssembly CLI
-if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
-  bash "$root/tests/model/test_jina_parity.sh"; then
-  echo "wasm: JinaBERT parity in node ok"
-  passed=$((passed + 1))
-else
-  echo "wasm: JinaBERT parity in node FAILED" >&2
-  failed=$((failed + 1))
-fi
+in_node "int8 parity" test_int8_parity.sh
+in_node "rerank and static-model parity" test_rerank_static.sh
+# JinaBERT v2 (ALiBi, GEGLU, long texts)
+in_node "JinaBERT parity" test_jina_parity.sh
 echo "wasm: $passed passed, $failed failed"
 [ "$failed" = 0 ]
