@@ -173,6 +173,7 @@ typedef struct progress_state {
   double last_draw;          /* seconds at the last redraw (tty) or plain line */
   brass_index_progress last; /* the latest report (its path and note are not kept) */
   char part[128];            /* progress inside a large file or the graph build, "" when none */
+  int part_event;            /* the event of the part last drawn (a new phase is drawn at once) */
   index_notes notes;         /* removed, unreadable, not walked: named in the output */
 } progress_state;
 
@@ -318,8 +319,11 @@ static void on_progress(void *ctx, const brass_index_progress *p) {
     return;
   }
   if (s->quiet) return;
+  int new_phase = 0;
   if (p->event == BRASS_PROGRESS_FILE_PART || p->event == BRASS_PROGRESS_GRAPH) {
     set_part(s, p);
+    new_phase = p->event != s->part_event;
+    s->part_event = p->event;
     if (!s->have) return;
     s->last.seconds = p->seconds;
     p = &s->last; /* counters unchanged: redraw with the part */
@@ -335,7 +339,7 @@ static void on_progress(void *ctx, const brass_index_progress *p) {
   }
   s->have = 1;
   if (s->tty) {
-    if (!s->shown || p->seconds - s->last_draw >= PROGRESS_REDRAW_S) {
+    if (!s->shown || new_phase || p->seconds - s->last_draw >= PROGRESS_REDRAW_S) {
       s->last_draw = p->seconds;
       draw_bar(s);
     }

@@ -174,6 +174,7 @@ static void web_progress(void *ctx, const brass_index_progress *p) {
   if (p->note) cJSON_AddStringToObject(o, "note", p->note);
   /* progress inside a large file (event FILE_PART) or the graph build (GRAPH) */
   cJSON_AddNumberToObject(o, "event", p->event);
+  if (p->event == BRASS_PROGRESS_GRAPH) cJSON_AddStringToObject(o, "phase", "graph");
   cJSON_AddNumberToObject(o, "part_done", (double)p->part_done);
   cJSON_AddNumberToObject(o, "part_total", (double)p->part_total);
   char *s = cJSON_PrintUnformatted(o);

@@ -364,8 +364,11 @@ function onIndexProgress(ev) {
   $('progress-chunks').textContent = fmtInt(ev.chunks_done);
   $('progress-tps').textContent = Number.isFinite(ev.tokens_per_s) ? fmtInt(ev.tokens_per_s) : '–';
   $('progress-eta').textContent = fmtSeconds(ev.eta_s);
-  const part = ev.part_total > 0 && ev.part_done < ev.part_total ? ` (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} chunks)` : '';
-  $('progress-text').textContent = ev.path ? `Indexing ${ev.path}${part}` : 'Indexing…';
+  const inPart = ev.part_total > 0 && ev.part_done < ev.part_total;
+  const part = inPart ? ` (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} chunks)` : '';
+  $('progress-text').textContent =
+    ev.phase === 'graph' && inPart ? `Building the search graph (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} vectors)`
+    : ev.path ? `Indexing ${ev.path}${part}` : 'Indexing…';
   // the status line (the page's live region) gets a short summary at most once a second
   const now = performance.now();
   if (now - state.progressSaid > 1000 || ev.files_done === ev.files_total) {

@@ -543,6 +543,7 @@ function onIndexProgress(json) {
     note: p.note,
     part_done: p.part_done,
     part_total: p.part_total,
+    phase: p.phase || '',
   });
 }
 

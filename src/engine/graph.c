@@ -171,6 +171,8 @@ static int graph_sync(brass_library *lib, hnsw **hp, brass_error *err) {
   if (!rc && g.nadd) rc = hnsw_reserve(h, hnsw_size(h) + g.nadd, err);
   /* in slices, so that a long build can report progress */
   size_t slice = lib->graph_progress ? GRAPH_PROGRESS_SLICE : g.nadd;
+  if (!rc && g.nadd && lib->graph_progress) /* the build has begun: shown before its first slice */
+    lib->graph_progress(lib->graph_progress_ctx, 0, (int64_t)g.nadd);
   for (size_t off = 0; !rc && off < g.nadd; off += slice) {
     size_t m = g.nadd - off < slice ? g.nadd - off : slice;
     rc = hnsw_add_batch(h, p, g.add_ids + off, g.add_vecs + off * (size_t)lib->dim, m, err);
