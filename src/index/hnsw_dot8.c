@@ -51,13 +51,15 @@ static int has_vnni(void) {
 
 hnsw_dot8_fn hnsw_dot8_select(void) {
   const char *cap = getenv("BRASS_KERNEL"); /* as in hnsw_dot_select: unknown names cap nothing */
-  int level = 3;
+  int level = 4;
+  if (cap && strcmp(cap, "avx-vnni") == 0) level = 3;
   if (cap && strcmp(cap, "avx2") == 0) level = 2;
   if (cap && strcmp(cap, "ref") == 0) level = 1;
 #if defined(__EMSCRIPTEN__)
   if (level > 1) return hnsw_dot8_wasm;
 #elif defined(__x86_64__)
-  if (level >= 3 && has_vnni()) return hnsw_dot8_avx512vnni;
+  if (level >= 4 && has_vnni()) return hnsw_dot8_avx512vnni;
+  if (level >= 3 && cpu_detect()->avx_vnni) return hnsw_dot8_avxvnni;
   if (level >= 2 && cpu_detect()->avx2_fma) return hnsw_dot8_avx2;
 #endif
   return hnsw_dot8_ref;
@@ -68,6 +70,7 @@ const char *hnsw_dot8_name(hnsw_dot8_fn fn) {
   if (fn == hnsw_dot8_wasm) return "wasm-simd128";
 #elif defined(__x86_64__)
   if (fn == hnsw_dot8_avx512vnni) return "avx512-vnni";
+  if (fn == hnsw_dot8_avxvnni) return "avx-vnni";
   if (fn == hnsw_dot8_avx2) return "avx2";
 #endif
   return "ref";

@@ -23,15 +23,16 @@ int32_t hnsw_dot8_ref(const int8_t *a, const int8_t *b, size_t n);
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
 int32_t hnsw_dot8_avx2(const int8_t *a, const int8_t *b, size_t n);
 int32_t hnsw_dot8_avx512vnni(const int8_t *a, const int8_t *b, size_t n);
+int32_t hnsw_dot8_avxvnni(const int8_t *a, const int8_t *b, size_t n);
 #endif
 #if defined(__EMSCRIPTEN__)
 int32_t hnsw_dot8_wasm(const int8_t *a, const int8_t *b, size_t n);
 #endif
 
-/* The fastest kernel this machine runs: AVX-512 VNNI, AVX2, WebAssembly SIMD128 or the reference.
- * BRASS_KERNEL=ref|avx2|avx512 caps it, as for the float kernels. */
+/* The fastest kernel this machine runs: AVX-512 VNNI, AVX-VNNI, AVX2, WebAssembly SIMD128 or the
+ * reference. BRASS_KERNEL=ref|avx2|avx-vnni|avx512 caps it, as for the float kernels. */
 hnsw_dot8_fn hnsw_dot8_select(void);
-/* Its name: "avx512-vnni", "avx2", "wasm-simd128" or "ref". */
+/* Its name: "avx512-vnni", "avx-vnni", "avx2", "wasm-simd128" or "ref". */
 const char *hnsw_dot8_name(hnsw_dot8_fn fn);
 
 /* Returns sum q[i] * c[i] for i < n (float query, int8 codes; n a multiple of 16): the

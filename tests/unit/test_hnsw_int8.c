@@ -17,6 +17,7 @@
 #include "index/hnsw_dot8.h"
 #include "index/hnsw_internal.h"
 #include "../rand_gauss.h"
+#include "base/cpu.h"
 
 static int quick;
 
@@ -53,13 +54,14 @@ static hnsw *make(int dim, int vectors) {
 /* ---- kernels ---- */
 
 static void test_kernels(void) {
-  hnsw_dot8_fn fns[4];
-  const char *names[4];
+  hnsw_dot8_fn fns[5];
+  const char *names[5];
   int nf = 0;
 #if defined(__EMSCRIPTEN__)
   fns[nf] = hnsw_dot8_wasm, names[nf++] = "wasm";
 #elif defined(__x86_64__)
   if (__builtin_cpu_supports("avx2")) fns[nf] = hnsw_dot8_avx2, names[nf++] = "avx2";
+  if (cpu_detect()->avx_vnni) fns[nf] = hnsw_dot8_avxvnni, names[nf++] = "avx-vnni";
   if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
     fns[nf] = hnsw_dot8_avx512vnni, names[nf++] = "avx512-vnni";
 #endif
@@ -98,14 +100,17 @@ static void test_kernels(void) {
 
 /* BRASS_KERNEL caps the int8 kernel as it caps the float ones. */
 static void test_kernel_caps(void) {
-  const char *levels[] = {"ref", "avx2", "avx512"};
-  for (int l = 0; l < 3; l++) {
+  const char *levels[] = {"ref", "avx2", "avx512", "avx-vnni"};
+  for (int l = 0; l < 4; l++) {
     setenv("BRASS_KERNEL", levels[l], 1);
     const char *got = hnsw_dot8_name(hnsw_dot8_select());
     if (l == 0) CHECK(strcmp(got, "ref") == 0);
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
     if (l == 1) CHECK(strcmp(got, __builtin_cpu_supports("avx2") ? "avx2" : "ref") == 0);
     if (l == 2 && __builtin_cpu_supports("avx512vnni")) CHECK(strcmp(got, "avx512-vnni") == 0);
+    if (l == 3)
+      CHECK(strcmp(got, cpu_detect()->avx_vnni ? "avx-vnni" : "avx2") == 0 ||
+            !cpu_detect()->avx2_fma);
 #endif
     /* an index made now runs the capped kernel */
     hnsw *h = make(16, HNSW_VEC_INT8);
