@@ -912,7 +912,6 @@ void engine_ingest_event(engine_ingest *e, int event, const char *name, const ch
     s->sum->skipped++;
     s->sum->unreadable++;
   }
-  if (event == BRASS_PROGRESS_STEP && !name) return;
   ing_event(s, event, name, note, 0, 0);
 }
 

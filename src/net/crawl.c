@@ -370,6 +370,7 @@ static void robots_done(crawl_state *s, crawl_req *q, crawl_response *r) {
     if (d > 0) {
       if (d > o->delay) o->delay = d;
       o->cap = 1;
+      o->next_at = now_s() + o->delay; /* the robots.txt request counts as one */
     }
   } else if (r->error != CRAWL_FETCH_OK || r->status >= 500 || r->status == 429) {
     /* unreachable or failing robots.txt: the site is not crawled in this run (RFC 9309) */
@@ -703,6 +704,7 @@ int brass_crawl(brass_library *lib, const char *const *urls, size_t n,
                (long long)s.pending, s.sum->bytes >= s.o.max_total_bytes ? "total byte" : "page");
       event(&s, BRASS_PROGRESS_NOT_WALKED, s.q[s.qhead].url, s.note);
     }
+    if (!rc) event(&s, BRASS_PROGRESS_STEP, NULL, NULL); /* the final count */
     if (!rc) rc = engine_ingest_flush(s.ing, err);
     if (!rc) rc = store_records(&s, err);
     rc = engine_ingest_end(s.ing, rc, err);

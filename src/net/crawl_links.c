@@ -91,7 +91,7 @@ typedef struct tag_attrs {
 } tag_attrs;
 
 /* Reads attributes from p (after the tag name) to the closing '>'; returns the position after
- * it (end when unclosed). */
+ * it, or NULL when the tag is not closed before the end (then it is ignored, as browsers do). */
 static const char *read_attrs(const char *p, const char *end, tag_attrs *a) {
   memset(a, 0, sizeof *a);
   while (p < end && *p != '>') {
@@ -139,7 +139,7 @@ static const char *read_attrs(const char *p, const char *end, tag_attrs *a) {
       a->content_n = vn;
     }
   }
-  return p < end ? p + 1 : end;
+  return p < end ? p + 1 : NULL;
 }
 
 /* 1 if the space-separated list [s, s+n) holds word (case-insensitive). */
@@ -198,12 +198,12 @@ int crawl_links_parse(const char *html, size_t len, crawl_links *out) {
     if (!tl) continue;
     tag_attrs a;
     if ((tl == 6 && !strncasecmp(tn, "script", 6)) || (tl == 5 && !strncasecmp(tn, "style", 5))) {
-      p = read_attrs(p, end, &a);
+      if (!(p = read_attrs(p, end, &a))) break;
       const char *c = find_ci(p, end, tl == 6 ? "</script" : "</style");
       p = c ? c : end;
       continue;
     }
-    p = read_attrs(p, end, &a);
+    if (!(p = read_attrs(p, end, &a))) break;
     char *v = NULL;
     if ((tl == 1 && !strncasecmp(tn, "a", 1)) || (tl == 4 && !strncasecmp(tn, "area", 4))) {
       if (a.href && !(v = decode(a.href, a.href_n))) rc = BRASS_ENOMEM;

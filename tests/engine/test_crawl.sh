@@ -1,0 +1,142 @@
+#!/bin/bash
+# test_crawl.sh - issue 16: `brass index URL` crawls web sites. Against loopback servers started
+# here (tests/engine/crawl_server.py, 127.0.0.1 only, free ports): robots.txt (Disallow/Allow,
+# Crawl-delay), duplicate URLs merged, a redirect inside the origin followed and one to another
+# origin refused (followed with --allow-host), a slow page (timeout; the run goes on and says
+# so), an endless link maze (depth and page limits), huge pages (byte limit, with and without
+# Content-Length), binary and other types skipped and counted, a canonical link, text and
+# Markdown pages, then a re-crawl: 304s re-index nothing, a page now 404 is removed, one now 500
+# is kept; `brass remove URL-PREFIX`; bad URLs are one-line errors. Keyword-only (no model):
+# vectors do not matter here, the ingest path is the one files take.
+set -u
+: "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
+. "$BRASS_SRC/tests/engine/lib.sh"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY
+
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# both servers start at once; each writes its port to its file once it listens
+for m in site polite; do
+  "$PY" "$BRASS_SRC/tests/engine/crawl_server.py" "$m" "$T/state" "$T/port.$m" &
+  PIDS+=($!)
+done
+for m in site polite; do
+  for _ in $(seq 200); do [ -s "$T/port.$m" ] && break; sleep 0.05; done
+  [ -s "$T/port.$m" ] || { echo "FAIL: the $m server did not start" >&2; exit 1; }
+done
+S="http://127.0.0.1:$(cat "$T/port.site")"
+P="http://127.0.0.1:$(cat "$T/port.polite")"
+PORT=$(cat "$T/port.site")
+echo 1 >"$T/state"
+L="$T/lib.db"
+# snap: the indexed text of $L, for has WORD (1 when a chunk holds it, else 0)
+snap() { sql "$L" "SELECT title || ' ' || body FROM chunks" >"$T/words"; }
+has() { grep -qw "$1" "$T/words" && echo 1 || echo 0; }
+# sources LIB PATTERN: how many sources' URLs match the SQL LIKE pattern
+sources() { sql "$1" "SELECT count(*) FROM sources WHERE path LIKE '$2'"; }
+
+# ---- first crawl ----
+t0=$(date +%s.%N)
+"$BRASS" index --library "$L" --json --delay 0 --timeout 0.5 --max-depth 4 --max-page-bytes 1000000 \
+  "$S/" >"$T/c1.json" 2>"$T/c1.err" || fail "first crawl: exit $?"
+t1=$(date +%s.%N)
+cat "$T/c1.err"
+snap
+c() { json "$1" "j['crawl']['$2']"; }
+for w in homeword apricotword okword targetword plainword markdownword goneword flakyword canonword; do
+  expect "indexed $w" "$(has $w)" 1
+done
+expect "robots.txt Disallow honoured" "$(has secretword)" 0
+expect "redirect to another origin refused" "$(has outsideword)" 0
+expect "link to another origin not followed" "$(has otherword)" 0
+expect "slow page not indexed" "$(has slowword)" 0
+expect "huge page not indexed" "$(has hugeword)" 0
+expect "huge streamed page not indexed" "$(has streamword)" 0
+expect "refused by robots" "$(c "$T/c1.json" robots_refused)" 1
+expect "off-origin (a link and a redirect)" "$(c "$T/c1.json" off_origin)" 2
+expect "too large (announced and streamed)" "$(c "$T/c1.json" too_large)" 2
+expect "skipped by type (binary, image)" "$(c "$T/c1.json" skipped_type)" 2
+expect "errors (the slow page)" "$(c "$T/c1.json" errors)" 1
+grep -q "slow.html (timed out after 0.5 s)" "$T/c1.err" && ok "the timeout is named" || fail "no timeout notice"
+expect "duplicate spellings of a.html merged" "$(sources "$L" '%/a.html')" 1
+expect "pages named by URL" "$(sources "$L" "$S/a.html")" 1
+expect "canonical URL names the page" "$(sources "$L" "$S/canonical.html")" 1
+expect "canonical alias not a source" "$(sources "$L" '%canon-alias%')" 0
+expect "maze stopped at depth 4 (1+2+2+2 pages)" "$(sources "$L" '%/maze/%')" 7
+expect "maze depth 4 not fetched" "$(sources "$L" '%/maze/4%')" 0
+expect "markdown heading" "$(sql "$L" "SELECT heading FROM chunks WHERE body LIKE '%markdownword%'")" "Notes"
+expect "HTML title kept" "$(sql "$L" "SELECT title FROM documents d JOIN sources s ON s.id=d.source_id WHERE s.path='$S/a.html'")" "Page A"
+expect "validators stored" "$(sql "$L" "SELECT count(*) FROM source_http WHERE etag IS NOT NULL")" "$(sql "$L" "SELECT count(*) FROM sources")"
+n1=$(sql "$L" "SELECT count(*) FROM sources")
+el=$("$PY" -c "print(round($t1 - $t0, 2))")
+echo "first crawl: $n1 pages in $el s (one request waits for its 0.5 s timeout)"
+# search results and get name the URL
+"$BRASS" search --library "$L" --json apricotword >"$T/s.json"
+expect "search names the URL" "$(json "$T/s.json" 'j["results"][0]["source"]')" "$S/a.html"
+
+# ---- re-crawl: 304s, a 404 removed, a 500 kept ----
+echo 2 >"$T/state"
+"$BRASS" index --library "$L" --json --delay 0 --timeout 0.5 --max-depth 4 --max-page-bytes 1000000 \
+  "$S/" >"$T/c2.json" 2>"$T/c2.err" || fail "re-crawl: exit $?"
+cat "$T/c2.err"
+snap
+expect "re-crawl added" "$(json "$T/c2.json" 'j["added"]')" 0
+expect "re-crawl updated" "$(json "$T/c2.json" 'j["updated"]')" 0
+expect "re-crawl re-chunked nothing (tokens)" "$(json "$T/c2.json" 'j["tokens"]')" 0
+# fetched again: what has no stored validators (the canonical alias, the two skipped types)
+expect "re-crawl fetched" "$(c "$T/c2.json" fetched)" 3
+# not modified: the 15 pages indexed less the one now 404 and the one now 500
+expect "re-crawl not modified (304)" "$(c "$T/c2.json" not_modified)" 13
+expect "404 page removed" "$(has goneword)" 0
+expect "removed by re-crawl" "$(json "$T/c2.json" 'j["removed"]')" 1
+expect "removed path named" "$(json "$T/c2.json" 'j["removed_paths"]')" "['$S/gone.html']"
+expect "500 page kept" "$(has flakyword)" 1
+grep -q "flaky.html (HTTP 500); what was indexed from it is kept" "$T/c2.err" && ok "500 named as kept" ||
+  fail "no notice for the 500"
+expect "maze still there after a 304 crawl" "$(sources "$L" '%/maze/%')" 7
+
+# ---- brass remove URL-PREFIX ----
+"$BRASS" remove --library "$L" "$S/maze" >"$T/rm.out" || fail "remove URL prefix"
+expect "remove URL prefix" "$(sources "$L" '%/maze/%')" 0
+snap
+expect "remove kept the rest" "$(has apricotword)" 1
+
+# ---- limits: pages; --allow-host ----
+L2="$T/lib2.db"
+"$BRASS" index --library "$L2" --json --quiet --delay 0 --timeout 0.5 --max-pages 4 "$S/maze/0" \
+  >"$T/m.json" || fail "page-limited crawl"
+expect "page limit: sources" "$(sql "$L2" "SELECT count(*) FROM sources")" 4
+nf=$(c "$T/m.json" not_fetched)
+[ "$nf" -ge 1 ] && ok "page limit: $nf URLs left unfetched" || fail "not_fetched: $nf"
+L3="$T/lib3.db"
+"$BRASS" index --library "$L3" --json --quiet --delay 0 --timeout 0.5 --max-depth 1 --allow-host localhost \
+  "$S/" >"$T/h.json" || fail "crawl with --allow-host"
+L=$L3
+snap
+expect "--allow-host: redirect followed" "$(has outsideword)" 1
+expect "--allow-host: link followed" "$(has otherword)" 1
+expect "--allow-host: robots of that origin honoured" "$(has secretword)" 0
+
+# ---- Crawl-delay: 0.4 s between the 4 page requests (robots first) ----
+L4="$T/lib4.db"
+t0=$(date +%s.%N)
+"$BRASS" index --library "$L4" --json --quiet --delay 0 "$P/" >"$T/p.json" || fail "polite crawl"
+t1=$(date +%s.%N)
+expect "polite site pages" "$(sql "$L4" "SELECT count(*) FROM sources")" 4
+"$PY" -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.6 else 1)" && ok "Crawl-delay honoured ($("$PY" -c "print(round($t1 - $t0, 2))") s)" ||
+  fail "Crawl-delay not honoured: $("$PY" -c "print(round($t1 - $t0, 2))") s for 5 requests 0.4 s apart"
+
+# ---- bad input ----
+for u in "http://user@127.0.0.1:$PORT/" "http://127.0.0.1:99999/" "http://" "ftp://127.0.0.1/"; do
+  "$BRASS" index --library "$T/bad.db" --quiet "$u" >"$T/b.out" 2>"$T/b.err"
+  rc=$?
+  expect "bad URL $u exit" "$rc" 1
+  expect "bad URL $u: one line" "$(wc -l <"$T/b.err")" 1
+  grep -qF "$u" "$T/b.err" && ok "bad URL named" || fail "bad URL not named: $(cat "$T/b.err")"
+done
+"$BRASS" index --library "$T/bad.db" --quiet "$S/" "$T" >/dev/null 2>&1
+expect "URLs and paths mixed: usage error" "$?" 2
+[ -e "$T/bad.db" ] && fail "a failed crawl left a library" || ok "no library left by bad URLs"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "all crawl checks passed"
