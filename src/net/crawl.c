@@ -698,7 +698,7 @@ int brass_crawl(brass_library *lib, const char *const *urls, size_t n,
     }
   }
   if (s.ing) {
-    if (!rc) crawl->not_fetched = (int64_t)s.pending;
+    if (!rc) crawl->not_fetched = summary->not_walked = (int64_t)s.pending;
     if (!rc && s.pending) {
       snprintf(s.note, sizeof s.note, "%lld URLs not fetched: the %s limit was reached",
                (long long)s.pending, s.sum->bytes >= s.o.max_total_bytes ? "total byte" : "page");
