@@ -40,6 +40,7 @@
 #define CRAWL_MAX_HOPS 5               /* redirects followed in a row */
 #define CRAWL_LINKS_RECORD (256 << 10) /* bytes of links stored per page */
 #define CRAWL_SCAN 512                 /* frontier entries looked at per scheduling pass */
+#define CRAWL_SEEN_MAX (1 << 20)       /* URLs remembered; past it new links are not followed */
 #define CRAWL_AGENT "brass"
 #define CRAWL_USER_AGENT "brass/" BRASS_VERSION " (web crawler; robots.txt token: brass)"
 
@@ -136,6 +137,8 @@ typedef struct crawl_state {
   size_t nrecs, rcap;
   crawl_fetch *f;
   int64_t pages_started, done, active_pages;
+  int64_t dropped; /* in-scope URLs not queued: the page limit could never reach them */
+  char *dropped_example;
   int stopped;
   char note[CRAWL_URL_MAX + 256];
 } crawl_state;
@@ -214,13 +217,27 @@ static int enqueue(crawl_state *s, const char *url, int depth, int hops, brass_e
   return 0;
 }
 
-/* Queues a link found on a page (or a redirect target) unless seen; counts other origins. */
+/* Queues a link found on a page (or a redirect target) unless seen; counts other origins. The
+ * frontier never holds more than the page limit can still fetch, and the set of URLs seen stops
+ * growing at CRAWL_SEEN_MAX (memory stays bounded on sites with endless distinct links). */
 static int follow(crawl_state *s, const char *url, int depth, int hops, brass_error *err) {
-  int added = set_add(&s->seen, url);
-  if (added < 0) return oom(err);
-  if (!added) return 0;
-  if (!in_scope(s, url)) {
+  int scope = in_scope(s, url);
+  if (set_has(&s->seen, url)) return 0;
+  if (s->seen.n >= CRAWL_SEEN_MAX) {
+    if (scope) {
+      if (!s->dropped++ && !(s->dropped_example = strdup(url))) return oom(err);
+    } else {
+      s->sum->off_origin++;
+    }
+    return 0;
+  }
+  if (set_add(&s->seen, url) < 0) return oom(err);
+  if (!scope) {
     s->sum->off_origin++;
+    return 0;
+  }
+  if (s->pages_started + (int64_t)s->pending >= s->o.max_pages) {
+    if (!s->dropped++ && !(s->dropped_example = strdup(url))) return oom(err);
     return 0;
   }
   return enqueue(s, url, depth, hops, err);
@@ -517,6 +534,15 @@ static int redirect(crawl_state *s, crawl_req *q, crawl_response *r, brass_error
     event(s, BRASS_PROGRESS_UNREADABLE, q->url, s->note);
     return 0;
   }
+  if (!in_scope(s, u) && q->depth == 0 && q->hops < CRAWL_MAX_HOPS) {
+    /* a start URL that redirects (http -> https, example.org -> www.example.org): the origin it
+     * leads to is the site asked for, and joins the scope */
+    char **a = realloc(s->start, (s->nstart + 1) * sizeof *a);
+    if (!a) return oom(err);
+    s->start = a;
+    if (!(s->start[s->nstart] = strndup(u, crawl_url_origin_len(u)))) return oom(err);
+    s->nstart++;
+  }
   if (!in_scope(s, u)) {
     s->sum->off_origin++;
     snprintf(s->note, sizeof s->note, "redirects to %s on another origin (not followed)", u);
@@ -641,6 +667,7 @@ static void state_free(crawl_state *s) {
   free(s->recs);
   set_free(&s->seen);
   set_free(&s->indexed);
+  free(s->dropped_example);
 }
 
 /* Normalises the start URLs, records their origins and queues them. */
@@ -698,11 +725,13 @@ int brass_crawl(brass_library *lib, const char *const *urls, size_t n,
     }
   }
   if (s.ing) {
-    if (!rc) crawl->not_fetched = summary->not_walked = (int64_t)s.pending;
-    if (!rc && s.pending) {
+    if (!rc) crawl->not_fetched = summary->not_walked = (int64_t)s.pending + s.dropped;
+    if (!rc && (s.pending || s.dropped)) {
       snprintf(s.note, sizeof s.note, "%lld URLs not fetched: the %s limit was reached",
-               (long long)s.pending, s.sum->bytes >= s.o.max_total_bytes ? "total byte" : "page");
-      event(&s, BRASS_PROGRESS_NOT_WALKED, s.q[s.qhead].url, s.note);
+               (long long)(s.pending + s.dropped),
+               s.sum->bytes >= s.o.max_total_bytes ? "total byte" : "page");
+      event(&s, BRASS_PROGRESS_NOT_WALKED, s.pending ? s.q[s.qhead].url : s.dropped_example,
+            s.note);
     }
     if (!rc) event(&s, BRASS_PROGRESS_STEP, NULL, NULL); /* the final count */
     if (!rc) rc = engine_ingest_flush(s.ing, err);

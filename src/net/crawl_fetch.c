@@ -21,7 +21,7 @@ typedef struct fetch_xfer {
   struct curl_slist *headers;
   crawl_response *r;
   size_t cap, max_bytes;
-  int truncate, too_large;
+  int truncate, too_large, cut;   /* cut: truncated at the limit (a complete answer) */
   struct fetch_xfer *prev, *next; /* the transfers in flight */
 } fetch_xfer;
 
@@ -86,6 +86,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx) {
       return 0; /* aborts the transfer */
     }
     take = x->max_bytes - r->len;
+    x->cut = 1; /* keep what fits, then stop the transfer: no need to read the rest */
   }
   if (r->len + take + 1 > x->cap) {
     size_t c = x->cap ? x->cap : 16384;
@@ -99,7 +100,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx) {
   memcpy(r->body + r->len, data, take);
   r->len += take;
   r->body[r->len] = '\0';
-  return len;
+  return x->cut ? 0 : len;
 }
 
 /* Copies a header value (trimmed) into *dst when the line is "name: value". */
@@ -222,7 +223,7 @@ crawl_response *crawl_fetch_next(crawl_fetch *f) {
     } else if (code == CURLE_OPERATION_TIMEDOUT) {
       r->error = CRAWL_FETCH_TIMEOUT;
       snprintf(r->errmsg, sizeof r->errmsg, "timed out after %.1f s", f->timeout_ms / 1000.0);
-    } else if (code != CURLE_OK) {
+    } else if (code != CURLE_OK && !(x->cut && code == CURLE_WRITE_ERROR)) {
       r->error = CRAWL_FETCH_NETWORK;
       snprintf(r->errmsg, sizeof r->errmsg, "%s", curl_easy_strerror(code));
     } else {

@@ -102,6 +102,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ok(page("Target", "targetword"))
         if p == "/redir-out":
             return self.send(302, b"", headers=[("Location", "http://localhost:%d/outside.html" % port)])
+        if p == "/start-redirect":  # a start URL moved to another origin (http -> https, www.)
+            return self.send(301, b"", headers=[("Location", "http://localhost:%d/outside.html" % port)])
         if p == "/outside.html":
             return self.ok(page("Outside", "outsideword"))
         if p == "/other.html":

@@ -133,6 +133,13 @@ expect "--allow-host: redirect followed" "$(has outsideword)" 1
 expect "--allow-host: link followed" "$(has otherword)" 1
 expect "--allow-host: robots of that origin honoured" "$(has secretword)" 0
 
+# a start URL that redirects to another origin: that origin is the site asked for
+L5="$T/lib5.db"
+"$BRASS" index --library "$L5" --json --quiet --delay 0 --timeout 0.5 --max-depth 0 "$S/start-redirect" \
+  >"$T/r.json" || fail "crawl from a redirecting start URL"
+snap "$L5"
+expect "a start URL's redirect is followed to its origin" "$(has outsideword)" 1
+
 # ---- Crawl-delay: 0.4 s between the 4 page requests (robots first) ----
 L4="$T/lib4.db"
 t0=$(date +%s.%N)
