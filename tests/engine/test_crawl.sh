@@ -86,6 +86,9 @@ echo "first crawl: $n1 pages in $el s (one request waits for its 0.5 s timeout)"
 # search results and get name the URL
 "$BRASS" search --library "$L" --json apricotword >"$T/s.json"
 expect "search names the URL" "$(json "$T/s.json" 'j["results"][0]["source"]')" "$S/a.html"
+# get returns a page's indexed text (the page is not fetched again)
+"$BRASS" get --library "$L" "$S/notes.md" >"$T/get.out" || fail "get a page"
+grep -q "markdownword" "$T/get.out" && ok "get a page's text" || fail "get a page: $(cat "$T/get.out")"
 
 # ---- re-crawl: 304s, a 404 removed, a 500 kept ----
 echo 2 >"$T/state"
