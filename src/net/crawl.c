@@ -554,6 +554,18 @@ static int redirect(crawl_state *s, crawl_req *q, crawl_response *r, brass_error
     event(s, BRASS_PROGRESS_UNREADABLE, q->url, "too many redirects");
     return 0;
   }
+  if (r->status == 301 || r->status == 308) {
+    /* moved for good: a page indexed under the old URL would duplicate the new one */
+    store_source src;
+    memset(&src, 0, sizeof src);
+    int rc = store_source_find(s->lib->st, q->url, &src, err);
+    if (rc < 0) return rc;
+    if (rc == 1) {
+      store_source_clear(&src);
+      snprintf(s->note, sizeof s->note, "moved permanently to %s", u);
+      if ((rc = engine_ingest_remove(s->ing, q->url, s->note, err))) return rc;
+    }
+  }
   event(s, BRASS_PROGRESS_STEP, NULL, NULL);
   return follow(s, u, q->depth, q->hops + 1, err);
 }

@@ -85,7 +85,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/":
             return self.ok(page("Home", "homeword", [
                 "/a.html", "/a.html#frag", "/./x/../a.html", "A.HTML/../a.html",
-                "/private/x.html", "/private/ok/y.html", "/redir-in", "/redir-out",
+                "/private/x.html", "/private/ok/y.html", "/redir-in", "/redir-out", "/moved.html",
                 "/slow.html", "/maze/0", "/huge.html", "/huge-stream.html", "/bin.dat",
                 "/img.png", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
                 "/notes.md", "mailto:someone@example.com", "javascript:alert(1)",
@@ -98,6 +98,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ok(page("Allowed", "okword"))
         if p == "/redir-in":
             return self.send(302, b"", headers=[("Location", "/target.html")])
+        if p == "/moved.html":  # later moved for good
+            if phase() == "2":
+                return self.send(301, b"", headers=[("Location", "/target.html")])
+            return self.ok(page("Moved", "movedword"))
         if p == "/target.html":
             return self.ok(page("Target", "targetword"))
         if p == "/redir-out":

@@ -56,7 +56,7 @@ t1=$(date +%s.%N)
 cat "$T/c1.err"
 snap
 jv "$T/c1.json"
-for w in homeword apricotword okword targetword plainword markdownword goneword flakyword canonword; do
+for w in homeword apricotword okword targetword plainword markdownword goneword flakyword canonword movedword; do
   expect "indexed $w" "$(has $w)" 1
 done
 expect "robots.txt Disallow honoured" "$(has secretword)" 0
@@ -102,11 +102,12 @@ expect "re-crawl updated" "$(J updated)" 0
 expect "re-crawl re-chunked nothing (tokens)" "$(J tokens)" 0
 # fetched again: what has no stored validators (the canonical alias, the two skipped types)
 expect "re-crawl fetched" "$(c fetched)" 3
-# not modified: the 15 pages indexed less the one now 404 and the one now 500
+# not modified: the 16 pages indexed less the one now 404, the one now 500 and the one moved
 expect "re-crawl not modified (304)" "$(c not_modified)" 13
 expect "404 page removed" "$(has goneword)" 0
-expect "removed by re-crawl" "$(J removed)" 1
-expect "removed path named" "$(J removed_paths)" "['$S/gone.html']"
+expect "moved page removed (301)" "$(has movedword)" 0
+expect "removed by re-crawl" "$(J removed)" 2
+expect "removed paths named" "$(json "$T/c2.json" 'sorted(j["removed_paths"])')" "['$S/gone.html', '$S/moved.html']"
 expect "500 page kept" "$(has flakyword)" 1
 grep -q "flaky.html (HTTP 500); what was indexed from it is kept" "$T/c2.err" && ok "500 named as kept" ||
   fail "no notice for the 500"
