@@ -113,7 +113,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/other.html":
             return self.ok(page("Other", "otherword"))
         if p == "/slow.html":
-            time.sleep(3)
+            time.sleep(5)
             return self.ok(page("Slow", "slowword"))
         if p.startswith("/maze/"):
             n = int(p[6:].rstrip("b"))

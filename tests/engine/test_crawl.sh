@@ -50,7 +50,7 @@ J() { grep "^$1=" "$T/jv" | cut -d= -f2-; }
 
 # ---- first crawl ----
 t0=$(date +%s.%N)
-"$BRASS" index --library "$L" --json --delay 0 --timeout 0.5 --max-depth 4 --max-page-bytes 1000000 \
+"$BRASS" index --library "$L" --json --delay 0 --timeout 1 --max-depth 4 --max-page-bytes 1000000 \
   "$S/" >"$T/c1.json" 2>"$T/c1.err" || fail "first crawl: exit $?"
 t1=$(date +%s.%N)
 cat "$T/c1.err"
@@ -70,7 +70,7 @@ expect "off-origin (a link and a redirect)" "$(c off_origin)" 2
 expect "too large (announced and streamed)" "$(c too_large)" 2
 expect "skipped by type (binary, image)" "$(c skipped_type)" 2
 expect "errors (the slow page)" "$(c errors)" 1
-grep -q "slow.html (timed out after 0.5 s)" "$T/c1.err" && ok "the timeout is named" || fail "no timeout notice"
+grep -q "slow.html (timed out after 1.0 s)" "$T/c1.err" && ok "the timeout is named" || fail "no timeout notice"
 expect "duplicate spellings of a.html merged" "$(sources '/a\.html$')" 1
 expect "pages named by URL" "$(sources "^$S/a\.html\$")" 1
 expect "canonical URL names the page" "$(sources "^$S/canonical\.html\$")" 1
@@ -82,7 +82,7 @@ expect "HTML title kept" "$(sql "$L" "SELECT title FROM documents d JOIN sources
 expect "validators stored" "$(sql "$L" "SELECT count(*) FROM source_http WHERE etag IS NOT NULL")" "$(wc -l <"$T/sources")"
 n1=$(wc -l <"$T/sources")
 el=$("$PY" -c "print(round($t1 - $t0, 2))")
-echo "first crawl: $n1 pages in $el s (one request waits for its 0.5 s timeout)"
+echo "first crawl: $n1 pages in $el s (one request waits for its 1 s timeout)"
 # search results and get name the URL
 "$BRASS" search --library "$L" --json apricotword >"$T/s.json"
 expect "search names the URL" "$(json "$T/s.json" 'j["results"][0]["source"]')" "$S/a.html"
@@ -92,7 +92,7 @@ grep -q "markdownword" "$T/get.out" && ok "get a page's text" || fail "get a pag
 
 # ---- re-crawl: 304s, a 404 removed, a 500 kept ----
 echo 2 >"$T/state"
-"$BRASS" index --library "$L" --json --delay 0 --timeout 0.5 --max-depth 4 --max-page-bytes 1000000 \
+"$BRASS" index --library "$L" --json --delay 0 --timeout 1 --max-depth 4 --max-page-bytes 1000000 \
   "$S/" >"$T/c2.json" 2>"$T/c2.err" || fail "re-crawl: exit $?"
 cat "$T/c2.err"
 snap
@@ -121,7 +121,7 @@ expect "remove kept the rest" "$(has apricotword)" 1
 
 # ---- limits: pages; --allow-host ----
 L2="$T/lib2.db"
-"$BRASS" index --library "$L2" --json --quiet --delay 0 --timeout 0.5 --max-pages 4 "$S/maze/0" \
+"$BRASS" index --library "$L2" --json --quiet --delay 0 --timeout 1 --max-pages 4 "$S/maze/0" \
   >"$T/m.json" || fail "page-limited crawl"
 snap "$L2"
 jv "$T/m.json"
@@ -129,7 +129,7 @@ expect "page limit: sources" "$(wc -l <"$T/sources")" 4
 nf=$(c not_fetched)
 [ "$nf" -ge 1 ] && ok "page limit: $nf URLs left unfetched" || fail "not_fetched: $nf"
 L3="$T/lib3.db"
-"$BRASS" index --library "$L3" --json --quiet --delay 0 --timeout 0.5 --max-depth 1 --allow-host localhost \
+"$BRASS" index --library "$L3" --json --quiet --delay 0 --timeout 1 --max-depth 1 --allow-host localhost \
   "$S/" >"$T/h.json" || fail "crawl with --allow-host"
 L=$L3
 snap
@@ -139,7 +139,7 @@ expect "--allow-host: robots of that origin honoured" "$(has secretword)" 0
 
 # a start URL that redirects to another origin: that origin is the site asked for
 L5="$T/lib5.db"
-"$BRASS" index --library "$L5" --json --quiet --delay 0 --timeout 0.5 --max-depth 0 "$S/start-redirect" \
+"$BRASS" index --library "$L5" --json --quiet --delay 0 --timeout 1 --max-depth 0 "$S/start-redirect" \
   >"$T/r.json" || fail "crawl from a redirecting start URL"
 snap "$L5"
 expect "a start URL's redirect is followed to its origin" "$(has outsideword)" 1
