@@ -130,8 +130,9 @@ int crawl_url_normalise(const char *in, char *out) {
     he = hs;
     while (he < ae && *he != ':') he++;
     for (const char *q = hs; q < he; q++)
-      if (!isalnum((unsigned char)*q) && *q != '-' && *q != '.' && *q != '_')
-        return CRAWL_URL_INVALID;
+      if ((!isalnum((unsigned char)*q) && *q != '-' && *q != '.' && *q != '_') ||
+          (*q == '.' && (q == hs || q[-1] == '.')))
+        return CRAWL_URL_INVALID; /* no empty labels: ".h", "a..b", ".." */
   }
   if (he == hs) return CRAWL_URL_INVALID;
   if (he < ae) port = he + 1;

@@ -50,6 +50,8 @@ int main(void) {
   norm("http://h:/", CRAWL_URL_OK, "http://h/");
   norm("http:///p", CRAWL_URL_INVALID, NULL);
   norm("http://h%41/", CRAWL_URL_INVALID, NULL);
+  norm("http://../f", CRAWL_URL_INVALID, NULL); /* found by fuzzing: empty host labels */
+  norm("http://a..b/", CRAWL_URL_INVALID, NULL);
   norm("example.com/a", CRAWL_URL_INVALID, NULL);
   norm("ftp://h/a", CRAWL_URL_SCHEME, NULL);
   norm("javascript:alert(1)", CRAWL_URL_SCHEME, NULL);
