@@ -438,6 +438,47 @@ static int page_kind(const char *url, const crawl_response *r, const char **why)
   return kind;
 }
 
+/* A body declared ISO-8859-1 or windows-1252 (Content-Type charset) is recoded to UTF-8 in
+ * place of r->body (the web's most common non-UTF-8 charsets; others are read as UTF-8, where
+ * invalid bytes show as U+FFFD). Returns 0 or BRASS_ENOMEM. */
+static int recode_latin1(crawl_response *r) {
+  static const uint16_t cp1252[32] = {
+      0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+      0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+  const char *cs = r->content_type ? strcasestr(r->content_type, "charset=") : NULL;
+  if (!cs) return 0;
+  cs += 8;
+  if (*cs == '"' || *cs == '\'') cs++;
+  if (strncasecmp(cs, "iso-8859-1", 10) && strncasecmp(cs, "latin1", 6) &&
+      strncasecmp(cs, "windows-1252", 12))
+    return 0;
+  size_t high = 0;
+  for (size_t i = 0; i < r->len; i++) high += (unsigned char)r->body[i] >= 0x80;
+  if (!high) return 0;
+  char *o = malloc(r->len + 2 * high + 1), *p = o;
+  if (!o) return BRASS_ENOMEM;
+  for (size_t i = 0; i < r->len; i++) {
+    unsigned c = (unsigned char)r->body[i];
+    if (c >= 0x80 && c < 0xA0) c = cp1252[c - 0x80]; /* windows-1252 (a superset in practice) */
+    if (c < 0x80) {
+      *p++ = (char)c;
+    } else if (c < 0x800) {
+      *p++ = (char)(0xC0 | (c >> 6));
+      *p++ = (char)(0x80 | (c & 0x3F));
+    } else {
+      *p++ = (char)(0xE0 | (c >> 12));
+      *p++ = (char)(0x80 | ((c >> 6) & 0x3F));
+      *p++ = (char)(0x80 | (c & 0x3F));
+    }
+  }
+  *p = '\0';
+  free(r->body);
+  r->body = o;
+  r->len = (size_t)(p - o);
+  return 0;
+}
+
 /* Appends url and a newline to the links record (bounded). */
 static int links_append(char **buf, size_t *n, size_t *cap, const char *url) {
   size_t l = strlen(url);
@@ -460,6 +501,7 @@ static int links_append(char **buf, size_t *n, size_t *cap, const char *url) {
 /* A 200 page: its links followed, its text indexed under its (canonical) URL. */
 static int page_done(crawl_state *s, crawl_req *q, crawl_response *r, brass_error *err) {
   const char *why = NULL;
+  if (recode_latin1(r)) return oom(err);
   int kind = page_kind(q->url, r, &why);
   if (kind < 0) {
     s->sum->skipped_type++;

@@ -88,7 +88,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "/private/x.html", "/private/ok/y.html", "/redir-in", "/redir-out", "/moved.html",
                 "/slow.html", "/maze/0", "/huge.html", "/huge-stream.html", "/bin.dat",
                 "/img.png", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
-                "/notes.md", "mailto:someone@example.com", "javascript:alert(1)",
+                "/notes.md", "/latin1.html", "mailto:someone@example.com", "javascript:alert(1)",
                 "http://localhost:%d/other.html" % port]))
         if p == "/a.html":
             return self.ok(page("Page A", "apricotword"))
@@ -138,6 +138,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/canon-alias.html":
             return self.ok(b'<html><head><link rel="canonical" href="/canonical.html"></head>'
                            b"<body><p>canonword</p></body></html>")
+        if p == "/latin1.html":  # windows-1252 bytes: é ï and curly quotes (0x93, 0x94)
+            body = page("Caf\u00e9", "na\u00efvet\u00e9 \u201cquoted\u201d latinword")
+            return self.ok(body.decode("utf-8").encode("cp1252"), "text/html; charset=windows-1252")
         if p == "/text.txt":
             return self.ok(b"plain text with plainword\n", "text/plain")
         if p == "/notes.md":

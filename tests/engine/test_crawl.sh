@@ -78,6 +78,8 @@ expect "canonical alias not a source" "$(sources 'canon-alias')" 0
 expect "maze stopped at depth 4 (1+2+2+2 pages)" "$(sources '/maze/')" 7
 expect "maze depth 4 not fetched" "$(sources '/maze/4')" 0
 expect "markdown heading" "$(sql "$L" "SELECT heading FROM chunks WHERE body LIKE '%markdownword%'")" "Notes"
+expect "windows-1252 page recoded" "$(grep -c 'naïveté “quoted” latinword' "$T/words")" 1
+expect "windows-1252 title recoded" "$(sql "$L" "SELECT title FROM documents WHERE title LIKE 'Caf%'")" "Café"
 expect "HTML title kept" "$(sql "$L" "SELECT title FROM documents d JOIN sources s ON s.id=d.source_id WHERE s.path='$S/a.html'")" "Page A"
 expect "validators stored" "$(sql "$L" "SELECT count(*) FROM source_http WHERE etag IS NOT NULL")" "$(wc -l <"$T/sources")"
 n1=$(wc -l <"$T/sources")
@@ -102,8 +104,8 @@ expect "re-crawl updated" "$(J updated)" 0
 expect "re-crawl re-chunked nothing (tokens)" "$(J tokens)" 0
 # fetched again: what has no stored validators (the canonical alias, the two skipped types)
 expect "re-crawl fetched" "$(c fetched)" 3
-# not modified: the 16 pages indexed less the one now 404, the one now 500 and the one moved
-expect "re-crawl not modified (304)" "$(c not_modified)" 13
+# not modified: the 17 pages indexed less the one now 404, the one now 500 and the one moved
+expect "re-crawl not modified (304)" "$(c not_modified)" 14
 expect "404 page removed" "$(has goneword)" 0
 expect "moved page removed (301)" "$(has movedword)" 0
 expect "removed by re-crawl" "$(J removed)" 2
