@@ -72,7 +72,8 @@ int crawl_in_scope(const crawl_state *s, const char *url) {
   return 0;
 }
 
-static int enqueue(crawl_state *s, const char *url, int depth, int hops, brass_error *err) {
+int crawl_enqueue(crawl_state *s, const char *url, int depth, int hops, int retry,
+                  brass_error *err) {
   int o = origin_of(s, url);
   if (o < 0) return crawl_oom(err);
   if (s->qn == s->qcap) {
@@ -91,7 +92,7 @@ static int enqueue(crawl_state *s, const char *url, int depth, int hops, brass_e
   }
   char *d = strdup(url);
   if (!d) return crawl_oom(err);
-  s->q[s->qn++] = (crawl_item){d, depth, hops, o};
+  s->q[s->qn++] = (crawl_item){d, depth, hops, o, retry};
   s->pending++;
   return 0;
 }
@@ -119,7 +120,7 @@ int crawl_follow(crawl_state *s, const char *url, int depth, int hops, brass_err
     if (!s->dropped++ && !(s->dropped_example = strdup(url))) return crawl_oom(err);
     return 0;
   }
-  return enqueue(s, url, depth, hops, err);
+  return crawl_enqueue(s, url, depth, hops, 0, err);
 }
 
 static void req_free(crawl_req *r) {
@@ -183,6 +184,8 @@ static int start_page(crawl_state *s, crawl_item *it, brass_error *err) {
   r->depth = it->depth;
   r->hops = it->hops;
   r->origin = it->origin;
+  r->retry = it->retry;
+  r->ingest_at_start = s->ingest_s;
   it->url = NULL;
   s->pending--;
   char *etag = NULL, *lm = NULL;
@@ -335,7 +338,7 @@ static int seed(crawl_state *s, const char *const *urls, size_t n, brass_error *
     crawl_url_normalise(urls[i], u);
     int added = crawl_set_add(&s->seen, u);
     if (added < 0) return crawl_oom(err);
-    if (added && enqueue(s, u, 0, 0, err)) return BRASS_ENOMEM;
+    if (added && crawl_enqueue(s, u, 0, 0, 0, err)) return BRASS_ENOMEM;
   }
   return 0;
 }

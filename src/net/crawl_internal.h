@@ -46,12 +46,15 @@ void crawl_set_free(crawl_set *t);
 typedef struct crawl_item {
   char *url; /* NULL once taken */
   int depth, hops, origin;
+  int retry; /* a second try after a timeout the crawl itself caused */
 } crawl_item;
 
 typedef struct crawl_req { /* a request in flight */
   char *url;
   int depth, hops, origin, robots;
   char *old_links; /* the page's stored links (walked on from after a 304) */
+  int retry;
+  double ingest_at_start; /* crawl_state.ingest_s when the request started */
 } crawl_req;
 
 typedef struct crawl_origin {
@@ -86,6 +89,7 @@ typedef struct crawl_state {
   int64_t dropped; /* in-scope URLs not queued: the page limit could never reach them */
   char *dropped_example;
   int stopped;
+  double ingest_s; /* seconds spent indexing pages so far (transfers wait meanwhile) */
   char note[CRAWL_URL_MAX + 256];
 } crawl_state;
 
@@ -95,6 +99,9 @@ void crawl_event(crawl_state *s, int ev, const char *url, const char *note);
 int crawl_oom(brass_error *err);
 /* 1 if url (normalised) may be crawled: a start URL's origin, or an allowed host. */
 int crawl_in_scope(const crawl_state *s, const char *url);
+/* Queues url at depth (retry: a second try after a timeout); the caller checked it is new. */
+int crawl_enqueue(crawl_state *s, const char *url, int depth, int hops, int retry,
+                  brass_error *err);
 /* Queues a link found on a page (or a redirect target) at depth, unless seen; counts the rest. */
 int crawl_follow(crawl_state *s, const char *url, int depth, int hops, brass_error *err);
 /* Remembers the validators of r and the links of the page url, stored at the end of the run. */

@@ -180,9 +180,11 @@ static int page_done(crawl_state *s, crawl_req *q, crawl_response *r, brass_erro
     crawl_event(s, BRASS_PROGRESS_SKIPPED, q->url, "noindex");
   } else if (!rc) {
     if (crawl_set_add(&s->indexed, name) < 0) rc = crawl_oom(err);
+    double t0 = crawl_now();
     if (!rc)
       rc = engine_ingest_source(s->ing, name, l.title && *l.title ? l.title : name, r->body, r->len,
                                 kind, err);
+    s->ingest_s += crawl_now() - t0;
     if (!rc && crawl_record_add(s, name, r, links)) rc = crawl_oom(err);
     if (!rc) crawl_event(s, BRASS_PROGRESS_STEP, name, NULL);
   }
@@ -259,6 +261,13 @@ int crawl_handle(crawl_state *s, crawl_response *r, brass_error *err) {
   }
   s->origins[q->origin].active--;
   s->active_pages--;
+  if (r->error == CRAWL_FETCH_TIMEOUT && !q->retry &&
+      s->ingest_s - q->ingest_at_start > 0.25 * s->o.timeout_s) {
+    /* the crawl itself kept this transfer waiting (pages were being embedded): one more try,
+     * not counted against the page limit */
+    s->pages_started--;
+    return crawl_enqueue(s, q->url, q->depth, q->hops, 1, err);
+  }
   s->done++;
   s->sum->bytes += (int64_t)r->len;
   int rc = 0;
