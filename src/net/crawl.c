@@ -235,9 +235,7 @@ static int schedule(crawl_state *s, int *wait_ms, brass_error *err) {
       s->sum->robots_refused++;
       s->pending--;
       crawl_event(s, BRASS_PROGRESS_SKIPPED, it->url,
-                  o->robots.disallow_all
-                      ? "robots.txt could not be fetched: the site is not crawled"
-                      : "disallowed by robots.txt");
+                  o->robots.disallow_all ? o->why : "disallowed by robots.txt");
       free(it->url);
       it->url = NULL;
       continue;

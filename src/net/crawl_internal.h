@@ -63,6 +63,7 @@ typedef struct crawl_origin {
   crawl_robots robots;
   int active, cap;
   double next_at, delay;
+  char why[192]; /* why nothing of it is crawled ("" when its robots.txt was read) */
 } crawl_origin;
 
 typedef struct crawl_record { /* validators and links of a page, stored at the end */

@@ -20,7 +20,10 @@ static void robots_done(crawl_state *s, crawl_req *q, crawl_response *r) {
   o->active--;
   o->robots_state = 2;
   if (r->error == CRAWL_FETCH_OK && r->status >= 200 && r->status < 300) {
-    if (crawl_robots_parse(r->body, r->len, CRAWL_AGENT, &o->robots)) o->robots.disallow_all = 1;
+    if (crawl_robots_parse(r->body, r->len, CRAWL_AGENT, &o->robots)) {
+      o->robots.disallow_all = 1;
+      snprintf(o->why, sizeof o->why, "robots.txt: out of memory: the site is not crawled");
+    }
     double d = o->robots.crawl_delay;
     if (d > CRAWL_MAX_CRAWL_DELAY_S) d = CRAWL_MAX_CRAWL_DELAY_S;
     if (d > 0) {
@@ -31,6 +34,10 @@ static void robots_done(crawl_state *s, crawl_req *q, crawl_response *r) {
   } else if (r->error != CRAWL_FETCH_OK || r->status >= 500 || r->status == 429) {
     /* unreachable or failing robots.txt: the site is not crawled in this run (RFC 9309) */
     o->robots.disallow_all = 1;
+    if (r->error)
+      snprintf(o->why, sizeof o->why, "robots.txt: %.120s: the site is not crawled", r->errmsg);
+    else
+      snprintf(o->why, sizeof o->why, "robots.txt: HTTP %ld: the site is not crawled", r->status);
   } /* 3xx and other 4xx: no rules */
 }
 

@@ -164,6 +164,11 @@ for u in "http://user@127.0.0.1:$PORT/" "http://127.0.0.1:99999/" "http://" "ftp
   expect "bad URL $u: one line" "$(wc -l <"$T/b.err")" 1
   grep -qF "$u" "$T/b.err" && ok "bad URL named" || fail "bad URL not named: $(cat "$T/b.err")"
 done
+# nothing listening: one line says why, nothing is indexed, exit 0 (the site is named)
+"$BRASS" index --library "$T/down.db" --json --delay 0 "http://127.0.0.1:1/x" >"$T/d.json" 2>"$T/d.err" ||
+  fail "crawl of a closed port: exit $?"
+grep -q "skipped http://127.0.0.1:1/x (robots.txt: .*: the site is not crawled)" "$T/d.err" &&
+  ok "a site that does not answer is named" || fail "closed port: $(cat "$T/d.err")"
 "$BRASS" index --library "$T/bad.db" --quiet "$S/" "$T" >/dev/null 2>&1
 expect "URLs and paths mixed: usage error" "$?" 2
 [ -e "$T/bad.db" ] && fail "a failed crawl left a library" || ok "no library left by bad URLs"
