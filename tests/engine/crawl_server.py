@@ -13,9 +13,14 @@ import os
 import http.server
 import socketserver
 import sys
+import threading
 import time
 
 MODE, STATE, PORTFILE = sys.argv[1], sys.argv[2], sys.argv[3]
+# requests being answered now and the most at once (GET /_stats, which the crawler never sees:
+# nothing links to it); the slow page leaves the count before it sleeps
+LOCK = threading.Lock()
+BUSY = {"now": 0, "max": 0}
 LM = "Wed, 21 Oct 2026 07:28:00 GMT"
 
 
@@ -69,6 +74,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(200, body, ctype)
 
     def do_GET(self):
+        if self.path == "/_stats":
+            return self.send(200, str(BUSY["max"]).encode(), "text/plain", validators=False)
+        with LOCK:
+            BUSY["now"] += 1
+            BUSY["max"] = max(BUSY["max"], BUSY["now"])
+        self.counted = True
+        try:
+            self.answer()
+        finally:
+            self.leave()
+
+    def leave(self):
+        if self.counted:
+            self.counted = False
+            with LOCK:
+                BUSY["now"] -= 1
+
+    def answer(self):
         p = self.path
         port = self.server.server_address[1]
         if MODE == "polite":
@@ -113,6 +136,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/other.html":
             return self.ok(page("Other", "otherword"))
         if p == "/slow.html":
+            self.leave()
             time.sleep(5)
             return self.ok(page("Slow", "slowword"))
         if p.startswith("/maze/"):

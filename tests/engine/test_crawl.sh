@@ -115,6 +115,11 @@ grep -q "flaky.html (HTTP 500); what was indexed from it is kept" "$T/c2.err" &&
   fail "no notice for the 500"
 expect "maze still there after a 304 crawl" "$(sources '/maze/')" 7
 
+# requests at once to the site (both crawls so far had one origin there): at most --per-host
+# (default 2)
+mx=$(curl -s --noproxy '*' "$S/_stats")
+[ "$mx" -ge 1 ] && [ "$mx" -le 2 ] && ok "at most 2 requests at once per site ($mx)" || fail "site concurrency: $mx"
+
 # ---- brass remove URL-PREFIX ----
 "$BRASS" remove --library "$L" "$S/maze" >"$T/rm.out" || fail "remove URL prefix"
 snap
@@ -153,6 +158,7 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 snap "$L4"
 expect "polite site pages" "$(wc -l <"$T/sources")" 4
+expect "one request at a time under Crawl-delay" "$(curl -s --noproxy '*' "$P/_stats")" 1
 "$PY" -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.6 else 1)" && ok "Crawl-delay honoured ($("$PY" -c "print(round($t1 - $t0, 2))") s)" ||
   fail "Crawl-delay not honoured: $("$PY" -c "print(round($t1 - $t0, 2))") s for 5 requests 0.4 s apart"
 
