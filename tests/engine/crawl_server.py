@@ -40,6 +40,7 @@ def page(title, body, links=()):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body in one write: no Nagle/delayed-ACK stall per answer
 
     def log_message(self, *a):
         pass
