@@ -8,6 +8,7 @@ that later answers 404 and one that later answers 500 (when STATEFILE holds "2")
 link, text and Markdown. Every 200 page has an ETag and Last-Modified and answers a matching
 conditional request with 304. MODE "polite": robots.txt asks for Crawl-delay: 0.4.
 The port is written to PORTFILE once the server listens."""
+import gzip
 import hashlib
 import os
 import http.server
@@ -20,6 +21,8 @@ MODE, STATE, PORTFILE = sys.argv[1], sys.argv[2], sys.argv[3]
 # requests being answered now and the most at once (GET /_stats, which the crawler never sees:
 # nothing links to it); the slow page leaves the count before it sleeps
 LOCK = threading.Lock()
+# a compression bomb: 24 MB of HTML in about 24 KB of gzip
+BOMB = gzip.compress(b"<html><body><p>" + b"bombword " * (24 << 17) + b"</p></body></html>", 9)
 BUSY = {"now": 0, "max": 0}
 LM = "Wed, 21 Oct 2026 07:28:00 GMT"
 
@@ -110,7 +113,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ok(page("Home", "homeword", [
                 "/a.html", "/a.html#frag", "/./x/../a.html", "A.HTML/../a.html",
                 "/private/x.html", "/private/ok/y.html", "/redir-in", "/redir-out", "/moved.html",
-                "/slow.html", "/maze/0", "/huge.html", "/huge-stream.html", "/bin.dat",
+                "/slow.html", "/maze/0", "/huge.html", "/huge-stream.html", "/gzbomb.html", "/bin.dat",
                 "/img.png", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
                 "/notes.md", "/latin1.html", "mailto:someone@example.com", "javascript:alert(1)",
                 "http://localhost:%d/other.html" % port]))
@@ -148,6 +151,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/huge-stream.html":
             return self.send(200, page("Huge stream", "streamword " * 300000), length=False,
                              validators=False)
+        if p == "/gzbomb.html":
+            return self.send(200, BOMB, headers=[("Content-Encoding", "gzip")], validators=False)
         if p == "/bin.dat":
             return self.ok(bytes(range(256)) * 40, "application/octet-stream")
         if p == "/img.png":

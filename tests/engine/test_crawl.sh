@@ -65,9 +65,10 @@ expect "link to another origin not followed" "$(has otherword)" 0
 expect "slow page not indexed" "$(has slowword)" 0
 expect "huge page not indexed" "$(has hugeword)" 0
 expect "huge streamed page not indexed" "$(has streamword)" 0
+expect "gzip bomb not indexed" "$(has bombword)" 0
 expect "refused by robots" "$(c robots_refused)" 1
 expect "off-origin (a link and a redirect)" "$(c off_origin)" 2
-expect "too large (announced and streamed)" "$(c too_large)" 2
+expect "too large (announced, streamed, a gzip bomb counted decoded)" "$(c too_large)" 3
 expect "skipped by type (binary, image)" "$(c skipped_type)" 2
 expect "errors (the slow page)" "$(c errors)" 1
 grep -q "slow.html (timed out after 1.0 s)" "$T/c1.err" && ok "the timeout is named" || fail "no timeout notice"
