@@ -22,7 +22,8 @@ MODE, STATE, PORTFILE = sys.argv[1], sys.argv[2], sys.argv[3]
 # nothing links to it); the slow page leaves the count before it sleeps
 LOCK = threading.Lock()
 # a compression bomb: 24 MB of HTML in about 24 KB of gzip
-BOMB = gzip.compress(b"<html><body><p>" + b"bombword " * (24 << 17) + b"</p></body></html>", 9)
+BOMB = gzip.compress(b"<html><body><p>" + b"bombword " * (24 << 17) + b"</p></body></html>", 9) \
+    if MODE == "site" else b""
 BUSY = {"now": 0, "max": 0}
 LM = "Wed, 21 Oct 2026 07:28:00 GMT"
 
@@ -117,6 +118,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "/img.png", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
                 "/notes.md", "/latin1.html", "mailto:someone@example.com", "javascript:alert(1)",
                 "http://localhost:%d/other.html" % port]))
+        if p == "/hub-out.html":  # links out of the origin only (the --allow-host crawl)
+            return self.ok(page("Hub", "hubword", [
+                "/redir-out", "http://localhost:%d/other.html" % port,
+                "http://localhost:%d/private/x.html" % port]))
         if p == "/a.html":
             return self.ok(page("Page A", "apricotword"))
         if p == "/private/x.html":

@@ -138,7 +138,7 @@ nf=$(c not_fetched)
 [ "$nf" -ge 1 ] && ok "page limit: $nf URLs left unfetched" || fail "not_fetched: $nf"
 L3="$T/lib3.db"
 "$BRASS" index --library "$L3" --json --quiet --delay 0 --timeout 1 --max-depth 1 --allow-host localhost \
-  "$S/" >"$T/h.json" || fail "crawl with --allow-host"
+  "$S/hub-out.html" >"$T/h.json" || fail "crawl with --allow-host"
 L=$L3
 snap
 expect "--allow-host: redirect followed" "$(has outsideword)" 1
