@@ -65,6 +65,10 @@ static int page_kind(const char *url, const crawl_response *r, const char **why)
     /* no usable type: sniff */
     const char *b = r->body;
     while (*b && isspace((unsigned char)*b)) b++;
+    if (r->len >= 5 && !memcmp(r->body, "%PDF-", 5)) {
+      *why = "PDF (no PDF extractor in this build)";
+      return -1;
+    }
     if (!strncasecmp(b, "<!doctype html", 14) || !strncasecmp(b, "<html", 5))
       kind = DOC_HTML;
     else

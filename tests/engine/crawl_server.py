@@ -115,7 +115,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "/a.html", "/a.html#frag", "/./x/../a.html", "A.HTML/../a.html",
                 "/private/x.html", "/private/ok/y.html", "/redir-in", "/redir-out", "/moved.html",
                 "/slow.html", "/maze/0", "/huge.html", "/huge-stream.html", "/gzbomb.html", "/bin.dat",
-                "/img.png", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
+                "/img.png", "/doc.pdf", "/gone.html", "/flaky.html", "/canon-alias.html", "/text.txt",
                 "/notes.md", "/latin1.html", "mailto:someone@example.com", "javascript:alert(1)",
                 "http://localhost:%d/other.html" % port]))
         if p == "/hub-out.html":  # links out of the origin only (the --allow-host crawl)
@@ -160,6 +160,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, BOMB, headers=[("Content-Encoding", "gzip")], validators=False)
         if p == "/bin.dat":
             return self.ok(bytes(range(256)) * 40, "application/octet-stream")
+        if p == "/doc.pdf":  # sniffed: no usable Content-Type
+            return self.ok(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
+                           "application/octet-stream")
         if p == "/img.png":
             return self.ok(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")
         if p == "/gone.html":

@@ -69,7 +69,8 @@ expect "gzip bomb not indexed" "$(has bombword)" 0
 expect "refused by robots" "$(c robots_refused)" 1
 expect "off-origin (a link and a redirect)" "$(c off_origin)" 2
 expect "too large (announced, streamed, a gzip bomb counted decoded)" "$(c too_large)" 3
-expect "skipped by type (binary, image)" "$(c skipped_type)" 2
+expect "skipped by type (binary, image, PDF by its magic)" "$(c skipped_type)" 3
+grep -q "doc.pdf (PDF (no PDF extractor in this build)" "$T/c1.err" && ok "PDF named" || fail "PDF not named"
 expect "errors (the slow page)" "$(c errors)" 1
 grep -q "slow.html (timed out after 1.0 s)" "$T/c1.err" && ok "the timeout is named" || fail "no timeout notice"
 expect "duplicate spellings of a.html merged" "$(sources '/a\.html$')" 1
@@ -103,8 +104,8 @@ jv "$T/c2.json"
 expect "re-crawl added" "$(J added)" 0
 expect "re-crawl updated" "$(J updated)" 0
 expect "re-crawl re-chunked nothing (tokens)" "$(J tokens)" 0
-# fetched again: what has no stored validators (the canonical alias, the two skipped types)
-expect "re-crawl fetched" "$(c fetched)" 3
+# fetched again: what has no stored validators (the canonical alias, the three skipped types)
+expect "re-crawl fetched" "$(c fetched)" 4
 # not modified: the 17 pages indexed less the one now 404, the one now 500 and the one moved
 expect "re-crawl not modified (304)" "$(c not_modified)" 14
 expect "404 page removed" "$(has goneword)" 0
