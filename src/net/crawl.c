@@ -145,6 +145,7 @@ int crawl_record_add(crawl_state *s, const char *url, const crawl_response *r, c
   c->last_modified = r->last_modified ? strdup(r->last_modified) : NULL;
   c->links = links ? strdup(links) : NULL;
   s->nrecs++;
+  s->recs_bytes += strlen(url) + (links ? strlen(links) : 0) + 256;
   if (!c->url || (r->etag && !c->etag) || (r->last_modified && !c->last_modified) ||
       (links && !c->links))
     return BRASS_ENOMEM;
@@ -257,10 +258,26 @@ static int schedule(crawl_state *s, int *wait_ms, brass_error *err) {
 }
 
 /* Stores the validators and links of the pages indexed in this run (one transaction). */
+static void records_free(crawl_state *s) {
+  for (size_t i = 0; i < s->nrecs; i++) {
+    free(s->recs[i].url);
+    free(s->recs[i].etag);
+    free(s->recs[i].last_modified);
+    free(s->recs[i].links);
+  }
+  s->nrecs = 0;
+  s->recs_bytes = 0;
+}
+
+/* Writes the records of the pages indexed so far (one transaction) once their sources exist:
+ * queued pages are committed first. Called when the records pass CRAWL_RECORDS_BYTES and at the
+ * end, so memory stays bounded on long crawls. */
 static int store_records(crawl_state *s, brass_error *err) {
   if (!s->nrecs) return 0;
+  int rc = engine_ingest_flush(s->ing, err);
+  if (rc) return rc;
   store *st = s->lib->st;
-  int rc = store_begin(st, err);
+  rc = store_begin(st, err);
   for (size_t i = 0; i < s->nrecs && !rc; i++) {
     store_source src;
     memset(&src, 0, sizeof src);
@@ -279,6 +296,7 @@ static int store_records(crawl_state *s, brass_error *err) {
     brass_error ignored;
     store_rollback(st, &ignored);
   }
+  if (!rc) records_free(s);
   return rc;
 }
 
@@ -307,12 +325,7 @@ static void state_free(crawl_state *s) {
   free(s->origins);
   for (size_t i = 0; i < s->nstart; i++) free(s->start[i]);
   free(s->start);
-  for (size_t i = 0; i < s->nrecs; i++) {
-    free(s->recs[i].url);
-    free(s->recs[i].etag);
-    free(s->recs[i].last_modified);
-    free(s->recs[i].links);
-  }
+  records_free(s);
   free(s->recs);
   crawl_set_free(&s->seen);
   crawl_set_free(&s->indexed);
@@ -369,6 +382,7 @@ int brass_crawl(brass_library *lib, const char *const *urls, size_t n,
     crawl_response *r;
     while (!rc && (r = crawl_fetch_next(s.f))) {
       rc = crawl_handle(&s, r, err);
+      if (!rc && s.recs_bytes > CRAWL_RECORDS_BYTES) rc = store_records(&s, err);
       req_free(r->user);
       crawl_response_free(r);
     }

@@ -26,7 +26,8 @@
 #define CRAWL_MAX_CRAWL_DELAY_S 60.0 /* a longer Crawl-delay is read as this */
 #define CRAWL_ROBOTS_BYTES (512 << 10)
 #define CRAWL_MAX_HOPS 5               /* redirects followed in a row */
-#define CRAWL_LINKS_RECORD (256 << 10) /* bytes of links stored per page */
+#define CRAWL_LINKS_RECORD (64 << 10)  /* bytes of links stored per page */
+#define CRAWL_RECORDS_BYTES (16 << 20) /* pages' records held before they are written */
 #define CRAWL_SCAN 512                 /* frontier entries looked at per scheduling pass */
 #define CRAWL_SEEN_MAX (1 << 20)       /* URLs remembered; past it new links are not followed */
 #define CRAWL_AGENT "brass"
@@ -84,7 +85,7 @@ typedef struct crawl_state {
   size_t norigins, ocap;
   crawl_set seen, indexed;
   crawl_record *recs;
-  size_t nrecs, rcap;
+  size_t nrecs, rcap, recs_bytes;
   crawl_fetch *f;
   int64_t pages_started, done, active_pages;
   int64_t dropped; /* in-scope URLs not queued: the page limit could never reach them */
