@@ -15,6 +15,7 @@
 #include "brass.h"
 #include "cli.h"
 #include "base/term_text.h"
+#include "index_crawl.h"
 #include "index_notes.h"
 #ifndef __EMSCRIPTEN__
 #include "watch.h"
@@ -22,6 +23,7 @@
 
 static const char index_help[] =
     "usage: brass index [options] PATH...\n"
+    "       brass index [options] [crawl options] URL...\n"
     "\n"
     "Adds files and folders to the library. Folders are walked recursively; hidden files and\n"
     "folders (.git included), symlinked folders, binary files and files over the size limit are\n"
@@ -64,6 +66,23 @@ static const char index_help[] =
     "                       .gitignore edits), about 0.2 s after the last change; Ctrl-C stops\n"
     "                       with the library consistent\n"
     "  --help               show this help\n"
+    "\n"
+    "Given http(s) URLs, brass crawls them breadth first (same origin, robots.txt honoured) and\n"
+    "indexes HTML, plain-text and Markdown pages as sources named by their URLs; a re-crawl\n"
+    "sends conditional requests and re-embeds nothing unchanged; pages now answering 404/410\n"
+    "are removed; errors and limits keep what was indexed (docs/crawl.md). Crawl options:\n"
+    "  --allow-host HOST    also crawl this host (any port; repeatable)\n"
+    "  --max-depth N        links followed from a start URL (default 5; 0: start URLs only)\n"
+    "  --max-pages N        page requests in all (default 1000)\n"
+    "  --max-page-bytes N   skip pages larger than N bytes (default 8388608)\n"
+    "  --max-total-bytes N  stop after N bytes in all (default 268435456)\n"
+    "  --timeout S          seconds per request (default 20)\n"
+    "  --delay S            seconds between requests to one site (default 0.25; Crawl-delay\n"
+    "                       raises it)\n"
+    "  --parallel N         requests in flight (default 4); --per-host N: per site (default 2)\n"
+    "--json adds a \"crawl\" object (fetched, not_modified, skipped_type, robots_refused,\n"
+    "off_origin, errors, gone, too_large, duplicates, not_fetched, bytes). An invalid URL exits\n"
+    "1; pages that fail are named and kept as indexed, and the run exits 0.\n"
     "\n"
     "exit status: 0 on success (also when some entries inside a folder could not be read: they\n"
     "are named), 1 on bad input, including a file or folder given that cannot be read (the\n"
@@ -109,6 +128,8 @@ typedef struct index_args {
   brass_index_options iopts;
   int json, quiet, watch;
   int first_path;
+  index_crawl_args crawl;
+  int urls; /* the arguments are URLs: crawl */
 } index_args;
 
 static int parse_args(int argc, char **argv, index_args *a) {
@@ -125,6 +146,8 @@ static int parse_args(int argc, char **argv, index_args *a) {
     }
     if (argv[i][0] != '-' || !argv[i][1]) break;
     if ((r = cli_library_option(argc, argv, &i, &a->library, &a->model_dir))) {
+      if (r < 0) return -1;
+    } else if ((r = index_crawl_option(argc, argv, &i, &a->crawl))) {
       if (r < 0) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--dtype", &v))) {
       if (r < 0 || cli_parse_dtype(v, &a->mopts.dtype)) return -1;
@@ -163,6 +186,15 @@ static int parse_args(int argc, char **argv, index_args *a) {
     return -1;
   }
   a->first_path = i;
+  for (int k = i; k < argc; k++) a->urls += index_crawl_is_url(argv[k]);
+  if (a->urls && a->urls != argc - i) {
+    cli_error(CLI_USAGE, "index: give either files and folders or URLs, not both");
+    return -1;
+  }
+  if (a->urls && a->watch) {
+    cli_error(CLI_USAGE, "index: --watch follows folders, not URLs");
+    return -1;
+  }
   return 0;
 }
 
@@ -390,8 +422,15 @@ static int run_index(int argc, char **argv) {
             "hybrid search)\n");
   progress_state ps = {.tty = cli_isatty(STDERR_FILENO), .quiet = a.quiet};
   brass_index_summary sum;
-  int rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
-                       &a.iopts, &sum, on_progress, &ps, &err);
+  brass_crawl_summary csum;
+  int rc;
+  if (a.urls)
+    rc = index_crawl_run(lib, (const char *const *)argv + a.first_path,
+                         (size_t)(argc - a.first_path), &a.crawl, &a.iopts, &sum, &csum,
+                         on_progress, &ps, &err);
+  else
+    rc = brass_index(lib, (const char *const *)argv + a.first_path, (size_t)(argc - a.first_path),
+                     &a.iopts, &sum, on_progress, &ps, &err);
   progress_end(&ps, rc == 0);
 #ifndef __EMSCRIPTEN__
   if (rc && watch) cli_watch_close(watch);
@@ -404,6 +443,7 @@ static int run_index(int argc, char **argv) {
   if (!watch) brass_library_close(lib);
   if (a.json) {
     char *s = index_notes_json(&ps.notes, &sum);
+    if (a.urls) s = index_crawl_json(s, &csum);
     index_notes_free(&ps.notes);
     if (!s) return cli_error(CLI_FAIL, "out of memory");
     puts(s);
@@ -423,6 +463,7 @@ static int run_index(int argc, char **argv) {
           "%lld could not be read (kept as indexed), %lld folders not walked, %lld files "
           "resumed\n",
           (long long)sum.unreadable, (long long)sum.not_walked, (long long)sum.resumed);
+    if (a.urls) index_crawl_print(&csum);
   }
 #ifndef __EMSCRIPTEN__
   if (watch) {

@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "brass.h"
 #include "cli.h"
+#ifndef __EMSCRIPTEN__
+#include "net/crawl_url.h"
+#endif
 
 static const char remove_help[] =
     "usage: brass remove [options] PATH...\n"
@@ -18,7 +22,8 @@ static const char remove_help[] =
     "indexed file under it. Paths are made absolute as 'brass index' stores them; they need not\n"
     "exist any more. Their chunks, vectors and keyword entries go in one transaction; their HNSW\n"
     "graph nodes are tombstoned (the graph is rebuilt once tombstones pass 30%). 'brass compact'\n"
-    "gives the freed space back.\n"
+    "gives the freed space back. A URL (http:// or https://) removes the crawled pages at and\n"
+    "under it as a prefix at '/' boundaries, written in any case or with its default port.\n"
     "\n"
     "options:\n"
     "  --library FILE     library file (default: $BRASS_LIBRARY, else\n"
@@ -65,7 +70,24 @@ static int run_remove(int argc, char **argv) {
   }
   brass_error err;
   brass_remove_summary sum;
-  int rc = brass_remove(lib, (const char *const *)argv + i, n, matched, &sum, &err);
+  /* URLs as the crawler stores them (lowercase scheme and host, no default port, ...) */
+  char **keys = calloc(n, sizeof *keys);
+  int rc = keys ? 0 : err_set(&err, BRASS_ENOMEM, "remove: out of memory");
+  for (size_t k = 0; k < n && !rc; k++) {
+    keys[k] = argv[i + k];
+#ifndef __EMSCRIPTEN__
+    char u[CRAWL_URL_MAX];
+    if (crawl_url_is_web(argv[i + k]) && crawl_url_normalise(argv[i + k], u) == CRAWL_URL_OK &&
+        strcmp(u, argv[i + k])) {
+      /* "https://h" normalises to "https://h/": a prefix of every page of the site */
+      if (!(keys[k] = strdup(u))) rc = err_set(&err, BRASS_ENOMEM, "remove: out of memory");
+    }
+#endif
+  }
+  if (!rc) rc = brass_remove(lib, (const char *const *)keys, n, matched, &sum, &err);
+  for (size_t k = 0; keys && k < n; k++)
+    if (keys[k] != argv[i + k]) free(keys[k]);
+  free(keys);
   brass_library_close(lib);
   if (rc) {
     free(matched);

@@ -249,6 +249,44 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
  * file exists). For watchers deciding which changed files to index. */
 int brass_index_skips(const char *root, const char *path);
 
+/* ---- Crawling web sites (src/net/, docs/crawl.md; not in the WebAssembly build) ---- */
+
+typedef struct brass_crawl_options {
+  const char *const *allow_hosts; /* hosts besides the start URLs' origins (any port, http(s)) */
+  size_t nallow_hosts;
+  int max_depth;           /* links followed from a start URL (0: 5; -1: start URLs only) */
+  int64_t max_pages;       /* page requests (0: 1000) */
+  int64_t max_page_bytes;  /* body bytes per page (0: 8 MiB); larger pages are skipped */
+  int64_t max_total_bytes; /* body bytes in all (0: 256 MiB); then the crawl stops */
+  double timeout_s;        /* per request, connection included (0: 20 s) */
+  int parallel;            /* requests in flight in all (0: 4) */
+  int per_host;            /* requests in flight per origin (0: 2; 1 under a Crawl-delay) */
+  double delay_s;          /* between request starts to one origin (< 0: 0.25 s; 0: none) */
+} brass_crawl_options;
+
+typedef struct brass_crawl_summary {
+  int64_t fetched;        /* pages answered 200 */
+  int64_t not_modified;   /* pages answered 304 (kept as indexed; in unchanged) */
+  int64_t skipped_type;   /* pages of a type not indexed (images, archives, PDF, ...) */
+  int64_t robots_refused; /* URLs robots.txt disallows */
+  int64_t off_origin;     /* links and redirects to other origins (not followed) */
+  int64_t errors;         /* network errors, timeouts, HTTP 4xx/5xx (kept as indexed) */
+  int64_t gone;           /* pages answered 404 or 410 (removed when indexed) */
+  int64_t too_large;      /* pages over max_page_bytes */
+  int64_t duplicates;     /* pages whose canonical URL was already indexed in this run */
+  int64_t not_fetched;    /* URLs left unvisited by the page or byte limit */
+  int64_t bytes;          /* body bytes received */
+} brass_crawl_summary;
+
+/* Crawls from n http(s) URLs, breadth first, and indexes their pages as sources named by their
+ * URLs (index options and summary as brass_index; a re-crawl sends conditional requests and
+ * re-embeds nothing unchanged; 404/410 pages are removed; errors and limits keep what was
+ * indexed). An invalid start URL fails with BRASS_EINVAL naming it. crawl may be NULL. */
+int brass_crawl(brass_library *lib, const char *const *urls, size_t n,
+                const brass_crawl_options *copts, const brass_index_options *opts,
+                brass_index_summary *summary, brass_crawl_summary *crawl,
+                brass_progress_fn progress, void *ctx, brass_error *err);
+
 typedef struct brass_remove_summary {
   int64_t sources; /* sources removed */
   int64_t chunks;  /* their chunks (and vectors) */

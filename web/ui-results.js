@@ -44,6 +44,25 @@ function resultButton(r) {
   );
 }
 
+// A source that is a crawled page's http(s) URL becomes a link (opened in a new tab, no opener or
+// referrer); every other source, and any other scheme (javascript:, data:, ...), stays text. The
+// URL is checked with the URL parser, not a prefix test, and set through setAttribute (el()).
+export function webUrl(source) {
+  if (typeof source !== 'string' || !/^https?:\/\//i.test(source)) return null;
+  try {
+    const u = new URL(source);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function sourceLabel(source) {
+  const href = webUrl(source);
+  if (!href) return el('span', { class: 'doc-path' }, source);
+  return el('a', { class: 'doc-path doc-link', href, target: '_blank', rel: 'noopener noreferrer' }, source);
+}
+
 // Renders resp into container; onOpen(result) is called when a result is activated.
 export function renderResults(container, resp, onOpen) {
   const groups = groupBySource(resp.results);
@@ -54,7 +73,7 @@ export function renderResults(container, resp, onOpen) {
       byButton.set(b, r);
       return el('li', null, b);
     });
-    const title = el('h3', { class: 'doc-title' }, el('span', { class: 'doc-path' }, g.source));
+    const title = el('h3', { class: 'doc-title' }, sourceLabel(g.source));
     if (g.hits.length > 1) title.appendChild(el('span', { class: 'doc-count' }, `${g.hits.length} matches`));
     return el('section', { class: 'doc', 'data-testid': 'doc', 'data-source': g.source }, title, el('ol', { class: 'hits' }, items));
   });

@@ -75,4 +75,28 @@ int engine_utf8_fix(char **s);
 /* Appends id to a growing array; returns 0 or BRASS_ENOMEM (the array is unchanged). */
 int engine_ids_push(int64_t **ids, size_t *n, size_t *cap, int64_t id);
 
+/* An ingest session for sources that arrive one at a time (the crawler): the batching, hashing
+ * and embedding of brass_index over in-memory sources named by the caller (ingest.c). */
+typedef struct engine_ingest engine_ingest;
+/* Starts one (summary zeroed); end it with engine_ingest_end. */
+int engine_ingest_begin(brass_library *lib, const brass_index_options *opts,
+                        brass_index_summary *summary, brass_progress_fn progress, void *ctx,
+                        engine_ingest **out, brass_error *err);
+/* Indexes len bytes of data (an extract kind, doc_kind) as source name with title (NULL: the
+ * last part of name): unchanged when its SHA-256 is as recorded, else queued (and embedded as
+ * batches fill). A document that cannot be read is reported as skipped. 0 or an error. */
+int engine_ingest_source(engine_ingest *e, const char *name, const char *title, const char *data,
+                         size_t len, int kind, brass_error *err);
+/* Reports progress (done of total sources) and, with name, an event about it; SKIPPED and
+ * UNREADABLE are counted in the summary. */
+void engine_ingest_event(engine_ingest *e, int event, const char *name, const char *note,
+                         int64_t done, int64_t total);
+/* Removes source name if the library holds it (own transaction), reported as REMOVED (why). */
+int engine_ingest_remove(engine_ingest *e, const char *name, const char *why, brass_error *err);
+/* Commits everything queued. */
+int engine_ingest_flush(engine_ingest *e, brass_error *err);
+/* Flushes (when rc is 0), embeds what lacks vectors, updates the graph, frees e. Returns rc or
+ * the first error. */
+int engine_ingest_end(engine_ingest *e, int rc, brass_error *err);
+
 #endif

@@ -72,6 +72,65 @@ static int get_read(const char *path, char **data, size_t *len, brass_error *err
   return 0;
 }
 
+/* A crawled page (its source is its URL, src/net/crawl.c): the page is not fetched again here;
+ * the text indexed from it is returned instead, the chunks whose lines overlap [from, to] (all
+ * without a range) joined by blank lines, with their line range in the page. */
+typedef struct get_web {
+  int from, to;
+  char *text;
+  size_t len, cap;
+  int first, last, any, oom;
+} get_web;
+
+static int get_web_chunk(void *ctx, const store_chunk *c) {
+  get_web *g = ctx;
+  if ((g->from && c->line_end < g->from) || (g->to && c->line_start > g->to)) return 0;
+  size_t need = g->len + c->text_len + 3;
+  if (need > g->cap) {
+    size_t cap = g->cap ? g->cap * 2 : 4096;
+    while (cap < need) cap *= 2;
+    char *t = realloc(g->text, cap);
+    if (!t) {
+      g->oom = 1;
+      return 1;
+    }
+    g->text = t;
+    g->cap = cap;
+  }
+  if (g->any) {
+    memcpy(g->text + g->len, "\n\n", 2);
+    g->len += 2;
+  }
+  memcpy(g->text + g->len, c->text, c->text_len);
+  g->len += c->text_len;
+  g->text[g->len] = '\0';
+  if (!g->any || c->line_start < g->first) g->first = c->line_start;
+  if (!g->any || c->line_end > g->last) g->last = c->line_end;
+  g->any = 1;
+  return 0;
+}
+
+static int get_web_page(brass_library *lib, const store_source *src, int from, int to,
+                        brass_lines *out, brass_error *err) {
+  get_web g = {from, to, NULL, 0, 0, 0, 0, 0, 0};
+  int rc = store_source_chunks(lib->st, src->path, get_web_chunk, &g, err);
+  if (rc < 0 && !g.oom) {
+    free(g.text);
+    return rc;
+  }
+  out->source = strdup(src->path);
+  out->text = g.text ? g.text : strdup("");
+  out->line_start = g.any ? g.first : from;
+  out->line_end = g.any ? g.last : from ? from - 1 : 0;
+  out->total_lines = g.last;
+  out->changed = 0;
+  if (g.oom || !out->source || !out->text || engine_utf8_fix(&out->text)) {
+    brass_lines_free(out);
+    return err_set(err, BRASS_ENOMEM, "get %s: out of memory", src->path);
+  }
+  return 0;
+}
+
 int brass_get(brass_library *lib, const char *source, int from, int to, brass_lines *out,
               brass_error *err) {
   memset(out, 0, sizeof *out);
@@ -84,6 +143,11 @@ int brass_get(brass_library *lib, const char *source, int from, int to, brass_li
   if (rc == 0)
     return err_set(err, BRASS_EINVAL,
                    "get %s: not a source in this library (only indexed files can be read)", source);
+  if (strstr(src.path, "://")) {
+    rc = get_web_page(lib, &src, from, to, out, err);
+    store_source_clear(&src);
+    return rc;
+  }
   char *data = NULL;
   size_t len = 0;
   rc = get_read(src.path, &data, &len, err);

@@ -851,3 +851,101 @@ int brass_index_documents(brass_library *lib, const brass_document *docs, size_t
   if (!rc) rc = ing_flush(&s, 1, err);
   return ing_finish(&s, gen0, rc, err);
 }
+
+/* ---- an ingest session for sources fetched one at a time (the crawler, src/net/crawl.c) ---- */
+
+struct engine_ingest {
+  ing_state s;
+  int64_t gen0;
+};
+
+int engine_ingest_begin(brass_library *lib, const brass_index_options *opts,
+                        brass_index_summary *summary, brass_progress_fn progress, void *ctx,
+                        engine_ingest **out, brass_error *err) {
+  *out = NULL;
+  memset(summary, 0, sizeof *summary);
+  if (!lib) return err_set(err, BRASS_EINVAL, "index: no library");
+  engine_ingest *e = calloc(1, sizeof *e);
+  if (!e) return err_set(err, BRASS_ENOMEM, "index: out of memory");
+  int rc = ing_start(&e->s, lib, opts, summary, progress, ctx, &e->gen0, err);
+  if (rc) {
+    ing_finish(&e->s, e->gen0, rc, err);
+    free(e);
+    return rc;
+  }
+  *out = e;
+  return 0;
+}
+
+int engine_ingest_source(engine_ingest *e, const char *name, const char *title, const char *data,
+                         size_t len, int kind, brass_error *err) {
+  ing_state *s = &e->s;
+  unsigned char sha[32];
+  sha256(data, len, sha);
+  store_source src;
+  memset(&src, 0, sizeof src);
+  int rc = store_source_find(s->lib->st, name, &src, err);
+  int64_t sid = 0;
+  int partial = 0;
+  if (rc == 1) {
+    sid = src.id;
+    int same = !memcmp(src.sha256, sha, 32);
+    store_source_clear(&src);
+    rc = ing_same_done(s, sid, same, &partial, err);
+    if (rc == 1) {
+      s->sum->unchanged++;
+      return 0;
+    }
+  }
+  if (rc >= 0)
+    rc = ing_queue(s, name, name, title, data, len, (doc_kind)kind, sha, 0, sid, partial, err);
+  return rc < 0 ? rc : 0;
+}
+
+void engine_ingest_event(engine_ingest *e, int event, const char *name, const char *note,
+                         int64_t done, int64_t total) {
+  ing_state *s = &e->s;
+  s->files_done = done;
+  s->files_total = total;
+  if (event == BRASS_PROGRESS_SKIPPED) s->sum->skipped++;
+  if (event == BRASS_PROGRESS_UNREADABLE) {
+    s->sum->skipped++;
+    s->sum->unreadable++;
+  }
+  ing_event(s, event, name, note, 0, 0);
+}
+
+int engine_ingest_remove(engine_ingest *e, const char *name, const char *why, brass_error *err) {
+  ing_state *s = &e->s;
+  store *st = s->lib->st;
+  store_source src;
+  memset(&src, 0, sizeof src);
+  int rc = store_source_find(st, name, &src, err);
+  if (rc <= 0) return rc;
+  int64_t id = src.id;
+  store_source_clear(&src);
+  rc = store_begin(st, err);
+  if (!rc) rc = store_source_delete(st, id, err);
+  if (!rc) rc = engine_bump_generation(st, err);
+  if (!rc) rc = store_commit(st, err);
+  if (rc) {
+    brass_error ignored;
+    store_rollback(st, &ignored);
+    return rc;
+  }
+  s->sum->removed++;
+  ing_event(s, BRASS_PROGRESS_REMOVED, name, why, 0, 0);
+  return 0;
+}
+
+int engine_ingest_flush(engine_ingest *e, brass_error *err) {
+  return ing_flush(&e->s, 1, err);
+}
+
+int engine_ingest_end(engine_ingest *e, int rc, brass_error *err) {
+  if (!e) return rc;
+  if (!rc) rc = ing_flush(&e->s, 1, err);
+  rc = ing_finish(&e->s, e->gen0, rc, err);
+  free(e);
+  return rc;
+}

@@ -315,6 +315,7 @@ int engine_path_under(const char *path, const char *root, int or_equal) {
 
 int engine_path_gone(const char *path) {
   struct stat sb;
+  if (strstr(path, "://")) return 0; /* a crawled page (its URL): never a file that vanished */
   if (stat(path, &sb)) return errno == ENOENT || errno == ENOTDIR;
   return !S_ISREG(sb.st_mode);
 }

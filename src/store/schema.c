@@ -137,12 +137,23 @@ static const char store_migration_int8vec[] =
     "INSERT OR IGNORE INTO meta(key, value)"
     "  SELECT 'vector_format', 'f32' WHERE EXISTS (SELECT 1 FROM vectors);";
 
+/* Crawled pages (src/net/crawl.c): per source fetched over HTTP, the validators of the version
+ * indexed (ETag, Last-Modified) for conditional re-fetching, and its outgoing links (normalised
+ * URLs, one a line) so that a re-crawl answered 304 Not Modified still walks on from it. */
+static const char store_migration_crawl[] =
+    "CREATE TABLE IF NOT EXISTS source_http("
+    "  source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,"
+    "  etag TEXT,"
+    "  last_modified TEXT,"
+    "  links TEXT"
+    ");";
+
 /* migrations[i] takes version i to version i + 1. */
 static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
-    store_migration_1, store_migration_ranking, store_migration_int8vec};
+    store_migration_1, store_migration_ranking, store_migration_int8vec, store_migration_crawl};
 /* Steps in C after migration i's SQL (NULL: none). */
 static int (*const store_migration_steps[STORE_SCHEMA_VERSION])(store *, brass_error *) = {
-    NULL, store_cjk_fill, NULL};
+    NULL, store_cjk_fill, NULL, NULL};
 
 int store_migrate(store *st, brass_error *err) {
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);

@@ -19,7 +19,7 @@
 #include "brass.h"
 
 /* The schema version this binary writes and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a brass library: "BRSS". */
 #define STORE_APPLICATION_ID 0x42525353
 
@@ -123,6 +123,12 @@ int store_source_progress_set(store *st, int64_t id, const unsigned char sha256[
 int store_source_progress_clear(store *st, int64_t id, brass_error *err);
 /* The number of sources whose writing is unfinished. */
 int64_t store_source_progress_count(store *st, brass_error *err);
+/* HTTP validators and outgoing links of a crawled source (http.c); NULL/"" for none. get: 1
+ * found (*etag, *last_modified, *links heap strings or NULL; free them), 0 none. set: replaces. */
+int store_source_http_get(store *st, int64_t id, char **etag, char **last_modified, char **links,
+                          brass_error *err);
+int store_source_http_set(store *st, int64_t id, const char *etag, const char *last_modified,
+                          const char *links, brass_error *err);
 /* Files given by name to brass_index (explicit): 1 if source id was, 0 if not. */
 int store_source_explicit_get(store *st, int64_t id, brass_error *err);
 int store_source_explicit_set(store *st, int64_t id, brass_error *err);
