@@ -136,4 +136,11 @@ int cli_open_library(const char *cmd, const char *library, const char *model,
                      const brass_model_options *mopts, int flags, brass_library **out,
                      const char **path);
 
+/* --wait SECONDS of the writing commands (index, remove, compact): how long to wait for another
+ * process writing the library; stores it in *seconds (0..604800). Returns like cli_option_value. */
+int cli_wait_option(int argc, char **argv, int *i, int *seconds);
+/* Applies a --wait value (< 0: the default, 600 s) to lib; unless quiet, a wait of over a second
+ * prints "brass: waiting for another process indexing LIB..." once on stderr. */
+void cli_library_wait(brass_library *lib, int seconds, int quiet);
+
 #endif
