@@ -87,6 +87,11 @@ int brass_model_max_length(const brass_model *model);
 int brass_model_threads(const brass_model *model);
 /* A short description, e.g. "bert 6 layers, hidden 384, mean pooling, normalized". */
 const char *brass_model_describe(const brass_model *model);
+/* The chunk size in tokens that indexing with this model uses when none is given
+ * (brass_index_options.chunk_tokens = 0): 512 for models longer than 512 tokens, else 256, never
+ * more than fits. *max_tokens (may be NULL): the largest chunk the model takes (larger settings are
+ * cut to it). The CLI and the web app's setting follow it. */
+int brass_model_chunk_tokens(const brass_model *model, int *max_tokens);
 
 /* Embeds n UTF-8 texts (NUL-terminated) as passages; writes n * dim floats to out, row by row.
  * Empty texts are embedded like any other text. */

@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "model/model.h"
 #include "nn/gemm.h"
+#include "text/chunk.h"
 
 #define MODEL_PATH_MAX 4096
 
@@ -238,6 +239,11 @@ int brass_model_dim(const brass_model *m) {
 }
 int brass_model_max_length(const brass_model *m) {
   return m ? m->cfg.max_seq_length : 0;
+}
+int brass_model_chunk_tokens(const brass_model *m, int *max_tokens) {
+  int max_len = m ? m->cfg.max_seq_length : 0;
+  if (!max_len && m && m->tok) max_len = tok_max_length(m->tok);
+  return chunk_default_tokens(max_len, m && m->tok ? tok_num_special(m->tok) : 2, max_tokens);
 }
 int brass_model_threads(const brass_model *m) {
   return m ? m->threads : 0;
