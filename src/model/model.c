@@ -137,6 +137,7 @@ static int model_open_static(const char *dir, static_kind kind, const char *tok_
     return err_set(err, BRASS_EFORMAT,
                    "%s: the embedding table has %d rows, fewer than the tokenizer's %d tokens",
                    tok_dir, m->stat.vocab, tok_vocab_size(m->tok));
+  static_set_char_limit(&m->stat, m->tok);
   m->cfg.hidden = m->stat.dim;
   m->cfg.vocab = m->stat.vocab;
   m->cfg.normalize = m->stat.normalize;
