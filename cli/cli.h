@@ -105,6 +105,12 @@ int cli_option_value(int argc, char **argv, int *i, const char *name, const char
  * (a static buffer, valid until the next call). Defined in cmd_model.c. */
 const char *cli_resolve_model(const char *arg);
 
+/* ---- stdin lines for line-oriented commands (line_in.c) ---- */
+/* Reads the next stdin line into *line (getline's buffer), without its newline; *lineno counts
+ * the lines read. Returns its length, -1 at the end of input, or -2 (after printing "stdin line
+ * N: longer than MAX bytes") for a line longer than max_bytes. */
+long cli_read_line(char **line, size_t *cap, long *lineno, size_t max_bytes);
+
 /* ---- buffered stdout for line-oriented commands (out_buf.c) ---- */
 
 typedef struct out_buf {
@@ -119,6 +125,9 @@ void out_printf_int(out_buf *o, const char *sep, int v);
 void out_str(out_buf *o, const char *str);
 /* Writes and empties the buffer; returns 0 or -1 on a write error other than EAGAIN/EINTR. */
 int out_flush(out_buf *o);
+/* The end of a group of input lines: out_flush, with "out of memory formatting the output" or
+ * "stdout: write failed: ..." printed on failure. Returns CLI_OK or CLI_FAIL. */
+int out_group_done(out_buf *o);
 
 /* ---- opening the library a sub-command works on (cli_library.c) ---- */
 

@@ -195,6 +195,18 @@ def embed_ids(model, id_lists, batch=16):
     return out
 
 
+def embed_stdin(model, batch, name):
+    """Reads id lists (one JSON array per line) from stdin, checks their lengths against
+    model.max_seq, embeds them and writes one JSON array per line: the main of torch_bert.py and
+    torch_jina.py."""
+    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
+    for ids in id_lists:
+        if not ids or len(ids) > model.max_seq:
+            sys.exit("%s: an id list has length %d (1..%d allowed)" % (name, len(ids), model.max_seq))
+    for v in embed_ids(model, id_lists, batch):
+        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir")
@@ -202,14 +214,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    model = BertEmbedder(a.model_dir)
-    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
-    for ids in id_lists:
-        if not ids or len(ids) > model.max_seq:
-            sys.exit("torch_bert: an id list has length %d (1..%d allowed)" %
-                     (len(ids), model.max_seq))
-    for v in embed_ids(model, id_lists, a.batch):
-        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+    embed_stdin(BertEmbedder(a.model_dir), a.batch, "torch_bert")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bert import embed_ids, model_settings, read_safetensors  # noqa: E402
+from torch_bert import embed_stdin, model_settings, read_safetensors  # noqa: E402
 
 
 def alibi_slopes(n):
@@ -146,13 +146,7 @@ def main():
     if a.slopes:
         print(json.dumps(alibi_slopes(model.heads)))
         return
-    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
-    for ids in id_lists:
-        if not ids or len(ids) > model.max_seq:
-            sys.exit("torch_jina: an id list has length %d (1..%d allowed)" %
-                     (len(ids), model.max_seq))
-    for v in embed_ids(model, id_lists, a.batch):
-        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+    embed_stdin(model, a.batch, "torch_jina")
 
 
 if __name__ == "__main__":
