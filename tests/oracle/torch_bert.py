@@ -153,17 +153,21 @@ class BertEmbedder(torch.nn.Module):
         return x
 
     def forward(self, input_ids, attention_mask):
-        x = self.encode(input_ids, attention_mask)
-        dtype = x.dtype
-        maskf = attention_mask.to(dtype)
-        if self.pooling == "cls":
-            pooled = x[:, 0]
-        else:
-            m = maskf.unsqueeze(-1)
-            pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
-        if self.normalize:
-            pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
-        return pooled
+        return pool(self.encode(input_ids, attention_mask), attention_mask, self.pooling,
+                    self.normalize)
+
+
+def pool(x, attention_mask, pooling, normalize):
+    """Sentence-transformers pooling of hidden states x: [CLS] or the mean over the real tokens,
+    then L2 normalisation when normalize (BERT and JinaBERT alike)."""
+    if pooling == "cls":
+        pooled = x[:, 0]
+    else:
+        m = attention_mask.to(x.dtype).unsqueeze(-1)
+        pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
+    if normalize:
+        pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
+    return pooled
 
 
 def embed_ids(model, id_lists, batch=16):

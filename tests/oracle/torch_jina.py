@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bert import embed_stdin, model_settings, read_safetensors  # noqa: E402
+from torch_bert import embed_stdin, model_settings, pool, read_safetensors  # noqa: E402
 
 
 def alibi_slopes(n):
@@ -123,15 +123,7 @@ class JinaEmbedder(torch.nn.Module):
             gated, plain = g[..., :I], g[..., I:]
             m = gated * 0.5 * (1.0 + torch.erf(gated / math.sqrt(2.0))) * plain
             x = self.layer_norm(self.linear(m, p + "mlp.wo") + x, p + "mlp.layernorm")
-        maskf = attention_mask.to(dtype)
-        if self.pooling == "cls":
-            pooled = x[:, 0]
-        else:
-            mk = maskf.unsqueeze(-1)
-            pooled = (x * mk).sum(1) / torch.clamp(mk.sum(1), min=1e-9)
-        if self.normalize:
-            pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
-        return pooled
+        return pool(x, attention_mask, self.pooling, self.normalize)
 
 
 def main():
