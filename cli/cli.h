@@ -105,6 +105,12 @@ int cli_option_value(int argc, char **argv, int *i, const char *name, const char
  * (a static buffer, valid until the next call). Defined in cmd_model.c. */
 const char *cli_resolve_model(const char *arg);
 
+/* ---- stdin lines for line-oriented commands (line_in.c) ---- */
+/* Reads the next stdin line into *line (getline's buffer), without its newline; *lineno counts
+ * the lines read. Returns its length, -1 at the end of input, or -2 (after printing "stdin line
+ * N: longer than MAX bytes") for a line longer than max_bytes. */
+long cli_read_line(char **line, size_t *cap, long *lineno, size_t max_bytes);
+
 /* ---- buffered stdout for line-oriented commands (out_buf.c) ---- */
 
 typedef struct out_buf {
@@ -119,6 +125,9 @@ void out_printf_int(out_buf *o, const char *sep, int v);
 void out_str(out_buf *o, const char *str);
 /* Writes and empties the buffer; returns 0 or -1 on a write error other than EAGAIN/EINTR. */
 int out_flush(out_buf *o);
+/* The end of a group of input lines: out_flush, with "out of memory formatting the output" or
+ * "stdout: write failed: ..." printed on failure. Returns CLI_OK or CLI_FAIL. */
+int out_group_done(out_buf *o);
 
 /* ---- opening the library a sub-command works on (cli_library.c) ---- */
 
@@ -135,5 +144,12 @@ int cli_library_option(int argc, char **argv, int *i, const char **library, cons
 int cli_open_library(const char *cmd, const char *library, const char *model,
                      const brass_model_options *mopts, int flags, brass_library **out,
                      const char **path);
+
+/* --wait SECONDS of the writing commands (index, remove, compact): how long to wait for another
+ * process writing the library; stores it in *seconds (0..604800). Returns like cli_option_value. */
+int cli_wait_option(int argc, char **argv, int *i, int *seconds);
+/* Applies a --wait value (< 0: the default, 600 s) to lib; unless quiet, a wait of over a second
+ * prints "brass: waiting for another process indexing LIB..." once on stderr. */
+void cli_library_wait(brass_library *lib, int seconds, int quiet);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/term_text.h"
 #include "brass.h"
 #include "cli.h"
 
@@ -52,4 +53,22 @@ int cli_open_library(const char *cmd, const char *library, const char *model,
     return cli_error(CLI_FAIL, "%s", err.message);
   if (path) *path = p;
   return CLI_OK;
+}
+
+int cli_wait_option(int argc, char **argv, int *i, int *seconds) {
+  const char *v = NULL;
+  int r = cli_option_value(argc, argv, i, "--wait", &v);
+  if (r > 0 && cli_parse_int("--wait", v, 0, 7 * 24 * 3600, seconds)) return -1;
+  return r;
+}
+
+static void cli_wait_notice(void *ctx, const char *path, const char *what) {
+  (void)ctx;
+  term_text_printf(stderr, "brass: waiting for another process %s %s...", what, path);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
+
+void cli_library_wait(brass_library *lib, int seconds, int quiet) {
+  brass_library_set_wait(lib, seconds, quiet ? NULL : cli_wait_notice, NULL);
 }

@@ -99,17 +99,12 @@ static int parse_args(int argc, char **argv, embed_args *a) {
 static int read_group(char **lines, size_t *caps, long *lineno, int *eof) {
   int n = 0;
   while (n < GROUP_LINES) {
-    ssize_t len = getline(&lines[n], &caps[n], stdin);
-    if (len < 0) {
+    long len = cli_read_line(&lines[n], &caps[n], lineno, MAX_LINE_BYTES);
+    if (len == -1) {
       *eof = 1;
       break;
     }
-    ++*lineno;
-    if ((size_t)len > MAX_LINE_BYTES) {
-      cli_error(CLI_FAIL, "stdin line %ld: longer than %u bytes", *lineno, MAX_LINE_BYTES);
-      return -1;
-    }
-    if (len > 0 && lines[n][len - 1] == '\n') lines[n][len - 1] = '\0';
+    if (len < 0) return -1;
     n++;
   }
   return n;
@@ -174,11 +169,8 @@ static int run_embed(int argc, char **argv) {
       }
       for (int i = 0; i < n; i++) print_vector(&out, vectors + (size_t)i * (size_t)dim, dim);
     }
-    if (out.failed) {
-      rc = cli_error(CLI_FAIL, "out of memory formatting the output");
-    } else if (out_flush(&out)) {
-      rc = cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
-    }
+    int orc = out_group_done(&out); /* what was printed before a failure is still written */
+    if (rc == CLI_OK) rc = orc;
   }
   if (rc == CLI_OK && ferror(stdin)) rc = cli_error(CLI_FAIL, "stdin: read failed");
   for (int i = 0; i < GROUP_LINES; i++) free(lines[i]);

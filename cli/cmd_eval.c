@@ -39,10 +39,12 @@ static const char eval_help[] =
     "options:\n"
     "  --mode MODE        keyword, vector, hybrid, rerank or all (default all: keyword, and with "
     "a\n"
-    "                     model also vector and hybrid)\n"
+    "                     model also vector and hybrid, and with --rerank also rerank)\n"
     "  -k N               cutoff of the @k metrics (default 10)\n"
     "  --rrf-k LIST       hybrid once per Reciprocal Rank Fusion constant, e.g. 10,30,60,100\n"
-    "  --rerank MODEL     cross-encoder for --mode rerank\n"
+    "  --rerank MODEL     cross-encoder folder (or pulled name) for the rerank mode: hybrid\n"
+    "                     search, then its top --rerank-top results reordered by the model\n"
+    "  --rerank-top N     results reranked per query (default 20, as 'brass search')\n"
     "  --run FILE         also score a TREC run file (qid Q0 docid rank score tag), e.g. a\n"
     "                     baseline's; without --mode, only the run is scored\n"
     "  --per-query        also print each query's scores (with --json: its ranking)\n"
@@ -79,6 +81,7 @@ typedef struct eval_args {
   const char *dataset, *queries, *qrels, *library, *model_dir, *mode, *rerank, *run;
   brass_model_options mopts;
   int k, per_query, json, quiet;
+  int rerank_top; /* 0: BRASS_RERANK_TOP_DEFAULT */
   int rrf[8], nrrf;
 } eval_args;
 
@@ -125,6 +128,8 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     } else if ((r = cli_option_value(argc, argv, &i, "--rerank", &v))) {
       if (r < 0) return -1;
       a->rerank = v;
+    } else if ((r = cli_option_value(argc, argv, &i, "--rerank-top", &v))) {
+      if (r < 0 || cli_parse_int("--rerank-top", v, 1, 10000, &a->rerank_top)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--run", &v))) {
       if (r < 0) return -1;
       a->run = v;
@@ -292,9 +297,22 @@ static int add_system(eval_system *s, int *ns, eval_kind kind, brass_search_mode
   return 0;
 }
 
+/* The rerank system: hybrid search whose top rerank_top results the cross-encoder reorders. */
+static int add_rerank(const eval_args *a, brass_reranker *rr, eval_system *s, int *ns) {
+  int rc = add_system(s, ns, SYS_SEARCH, BRASS_SEARCH_HYBRID, 0, 0);
+  if (rc) return rc;
+  eval_system *x = &s[*ns - 1];
+  x->o.reranker = rr;
+  x->o.rerank_top = a->rerank_top;
+  x->mode = "rerank";
+  snprintf(x->label, sizeof x->label, "rerank");
+  return 0;
+}
+
 /* The systems the options ask for; modes that need a model are left out (with a note) when the
- * library has none, unless asked for by name. */
-static int plan_systems(const eval_args *a, int have_model, eval_system *s, int *ns) {
+ * library has none, unless asked for by name. rr: the opened --rerank model, or NULL. */
+static int plan_systems(const eval_args *a, int have_model, brass_reranker *rr, eval_system *s,
+                        int *ns) {
   *ns = 0;
   if (a->run) {
     int rc = add_system(s, ns, SYS_RUN, BRASS_SEARCH_KEYWORD, 0, 0);
@@ -305,11 +323,6 @@ static int plan_systems(const eval_args *a, int have_model, eval_system *s, int 
     if (rc || !strcmp(a->mode, "none")) return rc;
   }
   int all = !strcmp(a->mode, "all");
-  if (!strcmp(a->mode, "rerank"))
-    return cli_error(CLI_FAIL,
-                     "eval: --mode rerank: reranking (%s) is not available in this "
-                     "brass yet",
-                     a->rerank);
   if ((!all && strcmp(a->mode, "keyword")) && !have_model)
     return cli_error(CLI_FAIL, "eval: --mode %s needs a model (pass --model DIR)", a->mode);
   int rc = 0;
@@ -322,6 +335,7 @@ static int plan_systems(const eval_args *a, int have_model, eval_system *s, int 
     for (int i = 0; !rc && i < a->nrrf; i++)
       rc = add_system(s, ns, SYS_SEARCH, BRASS_SEARCH_HYBRID, a->rrf[i], 1);
   }
+  if (!rc && have_model && rr && (all || !strcmp(a->mode, "rerank"))) rc = add_rerank(a, rr, s, ns);
   if (!rc && all && !have_model && !a->quiet)
     fprintf(stderr, "brass: eval: the library has no model: keyword mode only\n");
   return rc;
@@ -565,7 +579,13 @@ static int run_eval(int argc, char **argv) {
       progress_done(&p);
     }
   }
-  if (!rc) rc = plan_systems(&a, lib && brass_library_model(lib), s, &ns);
+  brass_reranker *rr = NULL;
+  if (!rc && a.rerank && strcmp(a.mode, "none")) {
+    brass_reranker_options ro = {.threads = a.mopts.threads, .dtype = a.mopts.dtype};
+    if (brass_reranker_open(cli_resolve_model(a.rerank), &ro, &rr, &err))
+      rc = cli_error(CLI_FAIL, "%s", err.message);
+  }
+  if (!rc) rc = plan_systems(&a, lib && brass_library_model(lib), rr, s, &ns);
   double *x = malloc((nq ? nq : 1) * sizeof *x), *y = malloc((nq ? nq : 1) * sizeof *y);
   if (!rc && (!x || !y)) rc = cli_error(CLI_FAIL, "out of memory");
   for (int k = 0; !rc && k < ns; k++) {
@@ -591,6 +611,7 @@ static int run_eval(int argc, char **argv) {
   }
   free(x);
   free(y);
+  brass_reranker_close(rr);
   brass_library_close(lib);
   remove_tmp(tmpdir);
   brass_eval_close(ev);

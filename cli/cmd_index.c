@@ -53,14 +53,18 @@ static const char index_help[] =
     "                       else f32); a library is indexed with one dtype only\n"
     "  --threads N          threads to use (default: $BRASS_THREADS, else all online cores)\n"
     "  --max-file-size N    skip files larger than N bytes (default 16777216)\n"
-    "  --chunk-tokens N     chunk size in model tokens (default 256)\n"
+    "  --chunk-tokens N     chunk size in model tokens (default 256; 512 for models of more\n"
+    "                       than 512 tokens; at most what the model takes)\n"
     "  --batch N            chunks embedded and committed per transaction (default 64)\n"
     "  --vectors int8|f32   how the search graph holds chunk vectors: int8 codes with a scale\n"
     "                       per vector (4x less search memory, a smaller library; candidates\n"
     "                       are re-ranked with the float32 vectors; the default for a new\n"
     "                       library) or float32. Recorded in the library; switching rebuilds\n"
     "                       the graph\n"
-    "  --quiet              no progress or skip notices on stderr\n"
+    "  --wait SECONDS       wait at most this long for another process indexing, removing or\n"
+    "                       compacting the same library, then fail (default 600; 0: fail at\n"
+    "                       once); a wait of over a second is said once on stderr\n"
+    "  --quiet              no progress, skip or wait notices on stderr\n"
     "  --watch              after indexing, follow the folders (inotify) and index changes as\n"
     "                       they happen (saved, created, moved, deleted files, new folders,\n"
     "                       .gitignore edits), about 0.2 s after the last change; Ctrl-C stops\n"
@@ -127,6 +131,7 @@ typedef struct index_args {
   brass_model_options mopts;
   brass_index_options iopts;
   int json, quiet, watch;
+  int wait; /* --wait SECONDS; -1: the default */
   int first_path;
   index_crawl_args crawl;
   int urls; /* the arguments are URLs: crawl */
@@ -134,6 +139,7 @@ typedef struct index_args {
 
 static int parse_args(int argc, char **argv, index_args *a) {
   memset(a, 0, sizeof *a);
+  a->wait = -1;
   a->model_dir = getenv("BRASS_MODEL");
   if (a->model_dir && !*a->model_dir) a->model_dir = NULL;
   int i = 1;
@@ -153,6 +159,8 @@ static int parse_args(int argc, char **argv, index_args *a) {
       if (r < 0 || cli_parse_dtype(v, &a->mopts.dtype)) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--threads", &v))) {
       if (r < 0 || cli_parse_threads("--threads", v, &a->mopts.threads)) return -1;
+    } else if ((r = cli_wait_option(argc, argv, &i, &a->wait))) {
+      if (r < 0) return -1;
     } else if ((r = cli_option_value(argc, argv, &i, "--max-file-size", &v))) {
       if (r < 0 || cli_parse_int("--max-file-size", v, 1, 1 << 30, &n)) return -1;
       a->iopts.max_file_bytes = n;
@@ -414,6 +422,7 @@ static int run_index(int argc, char **argv) {
   brass_library *lib = NULL;
   int orc = cli_open_library("index", a.library, a.model_dir, &a.mopts, 0, &lib, NULL);
   if (orc) return orc;
+  cli_library_wait(lib, a.wait, a.quiet);
   brass_error err;
   int keyword_only = !brass_library_model(lib);
   if (keyword_only && !a.quiet)

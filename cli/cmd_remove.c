@@ -33,6 +33,8 @@ static const char remove_help[] =
     "                     next search or index run)\n"
     "  --json             print one JSON object: {\"sources\", \"chunks\", \"unmatched\": "
     "[PATH...]}\n"
+    "  --wait SECONDS     wait at most this long for another process indexing, removing or\n"
+    "                     compacting the library (default 600; 0: fail at once)\n"
     "  --help             show this help\n"
     "\n"
     "exit status: 0 on success; 1 on failure or when a PATH matches no indexed source (the\n"
@@ -41,7 +43,7 @@ static const char remove_help[] =
 static int run_remove(int argc, char **argv) {
   const char *given = NULL, *model_dir = getenv("BRASS_MODEL");
   if (model_dir && !*model_dir) model_dir = NULL;
-  int json = 0, i = 1;
+  int json = 0, i = 1, wait = -1;
   for (; i < argc; i++) {
     int r;
     if (!strcmp(argv[i], "--")) {
@@ -50,6 +52,8 @@ static int run_remove(int argc, char **argv) {
     }
     if (argv[i][0] != '-' || !argv[i][1]) break;
     if ((r = cli_library_option(argc, argv, &i, &given, &model_dir))) {
+      if (r < 0) return CLI_USAGE;
+    } else if ((r = cli_wait_option(argc, argv, &i, &wait))) {
       if (r < 0) return CLI_USAGE;
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
@@ -63,6 +67,7 @@ static int run_remove(int argc, char **argv) {
   brass_library *lib = NULL;
   int orc = cli_open_library("remove", given, model_dir, NULL, BRASS_OPEN_EXISTING, &lib, NULL);
   if (orc) return orc;
+  cli_library_wait(lib, wait, 0);
   int64_t *matched = calloc(n, sizeof *matched);
   if (!matched) {
     brass_library_close(lib);

@@ -122,14 +122,13 @@ static int run_rerank(int argc, char **argv) {
   while (rc == CLI_OK && !eof) {
     int n = 0;
     while (rc == CLI_OK && n < RR_GROUP_LINES) {
-      ssize_t len = getline(&line, &line_cap, stdin);
-      if (len < 0) {
+      long len = cli_read_line(&line, &line_cap, &lineno, RR_MAX_LINE_BYTES);
+      if (len == -1) {
         eof = 1;
         break;
       }
-      ++lineno;
-      if ((size_t)len > RR_MAX_LINE_BYTES)
-        rc = cli_error(CLI_FAIL, "stdin line %ld: longer than %u bytes", lineno, RR_MAX_LINE_BYTES);
+      if (len < 0)
+        rc = CLI_FAIL;
       else if (parse_pair(line, lineno, &roots[n], &qs[n], &ps[n]))
         rc = CLI_FAIL;
       else if (a.tokens && print_pair_tokens(&out, r, qs[n], ps[n], ids, types, cap, lineno))
@@ -151,10 +150,7 @@ static int run_rerank(int argc, char **argv) {
       cJSON_Delete(roots[i]);
       roots[i] = NULL;
     }
-    if (rc == CLI_OK && out.failed)
-      rc = cli_error(CLI_FAIL, "out of memory formatting the output");
-    else if (rc == CLI_OK && out_flush(&out))
-      rc = cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+    if (rc == CLI_OK) rc = out_group_done(&out);
   }
   if (rc == CLI_OK && ferror(stdin)) rc = cli_error(CLI_FAIL, "stdin: read failed");
   free(line);

@@ -61,3 +61,9 @@ int out_flush(out_buf *o) {
   o->len = 0;
   return 0;
 }
+
+int out_group_done(out_buf *o) {
+  if (o->failed) return cli_error(CLI_FAIL, "out of memory formatting the output");
+  if (out_flush(o)) return cli_error(CLI_FAIL, "stdout: write failed: %s", strerror(errno));
+  return CLI_OK;
+}

@@ -87,6 +87,11 @@ int brass_model_max_length(const brass_model *model);
 int brass_model_threads(const brass_model *model);
 /* A short description, e.g. "bert 6 layers, hidden 384, mean pooling, normalized". */
 const char *brass_model_describe(const brass_model *model);
+/* The chunk size in tokens that indexing with this model uses when none is given
+ * (brass_index_options.chunk_tokens = 0): 512 for models longer than 512 tokens, else 256, never
+ * more than fits. *max_tokens (may be NULL): the largest chunk the model takes (larger settings are
+ * cut to it). The CLI and the web app's setting follow it. */
+int brass_model_chunk_tokens(const brass_model *model, int *max_tokens);
 
 /* Embeds n UTF-8 texts (NUL-terminated) as passages; writes n * dim floats to out, row by row.
  * Empty texts are embedded like any other text. */
@@ -152,6 +157,15 @@ enum { BRASS_OPEN_READ = 2 };
 int brass_library_open(const char *path, const char *model_dir, const brass_model_options *mopts,
                        int flags, brass_library **out, brass_error *err);
 void brass_library_close(brass_library *lib);
+/* How long lib waits for another process: a writing run (brass_index, brass_index_documents,
+ * brass_remove, brass_compact) waits for another process's run on the same library to finish, and
+ * any write waits for another process's transaction (e.g. a search saving its graph). Readers never
+ * wait for writers (WAL). wait_seconds < 0: the default, 600; 0: fail at once ("the library is
+ * locked by another process"). notice (may be NULL) is called once when a wait has lasted about a
+ * second; what is "indexing" (another run) or "writing to" (another transaction). */
+void brass_library_set_wait(brass_library *lib, int wait_seconds,
+                            void (*notice)(void *ctx, const char *path, const char *what),
+                            void *ctx);
 /* Closes lib after a run that failed: when this handle created the library file and it still
  * holds no source, the file (and its -wal/-shm) is removed too, so a failed first run leaves no
  * empty library behind. Otherwise as brass_library_close. */

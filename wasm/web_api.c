@@ -138,6 +138,9 @@ EMSCRIPTEN_KEEPALIVE char *web_open(const char *path, const char *model_dir, int
     cJSON_AddStringToObject(mj, "name", cJSON_GetObjectItem(info, "model_name")->valuestring);
     cJSON_AddNumberToObject(mj, "dim", brass_model_dim(m));
     cJSON_AddNumberToObject(mj, "max_length", brass_model_max_length(m));
+    int chunk_max = 0, chunk_default = brass_model_chunk_tokens(m, &chunk_max);
+    cJSON_AddNumberToObject(mj, "chunk_tokens", chunk_default); /* what chunk_tokens 0 uses */
+    cJSON_AddNumberToObject(mj, "chunk_tokens_max", chunk_max);
     cJSON_AddStringToObject(mj, "describe", brass_model_describe(m));
     cJSON_AddStringToObject(mj, "dtype", brass_dtype_name(brass_model_dtype(m)));
   } else {

@@ -280,6 +280,7 @@ function readyText() {
 function applyInit(res) {
   state.init = res || {};
   state.model = state.init.model || null;
+  fillForm($('settings-form'), state.settings, state.model); // the chunk size follows the model
   const isolated = state.init.isolated ?? window.crossOriginIsolated;
   const single = state.init.threaded === false || !isolated;
   const noticeText = state.init.notice || (!isolated ? 'cross-origin isolation is off: running on one thread' : null);
@@ -659,7 +660,7 @@ function onSettingsSubmit(e) {
   const prev = state.settings;
   const next = saveSettings({ ...readForm(form, prev), mode: prev.mode });
   state.settings = next;
-  fillForm(form, next);
+  fillForm(form, next, state.model);
   const restart = next.threads !== prev.threads || next.dtype !== prev.dtype;
   $('settings-status').textContent = restart ? 'Saved; restarting the engine…' : 'Saved.';
   if (restart) {
@@ -729,7 +730,7 @@ function wire() {
   $('clear-library').addEventListener('click', clearLibrary);
 
   const form = $('settings-form');
-  fillForm(form, state.settings);
+  fillForm(form, state.settings, state.model);
   form.addEventListener('submit', onSettingsSubmit);
 
   // "/" jumps to the search box from anywhere that is not a text field

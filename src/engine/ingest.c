@@ -758,9 +758,12 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
   if (!lib || (!paths && n)) return err_set(err, BRASS_EINVAL, "index: no library or paths");
+  /* one writing run at a time per library: a second indexer waits for this one (wait.c) */
+  int rc = store_lock_writer(lib->st, err);
+  if (rc) return rc;
   ing_state s;
   int64_t gen0 = 0;
-  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
+  rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
 
   walk_result w;
   memset(&w, 0, sizeof w);
@@ -789,6 +792,7 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   rc = ing_finish(&s, gen0, rc, err);
   free(kept);
   walk_free(&w);
+  store_unlock_writer(lib->st);
   return rc;
 }
 
@@ -839,9 +843,11 @@ int brass_index_documents(brass_library *lib, const brass_document *docs, size_t
   for (size_t i = 0; i < n; i++)
     if (!docs[i].name || !*docs[i].name || (!docs[i].text && docs[i].text_len))
       return err_set(err, BRASS_EINVAL, "index: document %zu has no name or no text", i + 1);
+  int rc = store_lock_writer(lib->st, err);
+  if (rc) return rc;
   ing_state s;
   int64_t gen0 = 0;
-  int rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
+  rc = ing_start(&s, lib, opts, summary, progress, ctx, &gen0, err);
   s.files_total = (int64_t)n;
   for (size_t i = 0; i < n && !rc; i++) {
     rc = ing_document_one(&s, &docs[i], err);
@@ -849,7 +855,9 @@ int brass_index_documents(brass_library *lib, const brass_document *docs, size_t
     if (!rc) ing_report(&s, docs[i].name, NULL);
   }
   if (!rc) rc = ing_flush(&s, 1, err);
-  return ing_finish(&s, gen0, rc, err);
+  rc = ing_finish(&s, gen0, rc, err);
+  store_unlock_writer(lib->st);
+  return rc;
 }
 
 /* ---- an ingest session for sources fetched one at a time (the crawler, src/net/crawl.c) ---- */

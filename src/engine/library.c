@@ -206,6 +206,14 @@ void engine_remove_library_files(const char *path) {
   if (snprintf(p, sizeof p, "%s-shm", path) < (int)sizeof p) unlink(p);
 }
 
+void brass_library_set_wait(brass_library *lib, int wait_seconds,
+                            void (*notice)(void *ctx, const char *path, const char *what),
+                            void *ctx) {
+  if (!lib || !lib->st) return;
+  int ms = wait_seconds < 0 ? -1 : wait_seconds > INT_MAX / 1000 ? INT_MAX : wait_seconds * 1000;
+  store_set_wait(lib->st, ms, notice, ctx);
+}
+
 int engine_record_model(brass_library *lib, brass_error *err) {
   if (!lib->model) return 0;
   int rc = store_begin(lib->st, err);

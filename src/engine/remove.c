@@ -108,8 +108,13 @@ int brass_remove(brass_library *lib, const char *const *paths, size_t n, int64_t
   if (!lib || !paths || !n) return err_set(err, BRASS_EINVAL, "remove: no library or paths");
   for (size_t i = 0; i < n; i++)
     if (!paths[i] || !*paths[i]) return err_set(err, BRASS_EINVAL, "remove: empty path");
+  int lrc = store_lock_writer(lib->st, err); /* one writing run at a time (wait.c) */
+  if (lrc) return lrc;
   int64_t gen0 = engine_generation(lib->st, err);
-  if (gen0 < 0) return (int)gen0;
+  if (gen0 < 0) {
+    store_unlock_writer(lib->st);
+    return (int)gen0;
+  }
   rm_match m;
   memset(&m, 0, sizeof m);
   m.n = n;
@@ -132,19 +137,22 @@ int brass_remove(brass_library *lib, const char *const *paths, size_t n, int64_t
   free(m.paths);
   free(m.matched);
   free(m.ids);
+  store_unlock_writer(lib->st);
   return rc;
 }
 
 int brass_compact(brass_library *lib, int64_t *bytes_before, int64_t *bytes_after,
                   brass_error *err) {
   if (!lib) return err_set(err, BRASS_EINVAL, "compact: no library");
-  brass_library_info info;
-  int rc = brass_library_info_get(lib, &info, err);
+  int rc = store_lock_writer(lib->st, err); /* one writing run at a time (wait.c) */
   if (rc) return rc;
-  if (bytes_before) *bytes_before = info.file_bytes;
-  if (lib->model && lib->dim > 0 && (rc = engine_graph_compact(lib, err))) return rc;
-  if ((rc = store_vacuum(lib->st, err))) return rc;
-  if ((rc = brass_library_info_get(lib, &info, err))) return rc;
-  if (bytes_after) *bytes_after = info.file_bytes;
-  return 0;
+  brass_library_info info;
+  rc = brass_library_info_get(lib, &info, err);
+  if (!rc && bytes_before) *bytes_before = info.file_bytes;
+  if (!rc && lib->model && lib->dim > 0) rc = engine_graph_compact(lib, err);
+  if (!rc) rc = store_vacuum(lib->st, err);
+  if (!rc) rc = brass_library_info_get(lib, &info, err);
+  if (!rc && bytes_after) *bytes_after = info.file_bytes;
+  store_unlock_writer(lib->st);
+  return rc;
 }

@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "model/model.h"
 #include "nn/gemm.h"
+#include "text/chunk.h"
 
 #define MODEL_PATH_MAX 4096
 
@@ -136,6 +137,7 @@ static int model_open_static(const char *dir, static_kind kind, const char *tok_
     return err_set(err, BRASS_EFORMAT,
                    "%s: the embedding table has %d rows, fewer than the tokenizer's %d tokens",
                    tok_dir, m->stat.vocab, tok_vocab_size(m->tok));
+  static_set_char_limit(&m->stat, m->tok);
   m->cfg.hidden = m->stat.dim;
   m->cfg.vocab = m->stat.vocab;
   m->cfg.normalize = m->stat.normalize;
@@ -238,6 +240,11 @@ int brass_model_dim(const brass_model *m) {
 }
 int brass_model_max_length(const brass_model *m) {
   return m ? m->cfg.max_seq_length : 0;
+}
+int brass_model_chunk_tokens(const brass_model *m, int *max_tokens) {
+  int max_len = m ? m->cfg.max_seq_length : 0;
+  if (!max_len && m && m->tok) max_len = tok_max_length(m->tok);
+  return chunk_default_tokens(max_len, m && m->tok ? tok_num_special(m->tok) : 2, max_tokens);
 }
 int brass_model_threads(const brass_model *m) {
   return m ? m->threads : 0;

@@ -27,7 +27,7 @@ static void static_rows(void *ctx, size_t begin, size_t end, int worker) {
   int32_t stack[STATIC_STACK_IDS];
   for (size_t i = begin; i < end; i++) {
     const char *text = j->texts[i];
-    size_t len = strlen(text);
+    size_t len = static_cut_bytes(&m->stat, text, strlen(text)); /* model2vec's character cut */
     /* at most one id per byte (every piece covers at least one byte) */
     size_t cap = len + 1;
     int32_t *ids = cap <= STATIC_STACK_IDS ? stack : malloc(cap * sizeof *ids);

@@ -15,7 +15,7 @@
 #include "nn/ops.h"
 
 #define STATIC_PATH_MAX 4096
-#define MODEL2VEC_MAX_IDS 512 /* model2vec's encode(max_length=512) */
+#define MODEL2VEC_MAX_IDS 512 /* model2vec's encode(max_length=512): also the character cut */
 
 static cJSON *static_read_json(const char *path, brass_error *err) {
   char *text = NULL;
@@ -179,4 +179,44 @@ void static_embed_ids(const static_model *s, const int32_t *ids, int n, int unk_
   const float count = (float)used;
   for (size_t k = 0; k < D; k++) out[k] /= count;
   if (s->normalize) l2_normalize_f32(out, (int)D);
+}
+
+static int static_cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* Code points in a UTF-8 string (bytes that are not continuation bytes). */
+static int static_chars(const char *t) {
+  int n = 0;
+  for (; *t; t++) n += ((unsigned char)*t & 0xC0) != 0x80;
+  return n;
+}
+
+void static_set_char_limit(static_model *s, const tokenizer *tok) {
+  s->max_chars = 0;
+  int n = tok_vocab_size(tok);
+  if (s->kind != STATIC_MODEL2VEC || s->max_ids <= 0 || n <= 0) return;
+  int *len = malloc((size_t)n * sizeof *len);
+  if (!len) return; /* no cut: the first max_ids ids are still the limit */
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    const char *t = tok_id_token(tok, i);
+    if (t) len[m++] = static_chars(t);
+  }
+  if (m > 0) {
+    qsort(len, (size_t)m, sizeof *len, static_cmp_int);
+    /* numpy's median: the middle value, or the mean of the two middle ones; int() truncates */
+    int median = m % 2 ? len[m / 2] : (len[m / 2 - 1] + len[m / 2]) / 2;
+    s->max_chars = (size_t)s->max_ids * (size_t)(median > 0 ? median : 1);
+  }
+  free(len);
+}
+
+size_t static_cut_bytes(const static_model *s, const char *text, size_t len) {
+  if (!s->max_chars || len <= s->max_chars) return len; /* fewer bytes than the limit: whole */
+  size_t chars = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)text[i] & 0xC0) != 0x80 && chars++ == s->max_chars) return i;
+  return len;
 }

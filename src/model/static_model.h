@@ -6,8 +6,9 @@
  *     StaticEmbedding module folder with model.safetensors ["embedding.weight"] and
  *     tokenizer.json, and a Normalize module when the vectors are normalised.
  * A text's vector is the mean of its tokens' rows (no [CLS]/[SEP]), optionally L2-normalised.
- * model2vec drops [UNK] ids first and keeps at most 512 ids, as its encode() does; the
- * sentence-transformers module keeps every id (up to the tokenizer file's truncation).
+ * model2vec does what its encode() does by default (max_length=512): the text is first cut to
+ * 512 x the vocabulary's median token length in characters, [UNK] ids are dropped, at most 512
+ * ids kept. The sentence-transformers module keeps every id.
  */
 #ifndef BRASS_MODEL_STATIC_MODEL_H
 #define BRASS_MODEL_STATIC_MODEL_H
@@ -17,6 +18,7 @@
 
 #include "brass.h"
 #include "model/safetensors.h"
+#include "text/tokenizer.h"
 
 typedef enum static_kind { STATIC_NONE = 0, STATIC_MODEL2VEC = 1, STATIC_ST = 2 } static_kind;
 
@@ -26,6 +28,8 @@ typedef struct static_model {
   int normalize;
   int drop_unk; /* model2vec: [UNK] ids are removed before averaging */
   int max_ids;  /* ids kept per text after dropping; 0 = all */
+  /* model2vec: characters (code points) of a text kept before tokenising; 0 = all */
+  size_t max_chars;
   st_file file; /* stays open: rows are read from it */
   const unsigned char *table;
   unsigned char *table_copy; /* read-in files (WebAssembly): the table's own copy, file closed */
@@ -44,5 +48,11 @@ void static_free(static_model *s);
 /* out (dim floats) = mean of the rows of ids[0..n) (after dropping unk_id when the model says
  * so), normalised if the model says so; zeros when no id is left. */
 void static_embed_ids(const static_model *s, const int32_t *ids, int n, int unk_id, float *out);
+
+/* model2vec: sets max_chars to max_ids x the median length in characters of tok's vocabulary
+ * entries (numpy's median, truncated to an int, as model2vec's median_token_length). */
+void static_set_char_limit(static_model *s, const tokenizer *tok);
+/* How many bytes of the UTF-8 text (len bytes) hold its first s->max_chars characters. */
+size_t static_cut_bytes(const static_model *s, const char *text, size_t len);
 
 #endif

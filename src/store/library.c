@@ -6,7 +6,8 @@
  * library or empty (application_id, or no tables yet), its schema is not newer than this binary;
  * an empty file or database becomes a library only when the open may create one.
  * Then a writable open switches to WAL (readers never block the single writer), turns foreign keys
- * on (cascading deletes depend on it) and migrates. Every connection waits up to 5 s for locks.
+ * on (cascading deletes depend on it) and migrates. Every connection waits for locks as
+ * wait.c says (10 minutes unless the caller sets another wait).
  *
  * Permissions are checked before SQLite sees the path, so that messages name the cause (a
  * missing or unwritable folder, a read-only file) instead of "unable to open database file". A
@@ -22,8 +23,6 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
-
-#define STORE_BUSY_TIMEOUT_MS 5000
 
 sqlite3 *store_db(store *st) {
   return st->db;
@@ -294,6 +293,8 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
   st->path = strdup(path);
   st->readonly = readonly;
   st->model_dim = -1;
+  st->lock_fd = -1;
+  st->wait_ms = STORE_WAIT_DEFAULT_MS;
   if (!st->path) {
     free(st);
     return err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
@@ -313,7 +314,7 @@ int store_open_flags(const char *path, int flags, store **out, brass_error *err)
     goto fail;
   }
   sqlite3_extended_result_codes(st->db, 1);
-  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  store_wait_install(st);
 #ifdef __EMSCRIPTEN__
   /* Emscripten's file systems cannot share the WAL index through mmap (reopening a WAL library
    * hangs): keep the index in heap memory by holding the file exclusively. One handle per library
@@ -380,6 +381,7 @@ void store_close(store *st) {
     if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(st->db);
   }
+  while (st->lock_depth > 0) store_unlock_writer(st);
   free(st->path);
   free(st);
 }
@@ -407,9 +409,9 @@ int store_begin(store *st, brass_error *err) {
 }
 
 int store_try_begin(store *st, brass_error *err) {
-  sqlite3_busy_timeout(st->db, 0);
+  sqlite3_busy_handler(st->db, NULL, NULL);
   int rc = store_begin(st, err);
-  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  store_wait_install(st);
   return rc;
 }
 

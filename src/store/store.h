@@ -51,9 +51,25 @@ const char *store_path(const store *st);
 /* The schema version found in the file (after migration, STORE_SCHEMA_VERSION). */
 int store_schema_version(store *st);
 
+/* ---- waiting for other processes (wait.c) ---------------------------------------------------- */
+/* How long a handle waits for a lock held by another process unless told otherwise: 10 minutes. */
+#define STORE_WAIT_DEFAULT_MS (10 * 60 * 1000)
+/* Called once per handle when a wait has lasted about a second: what is "indexing" (the writer
+ * lock) or "writing to" (a transaction of another process). */
+typedef void (*store_wait_fn)(void *ctx, const char *path, const char *what);
+/* Sets how long lock waits may last (wait_ms < 0: the default; 0: fail at once) and the notice. */
+void store_set_wait(store *st, int wait_ms, store_wait_fn fn, void *ctx);
+int store_wait_ms(const store *st);
+/* The writer lock of a whole run (index, remove, compact): waits up to the handle's wait for
+ * another process's run to finish, then holds "<library>-lock" until the matching unlock. Nests
+ * within one handle. Fails with BRASS_EIO ("locked by another process") when the wait runs out. */
+int store_lock_writer(store *st, brass_error *err);
+void store_unlock_writer(store *st);
+
 /* ---- transactions --------------------------------------------------------------------------- */
 /* One ingest batch = one transaction. begin takes the write lock at once (BEGIN IMMEDIATE), waiting
- * up to the busy timeout (5 s) for another writer. Nesting is an error (BRASS_EINVAL). */
+ * up to the handle's wait (store_set_wait) for another writer. Nesting is an error (BRASS_EINVAL).
+ */
 int store_begin(store *st, brass_error *err);
 /* store_begin without waiting: fails at once (BRASS_EIO) when another writer holds the lock. */
 int store_try_begin(store *st, brass_error *err);

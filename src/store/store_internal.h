@@ -32,7 +32,18 @@ struct store {
   } cache[STORE_STMT_CACHE];
   int ncache;
   int accept_fn; /* 1 once brass_accept() is registered on db (filter.c) */
+  /* waiting for other processes (wait.c) */
+  int wait_ms;           /* how long a wait for a lock may last; 0: fail at once */
+  store_wait_fn wait_fn; /* called once when a wait has lasted a second */
+  void *wait_ctx;
+  int wait_noticed;
+  int64_t busy_t0; /* when the current SQLite busy wait began (ms, monotonic) */
+  int lock_fd;     /* the flocked "<library>-lock" while lock_depth > 0, else -1 */
+  int lock_depth;
 };
+
+/* (Re)installs the SQLite busy handler for st->wait_ms on st->db (wait.c). */
+void store_wait_install(store *st);
 
 /* The raw connection (tests use it to set pragmas such as max_page_count). */
 sqlite3 *store_db(store *st);

@@ -423,6 +423,15 @@ static void ck_utf16_ranges(const char *src, size_t len, chunk_list *out, size_t
   }
 }
 
+int chunk_default_tokens(int model_max_length, int nspecial, int *max_tokens) {
+  int model_max = model_max_length > 0 ? model_max_length : 512;
+  int room = model_max - nspecial;
+  /* Long-context models (JinaBERT: 8,192) get CHUNK_LONG_TOKENS by default (docs/chunking.md) */
+  int d = model_max > 512 ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
+  if (max_tokens) *max_tokens = room;
+  return d < room ? d : room;
+}
+
 int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind kind,
                    const chunk_options *opt, chunk_list *out, brass_error *err) {
   if (!out || (!text && len)) return err_set(err, BRASS_EINVAL, "chunk: no text or output");
@@ -430,8 +439,7 @@ int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind 
   int nspec = tok ? tok_num_special(tok) : 2; /* without a tokenizer: assume [CLS] [SEP] */
   int model_max = o.model_max_length > 0 ? o.model_max_length : 0;
   if (!model_max && tok) model_max = tok_max_length(tok) > 0 ? tok_max_length(tok) : 512;
-  /* Long-context models (JinaBERT: 8,192) get CHUNK_LONG_TOKENS by default (docs/chunking.md) */
-  if (o.max_tokens <= 0) o.max_tokens = model_max > 512 ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
+  if (o.max_tokens <= 0) o.max_tokens = chunk_default_tokens(model_max, nspec, NULL);
   int budget = o.max_tokens;
   if (model_max && budget > model_max - nspec) budget = model_max - nspec;
   if (budget < 1)

@@ -24,6 +24,12 @@
 #define CHUNK_TOKENS 256
 #define CHUNK_LONG_TOKENS 512
 
+/* The chunk size (tokens without specials) used when none is given, for a model of
+ * model_max_length tokens (counting its nspecial specials; 0 = 512): CHUNK_LONG_TOKENS beyond 512,
+ * else CHUNK_TOKENS, never more than fits. *max_tokens (may be NULL) gets the most that fits. The
+ * one rule behind the CLI's default and the web app's chunk-size setting. */
+int chunk_default_tokens(int model_max_length, int nspecial, int *max_tokens);
+
 typedef struct chunk_options {
   int max_tokens;       /* target chunk size in tokens without specials; 0 = CHUNK_TOKENS, or
                            CHUNK_LONG_TOKENS when model_max_length > 512 */

@@ -4,7 +4,8 @@
 # keyword, vector and hybrid systems with an --rrf-k sweep and a tiny random model (the JSON
 # shape: systems, comparisons, per-query rankings of corpus ids); a second run re-indexes
 # nothing; the existing-library mode with suffix matching of file paths; the temporary library
-# removed afterwards.
+# removed afterwards; the rerank system (hybrid + a tiny random cross-encoder) against `brass
+# rerank` on the same pairs.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
 . "$BRASS_SRC/tests/engine/lib.sh"
@@ -73,4 +74,55 @@ expect "suffix match" "$(json "$T/f.json" '[float(e["mrr@10"]) for e in j["per_q
 "$BRASS" eval --queries "$T/fq.jsonl" --qrels "$T/fqrels.txt" --library "$T/f.db" --mode vector \
   >/dev/null 2>"$T/v.err"
 expect "vector without a model: exit" "$?" "1"
+
+# --mode rerank (here inside all): hybrid, then the top --rerank-top reordered by a cross-encoder.
+# Checked against `brass rerank` on the same (query, chunk text) pairs: per query, the top 5 of
+# rerank are hybrid's top 5 sorted by those scores, the rest is hybrid's order unchanged.
+"$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$T/ce" --kind cross-encoder --layers 2 --hidden 64 \
+  --heads 4 --intermediate 128 --max-pos 128 --seed 7 >/dev/null || fail "make cross-encoder"
+"$BRASS" eval "$D" --library "$L" --model "$T/model" --rerank "$T/ce" --rerank-top 5 --json \
+  --per-query --quiet >"$T/r.json" 2>"$T/r.err" || fail "eval --rerank: $(cat "$T/r.err")"
+expect "systems with --rerank" "$(json "$T/r.json" '" ".join(s["system"] for s in j["systems"])')" \
+  "keyword vector hybrid rerank"
+expect "rerank metrics" "$(json "$T/r.json" 'all(0 <= j["systems"][3][m] <= 1 for m in ("ndcg@10", "mrr@10", "recall@100"))')" True
+"$PY" - "$T/r.json" "$D/queries.jsonl" "$L" "$T/pairs.jsonl" <<'PYEOF' || fail "rerank pairs"
+import json, sqlite3, sys
+j = json.load(open(sys.argv[1]))
+q = {x["_id"]: x["text"] for x in map(json.loads, open(sys.argv[2]))}
+body = dict(sqlite3.connect(sys.argv[3]).execute(
+    "SELECT s.path, c.body FROM chunks c JOIN documents d ON d.id = c.document_id "
+    "JOIN sources s ON s.id = d.source_id"))
+with open(sys.argv[4], "w") as f:
+    for e in j["per_query"]:
+        if e["mode"] == "hybrid":
+            for doc in e["ranking"][:5]:
+                f.write(json.dumps({"query": q[e["query_id"]], "passage": body[doc]}) + "\n")
+PYEOF
+"$BRASS" rerank --model "$T/ce" <"$T/pairs.jsonl" >"$T/pairs.scores" 2>"$T/pairs.err" ||
+  fail "brass rerank: $(cat "$T/pairs.err")"
+"$PY" - "$T/r.json" "$T/pairs.scores" <<'PYEOF' && ok "rerank = hybrid's top 5 sorted by the cross-encoder, the rest unchanged" || fail "rerank order"
+import json, sys
+j = json.load(open(sys.argv[1]))
+scores = [float(l) for l in open(sys.argv[2])]
+hyb = {e["query_id"]: e["ranking"] for e in j["per_query"] if e["mode"] == "hybrid"}
+rr = {e["query_id"]: e["ranking"] for e in j["per_query"] if e["mode"] == "rerank"}
+assert hyb.keys() == rr.keys() and len(rr) == 13, (len(hyb), len(rr))
+at, changed = 0, 0
+for qid, h in hyb.items():
+    top = h[:5]
+    sc = scores[at:at + len(top)]
+    at += len(top)
+    want = [d for _, d in sorted(zip(sc, top), key=lambda x: -x[0])]
+    assert rr[qid][:5] == want, (qid, rr[qid][:5], want, sc)
+    assert rr[qid][5:] == h[5:], (qid, rr[qid], h)
+    changed += rr[qid] != h
+assert at == len(scores)
+assert changed > 0, "the reranker changed no query's order"
+print("queries reordered by the reranker: %d of %d" % (changed, len(rr)))
+PYEOF
+"$BRASS" eval "$D" --library "$L" --model "$T/model" --mode rerank --rerank "$T/ce" --quiet >"$T/r.txt" 2>&1 ||
+  fail "eval --mode rerank: $(cat "$T/r.txt")"
+grep -q "^rerank" "$T/r.txt" && ok "text output names the rerank system" || fail "rerank text: $(head -5 "$T/r.txt")"
+"$BRASS" eval "$D" --library "$L" --model "$T/model" --mode rerank --quiet >/dev/null 2>"$T/r.err"
+expect "--mode rerank without --rerank: exit" "$?" "2"
 [ "$fails" = 0 ] && echo "all passed" || { echo "$fails failed"; exit 1; }

@@ -98,6 +98,32 @@ for name in m2v m2v-f16 sst sst-norm; do
     "$work/$name.empty" && ok "$name: an empty text embeds as zeros" || fail "$name: empty text"
 done
 
+# model2vec's character cut: encode() (max_length=512) first cuts a text to 512 x the median
+# length of the vocabulary's tokens in characters. A long text whose words are mostly [UNK]s (over
+# 100 characters) keeps far fewer than 512 ids after the cut than without it, so only a cut
+# at the same place matches the reference made from the cut text (and the uncut one must not).
+$PY - "$work/m2v/tokenizer.json" "$work/long.txt" "$work/long-cut.txt" <<'PYEOF' || fail "long text"
+import json, statistics, sys
+vocab = json.load(open(sys.argv[1]))["model"]["vocab"]
+m = 512 * int(statistics.median(len(t) for t in vocab))  # model2vec's median_token_length
+words = ["alpha", "package", "library", "river", "mountain", "été", "café"]
+text = " ".join(("x%03d" % i) * 30 + " " + words[i % len(words)] for i in range(400))
+assert len(text) > 2 * m, (len(text), m)
+open(sys.argv[2], "w").write(text + "\n")
+open(sys.argv[3], "w").write(text[:m] + "\n")
+print("ok   long text: %d characters, cut at %d" % (len(text), m))
+PYEOF
+for f in long long-cut; do
+  node "$ORACLE/hf_tokenize.js" "$work/m2v/tokenizer.json" --plain --max-len 0 <"$work/$f.txt" |
+    $PY "$ORACLE/torch_static.py" "$work/m2v" >"$work/$f.ref"
+done
+"$BRASS" embed --model "$work/m2v" <"$work/long.txt" >"$work/long.got"
+$PY "$HERE/compare_vectors.py" vectors "$work/long.got" "$work/long-cut.ref" --tol 1e-4 \
+  --label "m2v long text vs the cut reference" || fail "m2v: a long text is not cut as model2vec cuts it"
+$PY -c 'import json,sys; a,b=(json.loads(open(f).readline()) for f in sys.argv[1:]); sys.exit(max(abs(x-y) for x,y in zip(a,b)) < 1e-3)' \
+  "$work/long.got" "$work/long.ref" && ok "m2v: the uncut text's vector differs (the check can fail)" ||
+  fail "m2v: the cut made no difference to the long text"
+
 # ---- search --rerank, and a static model behind index/search ----
 mkdir -p "$work/docs"
 head -40 "$work/texts.txt" | awk -v d="$work/docs" '{ print > (d "/doc" NR ".txt") }'

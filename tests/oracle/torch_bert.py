@@ -153,17 +153,21 @@ class BertEmbedder(torch.nn.Module):
         return x
 
     def forward(self, input_ids, attention_mask):
-        x = self.encode(input_ids, attention_mask)
-        dtype = x.dtype
-        maskf = attention_mask.to(dtype)
-        if self.pooling == "cls":
-            pooled = x[:, 0]
-        else:
-            m = maskf.unsqueeze(-1)
-            pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
-        if self.normalize:
-            pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
-        return pooled
+        return pool(self.encode(input_ids, attention_mask), attention_mask, self.pooling,
+                    self.normalize)
+
+
+def pool(x, attention_mask, pooling, normalize):
+    """Sentence-transformers pooling of hidden states x: [CLS] or the mean over the real tokens,
+    then L2 normalisation when normalize (BERT and JinaBERT alike)."""
+    if pooling == "cls":
+        pooled = x[:, 0]
+    else:
+        m = attention_mask.to(x.dtype).unsqueeze(-1)
+        pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
+    if normalize:
+        pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
+    return pooled
 
 
 def embed_ids(model, id_lists, batch=16):
@@ -195,6 +199,18 @@ def embed_ids(model, id_lists, batch=16):
     return out
 
 
+def embed_stdin(model, batch, name):
+    """Reads id lists (one JSON array per line) from stdin, checks their lengths against
+    model.max_seq, embeds them and writes one JSON array per line: the main of torch_bert.py and
+    torch_jina.py."""
+    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
+    for ids in id_lists:
+        if not ids or len(ids) > model.max_seq:
+            sys.exit("%s: an id list has length %d (1..%d allowed)" % (name, len(ids), model.max_seq))
+    for v in embed_ids(model, id_lists, batch):
+        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir")
@@ -202,14 +218,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    model = BertEmbedder(a.model_dir)
-    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
-    for ids in id_lists:
-        if not ids or len(ids) > model.max_seq:
-            sys.exit("torch_bert: an id list has length %d (1..%d allowed)" %
-                     (len(ids), model.max_seq))
-    for v in embed_ids(model, id_lists, a.batch):
-        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+    embed_stdin(BertEmbedder(a.model_dir), a.batch, "torch_bert")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bert import embed_ids, model_settings, read_safetensors  # noqa: E402
+from torch_bert import embed_stdin, model_settings, pool, read_safetensors  # noqa: E402
 
 
 def alibi_slopes(n):
@@ -123,15 +123,7 @@ class JinaEmbedder(torch.nn.Module):
             gated, plain = g[..., :I], g[..., I:]
             m = gated * 0.5 * (1.0 + torch.erf(gated / math.sqrt(2.0))) * plain
             x = self.layer_norm(self.linear(m, p + "mlp.wo") + x, p + "mlp.layernorm")
-        maskf = attention_mask.to(dtype)
-        if self.pooling == "cls":
-            pooled = x[:, 0]
-        else:
-            mk = maskf.unsqueeze(-1)
-            pooled = (x * mk).sum(1) / torch.clamp(mk.sum(1), min=1e-9)
-        if self.normalize:
-            pooled = pooled / torch.clamp(pooled.norm(dim=-1, keepdim=True), min=1e-12)
-        return pooled
+        return pool(x, attention_mask, self.pooling, self.normalize)
 
 
 def main():
@@ -146,13 +138,7 @@ def main():
     if a.slopes:
         print(json.dumps(alibi_slopes(model.heads)))
         return
-    id_lists = [json.loads(line) for line in sys.stdin if line.strip()]
-    for ids in id_lists:
-        if not ids or len(ids) > model.max_seq:
-            sys.exit("torch_jina: an id list has length %d (1..%d allowed)" %
-                     (len(ids), model.max_seq))
-    for v in embed_ids(model, id_lists, a.batch):
-        sys.stdout.write("[" + ",".join("%.12g" % x for x in v) + "]\n")
+    embed_stdin(model, a.batch, "torch_jina")
 
 
 if __name__ == "__main__":

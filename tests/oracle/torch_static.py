@@ -7,7 +7,8 @@ model.safetensors ["embeddings"]) or a sentence-transformers StaticEmbedding fol
 safetensors reader, and embeds token id lists (one JSON array per line on stdin, from
 hf_tokenize.js --plain: the text's ids without [CLS]/[SEP]) as the libraries do:
   - model2vec (StaticModel.encode): [UNK] ids dropped, the first 512 kept, rows averaged, L2
-    normalised when config.json says normalize; no ids left -> zeros;
+    normalised when config.json says normalize; no ids left -> zeros (encode's cut of the text
+    to 512 x the median token length in characters comes before tokenising: the caller cuts);
   - sentence-transformers (StaticEmbedding): torch EmbeddingBag(mode="mean") over all ids, then
     the Normalize module if listed.
 Output: one JSON array per line, in input order.

@@ -569,6 +569,37 @@ static void test_utf16(void) {
   free(u16);
 }
 
+/* The default chunk size per model length (the CLI's default and the web app's setting): 256,
+ * 512 beyond 512 tokens, never more than fits beside the specials; and chunk_document using it. */
+static void test_default_tokens(void) {
+  int mx = 0;
+  CHECK(chunk_default_tokens(512, 2, &mx) == 256 && mx == 510);
+  CHECK(chunk_default_tokens(256, 2, &mx) == 254 && mx == 254); /* MiniLM: 256 positions */
+  CHECK(chunk_default_tokens(128, 2, &mx) == 126 && mx == 126);
+  CHECK(chunk_default_tokens(8192, 2, &mx) == 512 && mx == 8190); /* JinaBERT v2 */
+  CHECK(chunk_default_tokens(0, 2, NULL) == 256);                 /* unknown: as 512 */
+  /* a text of ~3,000 tokens: the largest default chunk is 512 tokens for an 8,192 model */
+  char *t = malloc(40000);
+  size_t n = 0;
+  for (int i = 0; i < 700; i++) n += (size_t)sprintf(t + n, "word%d beta gamma. ", i % 50);
+  chunk_options o = {0};
+  int want[2] = {256, 512}, lens[2] = {512, 8192};
+  for (int k = 0; k < 2; k++) {
+    o.model_max_length = lens[k];
+    chunk_list l = {0};
+    CHECK(chunk_document(g_tok, t, n, DOC_TEXT, &o, &l, NULL) == 0);
+    int most = 0;
+    for (size_t i = 0; i < l.count; i++) {
+      int32_t ids[2048];
+      int got = tok_encode_plain(g_tok, l.items[i].text, l.items[i].text_len, 2048, ids, 2048);
+      if (got > most) most = got;
+    }
+    CHECK(most <= want[k] && most > want[k] * 3 / 4);
+    chunk_list_free(&l);
+  }
+  free(t);
+}
+
 int main(void) {
   const char *src = getenv("BRASS_SRC");
   char path[1024];
@@ -580,6 +611,7 @@ int main(void) {
     return 1;
   }
   if (g_tok) test_model_limit(path);
+  test_default_tokens();
   test_headings();
   test_fence_whole();
   test_long_text();
