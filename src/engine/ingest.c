@@ -875,9 +875,16 @@ int engine_ingest_begin(brass_library *lib, const brass_index_options *opts,
   if (!lib) return err_set(err, BRASS_EINVAL, "index: no library");
   engine_ingest *e = calloc(1, sizeof *e);
   if (!e) return err_set(err, BRASS_ENOMEM, "index: out of memory");
-  int rc = ing_start(&e->s, lib, opts, summary, progress, ctx, &e->gen0, err);
+  /* a crawl is a writing run like brass_index: held until engine_ingest_end (wait.c) */
+  int rc = store_lock_writer(lib->st, err);
+  if (rc) {
+    free(e);
+    return rc;
+  }
+  rc = ing_start(&e->s, lib, opts, summary, progress, ctx, &e->gen0, err);
   if (rc) {
     ing_finish(&e->s, e->gen0, rc, err);
+    store_unlock_writer(lib->st);
     free(e);
     return rc;
   }
@@ -954,6 +961,7 @@ int engine_ingest_end(engine_ingest *e, int rc, brass_error *err) {
   if (!e) return rc;
   if (!rc) rc = ing_flush(&e->s, 1, err);
   rc = ing_finish(&e->s, e->gen0, rc, err);
+  store_unlock_writer(e->s.lib->st);
   free(e);
   return rc;
 }
