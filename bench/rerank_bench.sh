@@ -33,12 +33,17 @@ awk '
   { buf = buf (buf ? " " : "") $0; if (split(buf, w, " ") >= 135) { print buf; buf = ""; n++ } }
   n == 20 { exit }' "$OUT/descriptions.txt" >"$OUT/pairs.txt"
 
-say "rerank: brass at $THREADS threads"
-BRASS_THREADS=$THREADS "$BUILD/bench/bench_rerank" --model "$CE" --pairs "$OUT/pairs.txt" \
-  --threads "$THREADS" --runs "$RUNS" >"$OUT/brass.json"
-say "rerank: onnxruntime at $THREADS threads"
-node bench/ort_rerank_bench.js --onnx "$OUT/ce.onnx" --model "$CE" --pairs "$OUT/pairs.txt" \
-  --threads "$THREADS" --runs "$RUNS" >"$OUT/ort.json"
+# the int8 peer: the same graph quantized as quantize_dynamic does it (bench/quantize_onnx.py)
+[ -f "$OUT/ce-int8.onnx" ] || $PY bench/quantize_onnx.py "$OUT/ce.onnx" "$OUT/ce-int8.onnx" >&2
+for d in f32 int8; do
+  sfx=$([ $d = f32 ] && echo "" || echo "-int8")
+  say "rerank: brass $d at $THREADS threads"
+  BRASS_DTYPE=$d BRASS_THREADS=$THREADS "$BUILD/bench/bench_rerank" --model "$CE" \
+    --pairs "$OUT/pairs.txt" --threads "$THREADS" --runs "$RUNS" >"$OUT/brass$sfx.json"
+  say "rerank: onnxruntime $d at $THREADS threads"
+  node bench/ort_rerank_bench.js --onnx "$OUT/ce$sfx.onnx" --model "$CE" --pairs "$OUT/pairs.txt" \
+    --threads "$THREADS" --runs "$RUNS" >"$OUT/ort$sfx.json"
+done
 
 # static vs transformer indexing on the same corpus (RERANK_ONLY=1 skips it, reusing old results)
 if [ "${RERANK_ONLY:-0}" != 1 ]; then
@@ -59,18 +64,22 @@ fi
 $PY - "$OUT" "$THREADS" <<'PYEOF'
 import json, os, sys
 out, threads = sys.argv[1], sys.argv[2]
-b = json.load(open(os.path.join(out, "brass.json")))
-o = json.load(open(os.path.join(out, "ort.json")))
-diff = max(abs(x - y) for x, y in zip(b["scores"], o["scores"]))
-print("## rerank: %d pairs, %d tokens (MiniLM-L-6 cross-encoder shape), %s threads" %
-      (b["pairs"], b["tokens"], threads))
-print("| engine | p50 ms | p90 ms | min ms | CPU ms per run (p50, all threads) |")
-print("|---|---|---|---|---|")
-for r in (b, o):
-    print("| %s | %.1f | %.1f | %.1f | %.1f |" % (r["engine"], r["p50_ms"], r["p90_ms"], r["min_ms"],
-                                               r["cpu_p50_ms"]))
-print("brass p50 / ORT p50 = %.2f; CPU per run brass / ORT = %.2f; max |score diff| = %.2g" %
-      (b["p50_ms"] / o["p50_ms"], b["cpu_p50_ms"] / o["cpu_p50_ms"], diff))
+load = lambda name: json.load(open(os.path.join(out, name)))
+b, o = load("brass.json"), load("ort.json")
+bi, oi = load("brass-int8.json"), load("ort-int8.json")
+diff = lambda x, y: max(abs(p - q) for p, q in zip(x["scores"], y["scores"]))
+print("## rerank: %d pairs, %d tokens (MiniLM-L-6 cross-encoder shape), %s threads, load %s" %
+      (b["pairs"], b["tokens"], threads, open("/proc/loadavg").read().split()[0]))
+print("| engine | dtype | p50 ms | p90 ms | min ms | CPU ms per run (p50, all threads) |")
+print("|---|---|---|---|---|---|")
+for r, d in ((b, "f32"), (o, "f32"), (bi, "int8"), (oi, "int8")):
+    print("| %s | %s | %.1f | %.1f | %.1f | %.1f |" % (r["engine"], d, r["p50_ms"], r["p90_ms"],
+                                                    r["min_ms"], r["cpu_p50_ms"]))
+for d, x, y in (("f32", b, o), ("int8", bi, oi)):
+    print("%s: brass p50 / ORT p50 = %.2f; CPU per run brass / ORT = %.2f; max |score diff| = %.2g" %
+          (d, x["p50_ms"] / y["p50_ms"], x["cpu_p50_ms"] / y["cpu_p50_ms"], diff(x, y)))
+print("int8 vs f32 scores: max |diff| brass %.2g, ORT %.2g; brass int8 p50 %.1f ms (goal <= 300)" %
+      (diff(bi, b), diff(oi, o), bi["p50_ms"]))
 s = json.load(open(os.path.join(out, "index-potion-shape.json")))
 m = json.load(open(os.path.join(out, "index-minilm.json")))
 ts, tm = s["tokens"] / s["seconds"], m["tokens"] / m["seconds"]
