@@ -92,6 +92,9 @@ int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc,
  * poppler-glib)"), BRASS_ERANGE (over EXTRACT_PDF_MAX_PAGES pages, EXTRACT_PDF_MAX_TEXT bytes of
  * text or EXTRACT_PDF_MAX_SECONDS), BRASS_ENOMEM; err names "pdf" and the problem. */
 #define EXTRACT_PAGES_MAGIC "%brass-pages 1\n"
+/* What pdf.js could not read arrives as EXTRACT_PAGES_ERROR and one line saying why: it fails
+ * with BRASS_EFORMAT and "pdf: " and that line (at most 300 bytes). */
+#define EXTRACT_PAGES_ERROR "%brass-pages-error "
 #define EXTRACT_PDF_MAX_PAGES 10000
 #define EXTRACT_PDF_MAX_TEXT (64u << 20)
 #define EXTRACT_PDF_MAX_SECONDS 60

@@ -79,6 +79,12 @@ int extract_pdf(const char *src, size_t len, extract_doc *doc, brass_error *err)
     text[len - mlen] = '\0';
     return pdf_doc(doc, text, len - mlen, err);
   }
+  size_t elen = sizeof EXTRACT_PAGES_ERROR - 1;
+  if (len >= elen && !memcmp(src, EXTRACT_PAGES_ERROR, elen)) { /* pdf.js could not read it */
+    size_t n = 0;
+    while (elen + n < len && n < 300 && (unsigned char)src[elen + n] >= ' ') n++;
+    return err_set(err, BRASS_EFORMAT, "pdf: %.*s", (int)n, src + elen);
+  }
   /* the header may follow up to 1 KiB of junk, as readers allow */
   size_t head = len < 1024 ? len : 1024;
   if (!memmem(src, head, "%PDF-", 5))

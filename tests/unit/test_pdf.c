@@ -92,6 +92,9 @@ static void test_limits(void) {
     CHECK(rc == BRASS_EUNSUPPORTED &&
           !strcmp(err.message, "pdf: support not built in (configure with poppler-glib)"));
   }
+  static const char jserr[] = EXTRACT_PAGES_ERROR "encrypted (needs a password)\nrest";
+  CHECK(extract_pdf(jserr, sizeof jserr - 1, &d, &err) == BRASS_EFORMAT &&
+        !strcmp(err.message, "pdf: encrypted (needs a password)"));
   CHECK(extract_kind_for_path("Report.PDF") == DOC_PDF && extract_kind_is_document(DOC_PDF));
 }
 
