@@ -385,6 +385,8 @@ async function flowNotIsolated(browser, model, corpus) {
     await page.setInputFiles('#file-input', [pdf, bad]);
     await waitSources(page, 3);
     ok(`indexed a PDF with pdf.js in ${Date.now() - t1} ms`);
+    const said = await page.textContent('#progress-text');
+    check(/1 added, 1 skipped/.test(said), 'the damaged PDF is skipped, the printed one added', said);
     for (const [word, want] of [['quartzite', 'page 1'], ['estuary', 'page 3']]) {
       r = await search(page, word, 'keyword');
       check(r.hits[0] && r.hits[0].source === 'guide.pdf' && r.hits[0].text.includes(want),
