@@ -97,7 +97,8 @@ int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc,
 #define EXTRACT_PAGES_ERROR "%brass-pages-error "
 #define EXTRACT_PDF_MAX_PAGES 10000
 #define EXTRACT_PDF_MAX_TEXT (64u << 20)
-#define EXTRACT_PDF_MAX_SECONDS 60
+#define EXTRACT_PDF_MAX_SECONDS 60           /* $BRASS_PDF_SECONDS changes it (natively) */
+#define EXTRACT_PDF_MAX_MEMORY (1024u << 20) /* address space poppler's process may add */
 int extract_pdf(const char *src, size_t len, extract_doc *doc, brass_error *err);
 /* 1 for the document kinds (zip containers and PDF; never tested with extract_is_binary). */
 int extract_kind_is_document(doc_kind kind);

@@ -4,7 +4,8 @@
 # names that page in the CLI, --json and `brass get` (which reads the extracted text); no chunk
 # spans two pages. Bad PDFs are skipped with one line naming the file and the problem, quickly
 # and without poppler's warnings: truncated, encrypted with a password (qpdf --encrypt), garbage
-# behind a %PDF- header, not a PDF, over 10,000 pages. Needs a build with PDF support (poppler-glib,
+# behind a %PDF- header, not a PDF, over 10,000 pages, a page whose layout outlasts the time
+# limit (poppler runs in a child process that is killed). Needs a build with PDF support (poppler-glib,
 # CMake BRASS_PDF): exits 77 (skipped) only when brass says it was built without it.
 set -u
 : "${BRASS:?BRASS must name the brass CLI}" "${BRASS_SRC:?BRASS_SRC must name the source tree}"
@@ -69,12 +70,34 @@ printf 'just text\n' >"$B/fake.pdf"
 # 10,002 pages: the guide's three pages repeated (qpdf shares their content streams)
 qpdf --empty --pages "$D/guide.pdf" $("$PY" -c 'print(",".join(["1-3"] * 3334))') -- "$B/huge.pdf" ||
   fail "qpdf --pages"
+# one page of 40,000 scattered words: poppler's layout takes ~30 s (quadratic); BRASS_PDF_SECONDS=2
+# below must stop it (poppler runs in a child process that is killed)
+"$PY" - "$B/slow.pdf" <<'PYEOF' || fail "making slow.pdf"
+import random, sys, zlib
+r = random.Random(1)
+content = b"BT /F1 12 Tf " + b"".join(b"1 0 0 1 %d %d Tm (w%d ) Tj " % (r.randrange(20, 580),
+    r.randrange(20, 770), i % 1000) for i in range(40000)) + b"ET"
+z = zlib.compress(content, 9)
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(z) + z + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+out, offs = bytearray(b"%PDF-1.4\n"), []
+for i, o in enumerate(objs):
+    offs.append(len(out))
+    out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+x = len(out)
+out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
+out += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x
+open(sys.argv[1], "wb").write(out)
+PYEOF
 VLIMIT=2000000
 ( ulimit -v $VLIMIT; "$BRASS" --help >/dev/null 2>&1 ) || { VLIMIT=unlimited; echo "note: no address-space limit (sanitizer build)"; }
 start=$(date +%s)
-( ulimit -v $VLIMIT; G_MESSAGES_DEBUG=all timeout 60 "$BRASS" index --json --library "$T/bad.db" "$B" >"$T/bad.json" 2>"$T/bad.err" )
+( ulimit -v $VLIMIT; G_MESSAGES_DEBUG=all BRASS_PDF_SECONDS=2 timeout 60 "$BRASS" index --json --library "$T/bad.db" "$B" >"$T/bad.json" 2>"$T/bad.err" )
 expect "bad PDFs: exit status" "$?" 0
-expect "bad PDFs: all skipped" "$(json "$T/bad.json" 'j["skipped"]')" 5
+expect "bad PDFs: all skipped" "$(json "$T/bad.json" 'j["skipped"]')" 6
 expect "bad PDFs: none added" "$(json "$T/bad.json" 'j["added"]')" 0
 check() {
   local line
@@ -90,6 +113,7 @@ check locked.pdf "pdf: encrypted (needs a password)"
 check garbage.pdf "pdf: damaged"
 check fake.pdf "no %PDF- header"
 check huge.pdf "10002 pages, over the limit 10000"
+check slow.pdf "pdf: over 2 s, over the time limit"
 # nothing but the skipped lines, the progress line and the no-model note: poppler stays quiet
 extra=$(grep -v -e '^brass: skipped ' -e '^brass: files ' -e '^brass: no model' "$T/bad.err")
 [ -z "$extra" ] && ok "no poppler warnings" || fail "stderr has more lines: $extra"
