@@ -170,6 +170,8 @@ static void pdf_child(int fd, const char *src, size_t len, int seconds) {
     struct rlimit rl = {vm + EXTRACT_PDF_MAX_MEMORY, vm + EXTRACT_PDF_MAX_MEMORY};
     setrlimit(RLIMIT_AS, &rl);
   }
+  struct rlimit core = {0, 0}; /* a crash on a hostile file writes no core dump */
+  setrlimit(RLIMIT_CORE, &core);
   alarm((unsigned)seconds + 5);
   char *text = NULL;
   size_t n = 0;
