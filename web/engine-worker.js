@@ -549,9 +549,18 @@ function onIndexProgress(json) {
 }
 
 // A PDF's pages as text for the engine (web/pdf-text.js); pdf.js is loaded on the first PDF.
-async function pdfForEngine(bytes) {
+// Progress: {phase: "pdf", path, part_done: pages read, part_total: pages}, at most every 100 ms.
+async function pdfForEngine(path, bytes) {
   if (!self.pdfPagesText) importScripts('pdf.js', 'pdf.worker.js', 'pdf-text.js');
-  return new TextEncoder().encode(await self.pdfPagesText(self.pdfjsLib, bytes));
+  const onPage = (done, total) => {
+    const now = performance.now();
+    if (!prog || (done < total && now - prog.lastPost < 100)) return;
+    prog.lastPost = now;
+    post({ event: 'progress', files_done: prog.filesBefore, files_total: prog.filesTotal,
+      chunks_done: prog.chunksBefore, tokens_done: prog.tokensBefore, seconds: (now - prog.t0) / 1000,
+      tokens_per_s: 0, eta_s: -1, path, part_done: done, part_total: total, phase: 'pdf' });
+  };
+  return new TextEncoder().encode(await self.pdfPagesText(self.pdfjsLib, bytes, onPage));
 }
 
 async function opIndex(args) {
@@ -565,7 +574,7 @@ async function opIndex(args) {
       while (i < list.length && (batch.length === 0 || bytes + list[i].file.size <= BATCH_BYTES)) {
         const f = list[i++];
         let bytes = new Uint8Array(await f.file.arrayBuffer());
-        if (/\.pdf$/i.test(f.path)) bytes = await pdfForEngine(bytes);
+        if (/\.pdf$/i.test(f.path)) bytes = await pdfForEngine(f.path, bytes);
         writeMem(INPUT_DIR + '/' + f.path, bytes);
         batch.push(f.path);
         bytes += f.file.size;

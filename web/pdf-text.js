@@ -27,9 +27,10 @@ async function pdfPageText(page) {
   return s.replace(/\f/g, ' ');
 }
 
-// pdfjsLib: pdf.js's module object; bytes: the file (a Uint8Array pdf.js may take over).
-// Returns the string for the engine: the pages, or the error line.
-async function pdfPagesText(pdfjsLib, bytes) {
+// pdfjsLib: pdf.js's module object; bytes: the file (a Uint8Array pdf.js may take over);
+// onPage(done, total), if given, after each page. Returns the string for the engine: the pages,
+// or the error line.
+async function pdfPagesText(pdfjsLib, bytes, onPage) {
   const t0 = Date.now();
   let doc = null;
   try {
@@ -55,6 +56,7 @@ async function pdfPagesText(pdfjsLib, bytes) {
       size += text.length + 2;
       if (size > PDF_MAX_TEXT) throw new Error(`more than ${PDF_MAX_TEXT >> 20} MiB of text by page ${i}, over the limit`);
       pages.push(text);
+      if (onPage) onPage(i, doc.numPages);
     }
     return PDF_PAGES_MAGIC + pages.join('\f\n');
   } catch (e) {
