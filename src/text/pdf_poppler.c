@@ -1,9 +1,11 @@
 /*
- * pdf_poppler.c - a PDF's text page by page through poppler-glib (pdf_poppler.h). poppler parses
- * in-process, so the bounds are the ones a caller can set around it: the file size limit of the
- * indexer, a page count, the bytes of extracted text and a time budget checked between pages.
- * poppler reports syntax problems of damaged files through GLib logging ("Poppler" domain); those
- * are dropped so that a bad file gives the single line of its error, not a screenful of warnings.
+ * pdf_poppler.c - a PDF's text page by page through poppler-glib (pdf_poppler.h). poppler runs in
+ * a forked child process, because the bounds that matter cannot be set around an in-process call:
+ * its text layout is quadratic in the words of one page and it may crash on hostile input. The
+ * child has a memory limit (RLIMIT_AS), checks the page count, the text size and the time between
+ * pages, and sends the pages back through a pipe; the parent kills it at the deadline. poppler
+ * reports syntax problems of damaged files through GLib logging ("Poppler" domain); those are
+ * dropped so that a bad file gives the single line of its error, not a screenful of warnings.
  */
 #include "text/pdf_poppler.h"
 
