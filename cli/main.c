@@ -118,6 +118,8 @@ static int run(int argc, char **argv) {
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
     printf("brass %s (kernel %s, %d threads by default)\n", brass_version(), brass_kernel_name(),
            brass_default_threads());
+    const char *pdf = brass_pdf_support();
+    printf("pdf: %s\n", pdf ? pdf : "not built in (configure with poppler-glib)");
     return CLI_OK;
   }
   if (!strcmp(cmd, "help")) {

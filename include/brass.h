@@ -48,6 +48,11 @@ int brass_default_threads(void);
 /* Name of the SGEMM micro-kernel chosen at start-up ("avx512", "avx2", "wasm-simd128", "ref"). */
 const char *brass_kernel_name(void);
 
+/* The PDF library built in ("poppler-glib 22.12.0"; a binary with it is GPL-2 as a whole), or NULL
+ * when this build has no PDF support (CMake BRASS_PDF=OFF, or the WebAssembly engine, which gets
+ * pages already extracted by pdf.js). */
+const char *brass_pdf_support(void);
+
 /* ---- Embedding models ---------------------------------------------------------------------- */
 
 typedef struct brass_model brass_model;

@@ -99,4 +99,12 @@ for f in brass-web-st.js brass-web-st.wasm; do cp "$out_st/$f" "$dist/"; done
 for f in web/*.html web/*.css web/*.js; do
   [ -e "$f" ] && cp "$f" "$dist/"
 done
+# pdf.js for PDFs in the browser (web/pdf-text.js): Debian's libjs-pdf (Apache-2.0), loaded by the
+# engine worker only when a PDF is dropped
+pdfjs=/usr/share/javascript/pdf/build
+if [ -f "$pdfjs/pdf.js" ] && [ -f "$pdfjs/pdf.worker.js" ]; then
+  cp "$pdfjs/pdf.js" "$pdfjs/pdf.worker.js" "$dist/"
+else
+  echo "build-wasm: $pdfjs/pdf.js missing (apt-get install libjs-pdf): the web app cannot read PDFs" >&2
+fi
 echo "build-wasm: $dist/ (serve it with: brass serve --root web/dist)"

@@ -19,6 +19,10 @@ PACKAGES+=(libhnswlib-dev g++)
 # zlib1g-dev: inflate for DOCX/ODT/EPUB (src/text/zip.c); pandoc (~170 MB installed): writes the
 # real DOCX/ODT/EPUB files tests/engine/test_documents.sh indexes
 PACKAGES+=(pandoc zlib1g-dev)
+# libpoppler-glib-dev: PDF text for the native build (src/text/pdf_poppler.c; GPL-2, optional:
+# CMake BRASS_PDF=OFF builds without it); qpdf: tests/engine/test_pdf_files.sh encrypts a PDF
+# and builds one of 10,002 pages; libjs-pdf: pdf.js (Apache-2.0), PDFs in the browser app
+PACKAGES+=(libpoppler-glib-dev qpdf libjs-pdf)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -369,6 +369,7 @@ function onIndexProgress(ev) {
   const part = inPart ? ` (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} chunks)` : '';
   $('progress-text').textContent =
     ev.phase === 'graph' && inPart ? `Building the search graph (${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)} vectors)`
+    : ev.phase === 'pdf' ? `Reading ${ev.path} (page ${fmtInt(ev.part_done)} / ${fmtInt(ev.part_total)})`
     : ev.path ? `Indexing ${ev.path}${part}` : 'Indexing…';
   // the status line (the page's live region) gets a short summary at most once a second
   const now = performance.now();

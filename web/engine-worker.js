@@ -22,7 +22,8 @@
 //   records the model under its folder's name, as the CLI does for a folder of that name.
 // - Indexing: dropped files are written to MEMFS /input/<relative path> in batches of about
 //   32 MiB, indexed with /input as the index root (sources are stored as "notes/a.md"), then
-//   deleted from MEMFS.
+//   deleted from MEMFS. A PDF is written as its pages' text, extracted here by pdf.js
+//   (web/pdf-text.js, loaded on the first PDF), so that the engine makes its "page N" chunks.
 'use strict';
 
 const OPFS_DIR = 'brass';
@@ -547,6 +548,21 @@ function onIndexProgress(json) {
   });
 }
 
+// A PDF's pages as text for the engine (web/pdf-text.js); pdf.js is loaded on the first PDF.
+// Progress: {phase: "pdf", path, part_done: pages read, part_total: pages}, at most every 100 ms.
+async function pdfForEngine(path, bytes) {
+  if (!self.pdfPagesText) importScripts('pdf.js', 'pdf.worker.js', 'pdf-text.js');
+  const onPage = (done, total) => {
+    const now = performance.now();
+    if (!prog || (done < total && now - prog.lastPost < 100)) return;
+    prog.lastPost = now;
+    post({ event: 'progress', files_done: prog.filesBefore, files_total: prog.filesTotal,
+      chunks_done: prog.chunksBefore, tokens_done: prog.tokensBefore, seconds: (now - prog.t0) / 1000,
+      tokens_per_s: 0, eta_s: -1, path, part_done: done, part_total: total, phase: 'pdf' });
+  };
+  return new TextEncoder().encode(await self.pdfPagesText(self.pdfjsLib, bytes, onPage));
+}
+
 async function opIndex(args) {
   const list = (args.files || []).map((f) => ({ path: safeRel(f.path || (f.file && f.file.name)), file: f.file || f }));
   const sum = { added: 0, updated: 0, unchanged: 0, removed: 0, skipped: 0, chunks_embedded: 0, tokens: 0, seconds: 0 };
@@ -557,7 +573,9 @@ async function opIndex(args) {
       let bytes = 0;
       while (i < list.length && (batch.length === 0 || bytes + list[i].file.size <= BATCH_BYTES)) {
         const f = list[i++];
-        writeMem(INPUT_DIR + '/' + f.path, new Uint8Array(await f.file.arrayBuffer()));
+        let bytes = new Uint8Array(await f.file.arrayBuffer());
+        if (/\.pdf$/i.test(f.path)) bytes = await pdfForEngine(f.path, bytes);
+        writeMem(INPUT_DIR + '/' + f.path, bytes);
         batch.push(f.path);
         bytes += f.file.size;
       }

@@ -2,7 +2,8 @@
  * get.c - brass_get: a line range of an indexed source, read from the file as it is now. Only
  * sources the library holds are served (what `brass get`, /api/get and the MCP tool `get` may
  * read is exactly what was indexed), the file is opened without following a symbolic link in its
- * last component, and the reply says when the file changed since it was indexed.
+ * last component, and the reply says when the file changed since it was indexed. Documents (PDF,
+ * DOCX, ODT, EPUB) are read as their extracted text, whose lines the chunks' line ranges count.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "base/error.h"
 #include "base/sha256.h"
 #include "engine/engine.h"
+#include "text/extract.h"
 
 #define GET_MAX_BYTES (64u << 20)
 
@@ -131,6 +133,25 @@ static int get_web_page(brass_library *lib, const store_source *src, int from, i
   return 0;
 }
 
+/* Replaces the document's bytes *data by its extracted text (docs/chunking.md). */
+static int get_document(char **data, size_t *len, doc_kind kind, const char *path,
+                        brass_error *err) {
+  extract_doc doc;
+  brass_error xerr;
+  int rc = extract_document(*data, *len, kind, &doc, &xerr);
+  char *text = rc ? NULL : malloc(doc.len + 1);
+  if (text) {
+    memcpy(text, doc.text, doc.len);
+    text[doc.len] = '\0';
+    *len = doc.len;
+  }
+  if (!rc) extract_doc_free(&doc);
+  free(*data);
+  *data = text;
+  if (rc) return err_set(err, rc, "%s: %s", path, xerr.message);
+  return text ? 0 : err_set(err, BRASS_ENOMEM, "%s: out of memory", path);
+}
+
 int brass_get(brass_library *lib, const char *source, int from, int to, brass_lines *out,
               brass_error *err) {
   memset(out, 0, sizeof *out);
@@ -158,6 +179,11 @@ int brass_get(brass_library *lib, const char *source, int from, int to, brass_li
   unsigned char sum[32];
   sha256(data, len, sum);
   out->changed = (int64_t)len != src.size || memcmp(sum, src.sha256, 32) != 0;
+  doc_kind kind = extract_kind_for_path(src.path);
+  if (extract_kind_is_document(kind) && (rc = get_document(&data, &len, kind, src.path, err))) {
+    store_source_clear(&src);
+    return rc;
+  }
   /* lines: [start of line from, end of line to) */
   int line = 1, total = len ? 1 : 0;
   size_t a = len, b = len;

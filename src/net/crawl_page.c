@@ -41,6 +41,13 @@ static void robots_done(crawl_state *s, crawl_req *q, crawl_response *r) {
   } /* 3xx and other 4xx: no rules */
 }
 
+/* A PDF is indexed page by page (src/text/extract_pdf.c) where the build reads PDFs. */
+static int pdf_kind(const char **why) {
+  if (brass_pdf_support()) return DOC_PDF;
+  *why = "pdf: support not built in (configure with poppler-glib)";
+  return -1;
+}
+
 /* The extract kind of a 200 crawl_handle, or -1 with *why set (a type not indexed). */
 static int page_kind(const char *url, const crawl_response *r, const char **why) {
   char ct[128] = "";
@@ -65,18 +72,13 @@ static int page_kind(const char *url, const crawl_response *r, const char **why)
     /* no usable type: sniff */
     const char *b = r->body;
     while (*b && isspace((unsigned char)*b)) b++;
-    if (r->len >= 5 && !memcmp(r->body, "%PDF-", 5)) {
-      *why = "PDF (no PDF extractor in this build)";
-      return -1;
-    }
+    if (r->len >= 5 && !memcmp(r->body, "%PDF-", 5)) return pdf_kind(why);
     if (!strncasecmp(b, "<!doctype html", 14) || !strncasecmp(b, "<html", 5))
       kind = DOC_HTML;
     else
       kind = md_name ? DOC_MARKDOWN : DOC_TEXT;
   } else if (!strcmp(ct, "application/pdf")) {
-    /* PDF: the hook for a PDF extractor in src/text (none in this build yet) */
-    *why = "PDF (no PDF extractor in this build)";
-    return -1;
+    return pdf_kind(why);
   } else {
     *why = "type not indexed";
     return -1;

@@ -30,7 +30,8 @@ typedef enum doc_kind {
   DOC_CODE,
   DOC_DOCX,
   DOC_ODT,
-  DOC_EPUB
+  DOC_EPUB,
+  DOC_PDF /* text by page (extract_pdf.c); blocks carry the path "page N" */
 } doc_kind;
 
 typedef enum extract_block_kind {
@@ -80,7 +81,26 @@ int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err
  * methods), BRASS_ENOMEM, with err naming the kind and the problem ("docx: word/document.xml:
  * ..."). The text is owned and is also doc->src (runs NULL). */
 int extract_office(const char *src, size_t len, doc_kind kind, extract_doc *doc, brass_error *err);
-/* 1 for the zip-container kinds (never tested with extract_is_binary). */
+/* PDF (extract_pdf.c), for files and for the crawler's application/pdf responses: the text of
+ * each page, its blocks under the heading path "page N" (so no chunk spans two pages; results
+ * name the page). src is either a PDF (read with poppler-glib when the build has it: see
+ * brass_pdf_support) or text already extracted page by page (the browser's pdf.js does that):
+ * EXTRACT_PAGES_MAGIC, then the pages' UTF-8 text separated by form feeds (the producers here
+ * write "\f\n", so that each page starts a line; line ranges count lines of this text). Fails like
+ * extract_office: BRASS_EFORMAT (no %PDF- header, damaged), BRASS_EUNSUPPORTED (encrypted with a
+ * password; or a PDF in a build without poppler: "pdf: support not built in (configure with
+ * poppler-glib)"), BRASS_ERANGE (over EXTRACT_PDF_MAX_PAGES pages, EXTRACT_PDF_MAX_TEXT bytes of
+ * text or EXTRACT_PDF_MAX_SECONDS), BRASS_ENOMEM; err names "pdf" and the problem. */
+#define EXTRACT_PAGES_MAGIC "%brass-pages 1\n"
+/* What pdf.js could not read arrives as EXTRACT_PAGES_ERROR and one line saying why: it fails
+ * with BRASS_EFORMAT and "pdf: " and that line (at most 300 bytes). */
+#define EXTRACT_PAGES_ERROR "%brass-pages-error "
+#define EXTRACT_PDF_MAX_PAGES 10000
+#define EXTRACT_PDF_MAX_TEXT (64u << 20)
+#define EXTRACT_PDF_MAX_SECONDS 60           /* $BRASS_PDF_SECONDS changes it (natively) */
+#define EXTRACT_PDF_MAX_MEMORY (1024u << 20) /* address space poppler's process may add */
+int extract_pdf(const char *src, size_t len, extract_doc *doc, brass_error *err);
+/* 1 for the document kinds (zip containers and PDF; never tested with extract_is_binary). */
 int extract_kind_is_document(doc_kind kind);
 /* Runs the extractor for kind. */
 int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *doc,
@@ -91,8 +111,8 @@ void extract_doc_free(extract_doc *doc);
 void extract_src_range(const extract_doc *doc, size_t ts, size_t te, size_t *s, size_t *e);
 
 /* The extractor for a file name, by extension (case-insensitive): .md/.markdown/.mdx -> markdown,
- * .html/.htm/.xhtml -> HTML, common source extensions -> code, .docx/.odt/.epub -> those
- * documents, anything else -> plain text. */
+ * .html/.htm/.xhtml -> HTML, common source extensions -> code, .docx/.odt/.epub/.pdf ->
+ * those documents, anything else -> plain text. */
 doc_kind extract_kind_for_path(const char *path);
 
 /* 1 if data looks binary: a NUL byte in the first 64 KiB, or more than 10% of its bytes in
@@ -128,5 +148,8 @@ typedef struct extract_heads {
  * deeper levels and appends the joined path to doc->paths. Returns its index or BRASS_ENOMEM. */
 int extract_heads_push(extract_heads *h, extract_doc *doc, int level, const char *s, size_t n);
 void extract_heads_free(extract_heads *h);
+/* Appends the paragraphs (runs of lines between whitespace-only lines) of doc->text [start, end)
+ * as EXB_PARA blocks under path. Returns 0 or BRASS_ENOMEM. */
+int extract_add_paras(extract_doc *doc, size_t start, size_t end, int path);
 
 #endif

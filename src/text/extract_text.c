@@ -132,28 +132,33 @@ void extract_src_range(const extract_doc *doc, size_t ts, size_t te, size_t *s, 
   if (*e < *s) *e = *s;
 }
 
-int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err) {
-  memset(doc, 0, sizeof *doc);
-  doc->src = doc->text = src;
-  doc->src_len = doc->len = len;
+int extract_add_paras(extract_doc *doc, size_t start, size_t end, int path) {
   /* paragraphs: runs of lines separated by lines holding only whitespace */
-  size_t para = file_bom_len(src, len), i = para;
-  while (i < len) {
-    const char *nl = memchr(src + i, '\n', len - i);
-    size_t eol = nl ? (size_t)(nl - src) : len;
+  const char *src = doc->text;
+  size_t para = start, i = start;
+  while (i < end) {
+    const char *nl = memchr(src + i, '\n', end - i);
+    size_t eol = nl ? (size_t)(nl - src) : end;
     int blank = 1;
     for (size_t k = i; k < eol && blank; k++) blank = ext_is_space((unsigned char)src[k]);
     if (blank) {
-      if (extract_add_block(doc, para, i, EXB_PARA, -1) < 0) goto nomem;
+      if (extract_add_block(doc, para, i, EXB_PARA, path) < 0) return BRASS_ENOMEM;
       para = eol;
     }
     i = eol + 1;
   }
-  if (extract_add_block(doc, para, len, EXB_PARA, -1) < 0) goto nomem;
+  return extract_add_block(doc, para, end, EXB_PARA, path);
+}
+
+int extract_text(const char *src, size_t len, extract_doc *doc, brass_error *err) {
+  memset(doc, 0, sizeof *doc);
+  doc->src = doc->text = src;
+  doc->src_len = doc->len = len;
+  if (extract_add_paras(doc, file_bom_len(src, len), len, -1) < 0) {
+    extract_doc_free(doc);
+    return err_set(err, BRASS_ENOMEM, "extract: out of memory");
+  }
   return 0;
-nomem:
-  extract_doc_free(doc);
-  return err_set(err, BRASS_ENOMEM, "extract: out of memory");
 }
 
 int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *doc,
@@ -169,6 +174,8 @@ int extract_document(const char *src, size_t len, doc_kind kind, extract_doc *do
     case DOC_ODT:
     case DOC_EPUB:
       return extract_office(src, len, kind, doc, err);
+    case DOC_PDF:
+      return extract_pdf(src, len, doc, err);
     default:
       return extract_text(src, len, doc, err);
   }
@@ -203,11 +210,12 @@ doc_kind extract_kind_for_path(const char *path) {
   if (strcasecmp(ext, "docx") == 0) return DOC_DOCX;
   if (strcasecmp(ext, "odt") == 0) return DOC_ODT;
   if (strcasecmp(ext, "epub") == 0) return DOC_EPUB;
+  if (strcasecmp(ext, "pdf") == 0) return DOC_PDF;
   return DOC_TEXT;
 }
 
 int extract_kind_is_document(doc_kind kind) {
-  return kind == DOC_DOCX || kind == DOC_ODT || kind == DOC_EPUB;
+  return kind == DOC_DOCX || kind == DOC_ODT || kind == DOC_EPUB || kind == DOC_PDF;
 }
 
 /* 1 little-endian, 2 big-endian, 0 no UTF-16 byte-order mark. */

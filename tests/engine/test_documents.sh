@@ -65,6 +65,12 @@ expect "list item kingfishers" "$(search kingfishers)" \
 expect "entity decoded once" "$(json "$T/s.json" 'all("estuary &amp; the sea" in r["text"] for r in j["results"])')" True
 expect "line ranges in the extracted text" \
   "$(json "$T/s.json" 'all(1 <= r["line_start"] <= r["line_end"] < 40 for r in j["results"])')" True
+# brass get reads a document as its extracted text, whose lines the ranges count
+for f in docx odt epub; do
+  range=$(json "$T/s.json" '[("%d-%d" % (r["line_start"], r["line_end"])) for r in j["results"] if r["source"].endswith(sys.argv[3])][0]' ".$f")
+  "$BRASS" get --library "$LIB" --json "$D/book.$f:$range" >"$T/get.json" || fail "get book.$f:$range"
+  expect "get book.$f:$range" "$(json "$T/get.json" '"estuary &amp; the sea" in j["text"]')" True
+done
 
 # ---- bad documents ----
 B="$T/bad"

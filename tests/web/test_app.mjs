@@ -366,9 +366,33 @@ async function flowNotIsolated(browser, model, corpus) {
     check(box && await box.isVisible() && /one thread/i.test(text), 'a visible notice says it runs on one thread', text);
     await page.setInputFiles('#file-input', [path.join(corpus, 'notes/garden.md'), path.join(corpus, 'notes/kitchen.txt')]);
     await waitSources(page, 2);
-    const r = await search(page, 'zapfhilde hedge', 'hybrid');
+    let r = await search(page, 'zapfhilde hedge', 'hybrid');
     check(r.hits[0] && r.hits[0].source === 'garden.md', 'single-threaded search finds garden.md', JSON.stringify(r.hits));
     await shot(page, 'not-isolated.png');
+    // a PDF printed by Chromium (3 pages) and a damaged one: pdf.js in the worker extracts the
+    // pages, the engine names the page of each hit; the damaged file is skipped
+    const pdfPage = await context.newPage();
+    await pdfPage.setContent('<style>section { break-after: page; }</style>' +
+      '<section><p>The quartzite ridge rises above the valley.</p></section>' +
+      '<section><p>Meltwater feeds the turquoise lake.</p></section>' +
+      '<section><p>Sediment forms the braided delta near the estuary.</p></section>');
+    const pdf = path.join(tmp, 'guide.pdf');
+    await pdfPage.pdf({ path: pdf, format: 'A4' });
+    await pdfPage.close();
+    const bad = path.join(tmp, 'damaged.pdf');
+    fs.writeFileSync(bad, '%PDF-1.7\n' + 'x'.repeat(5000));
+    const t1 = Date.now();
+    await page.setInputFiles('#file-input', [pdf, bad]);
+    await waitSources(page, 3);
+    ok(`indexed a PDF with pdf.js in ${Date.now() - t1} ms`);
+    const said = await page.textContent('#progress-text');
+    check(/1 added, 1 skipped/.test(said), 'the damaged PDF is skipped, the printed one added', said);
+    for (const [word, want] of [['quartzite', 'page 1'], ['estuary', 'page 3']]) {
+      r = await search(page, word, 'keyword');
+      check(r.hits[0] && r.hits[0].source === 'guide.pdf' && r.hits[0].text.includes(want),
+        `keyword "${word}" -> guide.pdf, ${want}`, JSON.stringify(r.hits.slice(0, 1)));
+    }
+    await shot(page, 'pdf-results.png');
   } catch (e) {
     fail(`flow B stopped: ${e.message.split('\n')[0]}`);
     for (const p of context.pages()) await shot(p, 'failure-B.png').catch(() => {});
