@@ -2,7 +2,9 @@
 #   make            native release build (CLI at build/brass)
 #   make test       everything CI checks, each suite timed: the native suite in a plain clone with
 #                   nothing beside it, ASan/UBSan tests, WebAssembly tests in node and Chromium,
-#                   brief fuzzing, clang-format (make test-native: the native suite here alone)
+#                   brief fuzzing, clang-format (make test-native: the native suite here alone),
+#                   every suite at its quick sizes (BRASS_TEST_QUICK=1)
+#   make test-full  the native suite at full size (~15 min; make bench runs it too)
 #   make bench      embedding benchmarks against ONNX Runtime (results go in README.md)
 #   make bench-hnsw HNSW against hnswlib and FAISS (next milestone; results in docs/hnsw.md)
 #   make soak       kill -9 an indexer for 30 minutes while searching and serving (bench/soak.sh)
@@ -11,7 +13,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all test test-native test-asan test-wasm test-web test-plain-clone fuzz bench bench-int8 bench-web bench-hnsw wasm demo setup format format-check clean
+.PHONY: all test test-native test-full test-asan test-wasm test-web test-plain-clone fuzz bench bench-int8 bench-web bench-hnsw wasm demo setup format format-check clean
 
 all: build/Makefile
 	cmake --build build -j$(JOBS)
@@ -36,6 +38,12 @@ test:
 
 test-native: all $(VOCAB)
 	cd build && ctest --output-on-failure -j$(JOBS)
+
+# The native suite at full size (100k-vector HNSW recall, 12-layer model parity, the longest
+# JinaBERT texts, more texts everywhere): about 15 minutes on 2 cores, so `make test` (CI) runs
+# the quick sizes and `make bench` runs this.
+test-full: all $(VOCAB)
+	cd build && env -u BRASS_TEST_QUICK ctest --output-on-failure -j$(JOBS)
 
 # Sanitizer builds at -O1 (as AddressSanitizer's documentation advises): the same reports, and the
 # numeric tests run several times faster than at -O0. Assertions stay on.
@@ -71,6 +79,7 @@ fuzz:
 
 bench: all
 	bash bench/run.sh
+	$(MAKE) test-full
 
 # int8 inference alone: brass f32/int8 vs ONNX Runtime f32/int8 (bench/run.sh also runs it)
 bench-int8: all
