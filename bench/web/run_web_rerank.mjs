@@ -202,12 +202,13 @@ async function main() {
                 engine.push(s.ms);
                 scores = s.scores;
               }
-              return { threads: e.init.threads, workers: e.init.workers, reranker: loaded.reranker, wall, engine, scores };
+              const info = await e.call('info');
+              return { workers: info.workers, reranker: loaded.reranker, wall, engine, scores };
             } finally {
               e.w.terminate();
             }
           }, { threads, dtype, query: pairs.query, passages: pairs.passages, runs: a.runs });
-          const row = { engine: 'brass-web', threads: r.threads, dtype, p50_ms: pct(r.wall, 0.5), p90_ms: pct(r.wall, 0.9),
+          const row = { engine: 'brass-web', threads, workers: r.workers, dtype, p50_ms: pct(r.wall, 0.5), p90_ms: pct(r.wall, 0.9),
             min_ms: pct(r.wall, 0), engine_p50_ms: pct(r.engine, 0.5), reranker: r.reranker, scores: r.scores };
           out.rerank.push(row);
           if (!a.skipNative) {
@@ -236,12 +237,12 @@ async function main() {
             const s = await e.call('index', { files });
             const wall = (performance.now() - t0) / 1000;
             await e.call('clear');
-            return { threads: e.init.threads, ...s, wall };
+            return { workers: (await e.call('info')).workers, ...s, wall };
           } finally {
             e.w.terminate();
           }
         }, { threads, base: `/${name}/`, docs });
-        out.index.push({ engine: 'brass-web', model: label, threads: r.threads, files: docs.length, tokens: r.tokens,
+        out.index.push({ engine: 'brass-web', model: label, threads, workers: r.workers, files: docs.length, tokens: r.tokens,
           chunks: r.chunks_embedded, seconds: +r.seconds.toFixed(2), tokens_per_s: Math.round(r.tokens / r.seconds) });
         if (!a.skipNative) {
           const n = nativeIndex(a, dir, path.join(a.work, `web-corpus${a.lines}`), threads);
@@ -268,10 +269,11 @@ function report(out) {
   if (out.rerank.length) {
     L.push(`## browser rerank: ${out.pairs} pairs${tok ? `, ${tok} tokens` : ''} (MiniLM-L-6 cross-encoder shape), ` +
       `${out.runs} runs, headless Chromium, ${out.env.cores} cores; load ${out.loadavg_start} -> ${out.loadavg_end}`);
-    L.push('| engine | threads | dtype | p50 ms | p90 ms | min ms | max score diff web vs native |');
+    L.push('| engine | threads (pthread workers) | dtype | p50 ms | p90 ms | min ms | max score diff web vs native |');
     L.push('|---|---|---|---|---|---|---|');
     for (const r of out.rerank) {
-      L.push(`| ${r.engine} | ${r.threads} | ${r.dtype} | ${r.p50_ms} | ${r.p90_ms} | ${r.min_ms} | ` +
+      L.push(`| ${r.engine} | ${r.threads}${r.workers !== undefined ? ` (${r.workers})` : ''} | ${r.dtype} | ` +
+        `${r.p50_ms} | ${r.p90_ms} | ${r.min_ms} | ` +
         `${r.max_score_diff !== undefined ? r.max_score_diff.toExponential(1) : ''} |`);
     }
     const best = out.rerank.filter((r) => r.engine === 'brass-web' && r.threads === out.env.cores);
