@@ -102,6 +102,15 @@ if [ -f web/dist/engine-worker.js ] && [ -x "${BRASS_CHROMIUM:-/usr/bin/chromium
 else
   say "no web/dist (make wasm) or no Chromium: browser benchmark skipped"
 fi
+# Browser rerank (20 pairs, MiniLM-L-6 cross-encoder shape, f32/int8, N and 1 threads) and static
+# vs MiniLM indexing through the app's engine worker, native numbers beside (issue 14;
+# bench/web/run_web_rerank.mjs, a few minutes). BENCH_WEB_RERANK=0 skips it.
+if [ "${BENCH_WEB_RERANK:-1}" != 0 ] && [ -f web/dist/engine-worker.js ] &&
+  [ -x "${BRASS_CHROMIUM:-/usr/bin/chromium}" ]; then
+  say "browser: rerank and static-model indexing"
+  { echo; BRASS=$BUILD/brass BRASS_BUILD=$BUILD node bench/web/run_web_rerank.mjs --out "$RES/web-rerank.json"; } \
+    >>"$WEB_SUMMARY" || say "browser rerank benchmark failed"
+fi
 cat /proc/loadavg >"$RES/loadavg-end.txt" 2>/dev/null || true
 
 # 4. the table

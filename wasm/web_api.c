@@ -35,6 +35,12 @@ EM_JS(void, web_js_progress, (const char *json), {
 EM_JS(int, web_js_workers, (void), {
   return typeof PThread !== 'undefined' ? PThread.runningWorkers.length : 0;
 });
+/* Threads started on workers beyond the preloaded pool (a reranker's pool beside the model's): such
+ * a worker loads asynchronously and its thread only runs once the engine worker has handled the
+ * worker's "loaded" message, i.e. returned to its event loop (runPthread still set until then). */
+EM_JS(int, web_js_workers_starting, (void), {
+  return typeof PThread !== 'undefined' ? PThread.runningWorkers.filter(w => w.runPthread).length : 0;
+});
 /* clang-format on */
 
 static char *web_print(cJSON *o) {
@@ -61,6 +67,11 @@ EMSCRIPTEN_KEEPALIVE void web_free(void *p) {
 
 EMSCRIPTEN_KEEPALIVE int web_workers(void) {
   return web_js_workers();
+}
+
+/* The number of started threads that still wait for their worker to load (see above). */
+EMSCRIPTEN_KEEPALIVE int web_workers_starting(void) {
+  return web_js_workers_starting();
 }
 
 static cJSON *web_info_json(brass_error *err) {
@@ -242,18 +253,74 @@ EMSCRIPTEN_KEEPALIVE char *web_index(const char *paths_json, int chunk_tokens) {
   return out;
 }
 
-/* Opens the cross-encoder folder dir (replacing any open one) on threads threads; its
- * description, or an error. */
-EMSCRIPTEN_KEEPALIVE char *web_reranker_open(const char *dir, int threads) {
+/* Opens the cross-encoder folder dir (replacing any open one) on threads threads, its Linear
+ * layers in dtype ("int8", "f32", or "" for the default, as web_open); its description, or an
+ * error. */
+EMSCRIPTEN_KEEPALIVE char *web_reranker_open(const char *dir, int threads, const char *dtype) {
   brass_reranker_close(web_reranker);
   web_reranker = NULL;
   brass_reranker_options ro = {.threads = threads > 0 ? threads : 1};
+  if (dtype && *dtype) {
+    ro.dtype = brass_dtype_parse(dtype);
+    if (ro.dtype < 0) return web_error("unknown dtype (use int8 or f32)");
+  }
   brass_error err = {0};
   if (brass_reranker_open(dir ? dir : "", &ro, &web_reranker, &err)) return web_error(err.message);
   cJSON *o = cJSON_CreateObject();
   if (!o) return web_error("out of memory");
   cJSON_AddStringToObject(o, "reranker", brass_reranker_describe(web_reranker));
   return web_print(o);
+}
+
+/* Scores pairs with the open cross-encoder, as `brass rerank` does: pairs_json is
+ * [{"query": Q, "passage": P}, ...]; answers {"scores": [raw logit per pair, in order], "ms": T}
+ * (T: the scoring alone, tokenisation included), or an error. */
+EMSCRIPTEN_KEEPALIVE char *web_rerank(const char *pairs_json) {
+  if (!web_reranker) return web_error("rerank: no reranker is loaded");
+  cJSON *arr = cJSON_Parse(pairs_json ? pairs_json : "");
+  int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+  if (n < 0) {
+    cJSON_Delete(arr);
+    return web_error("rerank: pairs must be a JSON array of {query, passage}");
+  }
+  const char **q = calloc((size_t)n + 1, sizeof *q);
+  const char **p = calloc((size_t)n + 1, sizeof *p);
+  float *scores = calloc((size_t)n + 1, sizeof *scores);
+  char *out = NULL;
+  if (!q || !p || !scores) out = web_error("rerank: out of memory");
+  int i = 0;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) {
+    if (out) break;
+    const cJSON *jq = cJSON_GetObjectItemCaseSensitive(e, "query");
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(e, "passage");
+    if (!cJSON_IsString(jq) || !cJSON_IsString(jp)) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "rerank: pair %d needs string query and passage", i + 1);
+      out = web_error(msg);
+    } else {
+      q[i] = jq->valuestring;
+      p[i++] = jp->valuestring;
+    }
+  }
+  brass_error err = {0};
+  double t0 = emscripten_get_now();
+  if (!out && brass_rerank_pairs(web_reranker, q, p, (size_t)n, scores, &err))
+    out = web_error(err.message);
+  double ms = emscripten_get_now() - t0;
+  if (!out) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *js = o ? cJSON_AddArrayToObject(o, "scores") : NULL;
+    for (i = 0; js && i < n; i++) cJSON_AddItemToArray(js, cJSON_CreateNumber(scores[i]));
+    if (js) cJSON_AddNumberToObject(o, "ms", ms);
+    if (!js) cJSON_Delete(o);
+    out = js ? web_print(o) : web_error("rerank: out of memory");
+  }
+  free(q);
+  free(p);
+  free(scores);
+  cJSON_Delete(arr);
+  return out;
 }
 
 /* mode: "hybrid", "vector" or "keyword"; k and rrf_k: 0 for the defaults. */

@@ -599,12 +599,22 @@ async function opIndex(args) {
 }
 
 // Loads the cross-encoder the server publishes at /rerank-model/ (brass serve --rerank) for
-// search {rerank: true}; returns {reranker: description}.
+// search {rerank: true} and op rerank, in the engine's dtype (the Precision setting); returns
+// {reranker: description}.
 async function opLoadReranker(a) {
   removeTree(RERANK_DIR);
   const base = new URL(a.base || '/rerank-model/', self.location.href).href;
   const dir = await fetchServerModel(base, RERANK_DIR, '--rerank');
-  return api('reranker_open', dir, state.threads);
+  const r = api('reranker_open', dir, state.threads, state.dtype);
+  // Its thread pool needs workers beyond the preloaded ones (the model's pool has those): they
+  // load asynchronously and their threads start only when this worker handles their "loaded"
+  // message, so wait for that here; a rerank run before it would block this thread forever.
+  const t0 = performance.now();
+  while (M._web_workers_starting() > 0) {
+    if (performance.now() - t0 > 60000) throw new Error('load_reranker: its threads did not start in 60 s');
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  return r;
 }
 
 function opClear() {
@@ -633,6 +643,8 @@ const ops = {
   search: (a) => api('search_rerank', String(a.query || ''), String(a.mode || 'hybrid'), a.k | 0, a.rrf_k | 0,
     JSON.stringify(a.filter || {}), a.rerank ? (a.rerank_top | 0) || 20 : 0),
   load_reranker: opLoadReranker,
+  // {pairs: [{query, passage}]} -> {scores, ms}: `brass rerank` in the browser (tests, benchmarks)
+  rerank: (a) => api('rerank', JSON.stringify(a.pairs || [])),
   info: () => Object.assign(api('info'), { workers: M._web_workers(), heap_bytes: M.HEAPU8.length }),
   sources: () => api('sources'),
   preview: (a) => api('preview', String(a.source || ''), a.line_start | 0, a.line_end | 0),

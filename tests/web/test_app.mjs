@@ -17,8 +17,15 @@
 //  D. OPFS quota: the real engine worker with sync access handle writes refused past a budget
 //     (quota-worker.js): the error text, the library still searches, earlier sources intact,
 //     the worker survives, a fresh worker reopens the library.
+//  E. `brass serve --model M --rerank CE` (a tiny generated cross-encoder): with the Rerank setting
+//     on, a hybrid search comes back reranked (the answer's `reranked`, "reranked N in X ms"), its
+//     order is the hybrid top 20 sorted by the scores native `brass rerank --json` gives the same
+//     (query, chunk text) pairs, the scores match; the worker's `rerank` op scores pairs as the CLI
+//     does; with the switch off the order is the hybrid one again. (Flow A: without --rerank the
+//     switch gives "not reranked: ..." and the results still show.)
 // Artifacts (screenshots, console log, native-vs-web.json) go to $BRASS_BUILD/web-artifacts.
-// Env: BRASS (native CLI with `serve`), BRASS_BUILD, BRASS_WEB_DIST (default web/dist).
+// Env: BRASS (native CLI with `serve`), BRASS_BUILD, BRASS_WEB_DIST (default web/dist),
+// BRASS_WEB_FLOWS (e.g. "AE": run only those flows, while working on them; default all).
 // Exit 0 when all checks pass.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -98,6 +105,16 @@ async function search(page, query, mode = 'hybrid') {
   })));
   hits.sort((a, b) => a.rank - b.rank);
   return { status, hits };
+}
+
+// Turns the Rerank setting on or off through the settings form (and the results per query to k).
+async function setRerank(page, on, k = null) {
+  if (!(await page.isVisible('#setting-rerank'))) await page.click('#settings summary');
+  if (k !== null) await page.fill('#setting-k', String(k));
+  await page.setChecked('#setting-rerank', on);
+  await page.click('#settings-save');
+  await page.waitForFunction(() => /^Saved/.test(document.getElementById('settings-status').textContent), null,
+    { timeout: 10000 });
 }
 
 function attach(page, tag, dialogs) {
@@ -307,6 +324,12 @@ async function flowIsolated(browser, model, corpus, files) {
     r = await search(page, 'quorbleton', 'keyword');
     check(r.hits[0] && r.hits[0].source === 'corpus/notes/kitchen.txt', 'other sources still answer after a remove');
     check(!dialogs.some((d) => d.startsWith('alert')), 'no alert() ran in flow A', dialogs.join('; '));
+
+    // the Rerank switch on a server without --rerank: said, and the hybrid results still show
+    await setRerank(page, true);
+    r = await search(page, 'river stone lantern', 'hybrid');
+    check(/not reranked: .*rerank/i.test(r.status) && r.hits.length === 10,
+      'Rerank on without `serve --rerank`: "not reranked: ..." and the 10 results still show', r.status);
   } catch (e) {
     fail(`flow A stopped: ${e.message.split('\n')[0]}`);
     for (const p of context.pages()) await shot(p, `failure-A-${context.pages().indexOf(p)}.png`).catch(() => {});
@@ -608,20 +631,121 @@ async function flowQuota(browser, model, corpus) {
   }
 }
 
+// E. The Rerank switch with `brass serve --rerank CE`: the engine's answers are read from the page's
+// Worker (wrapped by an init script), the browser's order is checked against native scores.
+async function flowRerank(browser, model, ce, corpus, files) {
+  console.log(`-- E: brass serve --rerank, the Rerank switch (${elapsed()})`);
+  const srv = await startBrassServe(BRASS, ['--root', DIST, '--model', model, '--rerank', ce]);
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    localStorage.setItem('brass.settings', JSON.stringify({ k: 20, mode: 'hybrid' }));
+    const W = window.Worker;
+    window.Worker = class extends W {
+      constructor(...a) {
+        super(...a);
+        window.__brassWorker = this;
+        this.addEventListener('message', (e) => {
+          const m = e.data;
+          if (m && m.ok && m.result && Array.isArray(m.result.results)) window.__brassLastSearch = m.result;
+        });
+      }
+    };
+  });
+  const dialogs = [];
+  const Q = 'river stone lantern';
+  const key = (h) => `${h.source}:${h.line_start}-${h.line_end}`;
+  const last = (page) => page.evaluate(() => window.__brassLastSearch);
+  // native `brass rerank --json` scores of (Q, text) pairs, in order
+  const nativeScores = (texts) => {
+    const r = spawnSync(BRASS, ['rerank', '--model', ce, '--json'], { encoding: 'utf8',
+      input: texts.map((t) => JSON.stringify({ query: Q, passage: t })).join('\n') + '\n',
+      env: { ...process.env, BRASS_THREADS: '2', BRASS_DTYPE: 'f32' } });
+    if (r.status !== 0) throw new Error(`brass rerank: ${r.stderr.trim()}`);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l).score);
+  };
+  try {
+    const manifest = await (await fetch(srv.url + 'rerank-model/manifest.json')).json();
+    check(manifest.files && manifest.files.some((f) => f.path === 'model.safetensors'),
+      'brass serve --rerank lists the cross-encoder in /rerank-model/manifest.json');
+    const page = await context.newPage();
+    attach(page, 'E', dialogs);
+    await page.goto(srv.url);
+    await waitReady(page);
+    await page.setInputFiles('#folder-input', corpus);
+    await waitSources(page, files.length);
+
+    let r = await search(page, Q, 'hybrid');
+    const off = await last(page);
+    check(off && off.query === Q && !off.reranked && !/reranked/.test(r.status) && off.results.length >= 10,
+      `Rerank off (default): ${off && off.results.length} hybrid results, not reranked`, r.status);
+    await setRerank(page, true);
+    r = await search(page, Q, 'hybrid');
+    const on = await last(page);
+    const top = Math.min(20, off.results.length);
+    check(on && on.query === Q && on.reranked === top && on.timings && on.timings.rerank_ms > 0,
+      `Rerank on: the answer says reranked ${on && on.reranked} (want ${top}) in ${on && on.timings && on.timings.rerank_ms} ms`);
+    check(new RegExp(`reranked ${top} in \\d`).test(r.status), `the status line says "reranked ${top} in ..."`, r.status);
+    check(r.hits.map(key).join() === on.results.map(key).join(), 'the page shows the reranked order');
+    // expected: the hybrid top 20 sorted by native scores (ties keep the hybrid order)
+    const hyb = off.results.slice(0, top);
+    const nat = nativeScores(hyb.map((h) => h.text));
+    const want = hyb.map((h, i) => ({ k: key(h), s: nat[i], i })).sort((a, b) => b.s - a.s || a.i - b.i);
+    check(on.results.slice(0, top).map(key).join() === want.map((w) => w.k).join(),
+      'the reranked order is the hybrid top 20 sorted by native `brass rerank` scores',
+      JSON.stringify({ web: on.results.slice(0, top).map(key), native: want.map((w) => w.k) }));
+    const dScore = Math.max(...on.results.slice(0, top).map((h, i) => Math.abs(h.score - want[i].s)));
+    check(dScore <= 1e-3, `browser rerank scores match native ones (max |diff| ${dScore.toExponential(1)})`);
+    check(on.results.slice(0, top).map(key).join() !== hyb.map(key).join(),
+      'the reranked order differs from the hybrid one (so the comparison can fail)');
+    // the worker's rerank op on the same pairs
+    const op = await page.evaluate((pairs) => new Promise((resolve) => {
+      const w = window.__brassWorker;
+      const id = 1e9;
+      const on = (e) => {
+        if (e.data && e.data.id === id) {
+          w.removeEventListener('message', on);
+          resolve(e.data);
+        }
+      };
+      w.addEventListener('message', on);
+      w.postMessage({ id, op: 'rerank', pairs });
+    }), hyb.map((h) => ({ query: Q, passage: h.text })));
+    const dOp = op.ok ? Math.max(...op.result.scores.map((x, i) => Math.abs(x - nat[i]))) : NaN;
+    check(op.ok && op.result.scores.length === top && dOp <= 1e-3 && op.result.ms > 0,
+      `the worker's rerank op scores the pairs as native brass rerank (max |diff| ${dOp})`,
+      JSON.stringify(op).slice(0, 200));
+    await setRerank(page, false);
+    r = await search(page, Q, 'hybrid');
+    const again = await last(page);
+    check(!again.reranked && !/reranked/.test(r.status) && again.results.map(key).join() === off.results.map(key).join(),
+      'Rerank off again: the hybrid order', r.status);
+  } catch (e) {
+    fail(`flow E stopped: ${e.message.split('\n')[0]}`);
+    for (const p of context.pages()) await shot(p, 'failure-E.png').catch(() => {});
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
 async function main() {
   if (!brassHasServe(BRASS)) throw new Error(`${BRASS} has no 'serve' command`);
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing (make wasm)`);
   const model = makeModel(path.join(tmp, 'tiny-model'),
     ['--layers', '2', '--hidden', '64', '--heads', '4', '--intermediate', '128', '--seed', '1']);
+  const ce = makeModel(path.join(tmp, 'tiny-ce'),
+    ['--kind', 'cross-encoder', '--layers', '2', '--max-pos', '128', '--seed', '5']);
   const corpus = path.join(tmp, 'corpus');
   makeFixture(corpus);
   const files = listFiles(corpus);
   const browser = await launchBrowser();
   try {
-    await flowIsolated(browser, model, corpus, files);
-    await flowNotIsolated(browser, model, corpus);
-    await flowPickedModel(browser, model, corpus);
-    await flowQuota(browser, model, corpus);
+    const want = (f) => !process.env.BRASS_WEB_FLOWS || process.env.BRASS_WEB_FLOWS.includes(f);
+    if (want('A')) await flowIsolated(browser, model, corpus, files);
+    if (want('B')) await flowNotIsolated(browser, model, corpus);
+    if (want('C')) await flowPickedModel(browser, model, corpus);
+    if (want('D')) await flowQuota(browser, model, corpus);
+    if (want('E')) await flowRerank(browser, model, ce, corpus, files);
   } finally {
     await browser.close();
   }
