@@ -8,6 +8,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 steps=(format-check test-plain-clone test-asan test-wasm test-web fuzz)
+# a brief fuzzing pass here (each target 15 s from its seeds); `make fuzz` alone runs 30 s each
+export FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 results=()
 failed=0
 start_all=$SECONDS

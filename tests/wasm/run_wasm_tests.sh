@@ -32,22 +32,38 @@ cat >"$wrapper" <<SH
 exec node --no-experimental-fetch "$wasm/brass.js" "\$@"
 SH
 chmod +x "$wrapper"
-# in_node LABEL SCRIPT: runs a native shell test (tests/model/SCRIPT) on the WebAssembly CLI.
+# in_node LABEL SCRIPT: runs a native shell test (tests/model/SCRIPT) on the WebAssembly CLI,
+# in the background (two at a time: each spends much of its time in node's start-up and in the
+# single-threaded PyTorch references); its log is printed when it fails. in_node_wait collects.
+declare -A node_jobs=()
 in_node() {
-  if BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
-    bash "$root/tests/model/$2"; then
-    echo "wasm: $1 in node ok"
-    passed=$((passed + 1))
-  else
-    echo "wasm: $1 in node FAILED" >&2
-    failed=$((failed + 1))
-  fi
+  local log=$wasm/tests/in_node.${2%.sh}.log
+  BRASS=$wrapper BRASS_BUILD=$root/build BRASS_SRC=$root BRASS_TEST_QUICK=1 BRASS_TEST_WASM=1 \
+    bash "$root/tests/model/$2" >"$log" 2>&1 &
+  node_jobs[$!]="$1|$log"
+}
+in_node_wait() {
+  local pid label log
+  for pid in "${!node_jobs[@]}"; do
+    IFS='|' read -r label log <<<"${node_jobs[$pid]}"
+    if wait "$pid"; then
+      echo "wasm: $label in node ok"
+      passed=$((passed + 1))
+    else
+      echo "wasm: $label in node FAILED ($log):" >&2
+      tail -n 30 "$log" | cut -c1-300 >&2
+      failed=$((failed + 1))
+    fi
+  done
+  node_jobs=()
 }
 in_node "embedding parity" test_model_parity.sh
 # int8 inference through the WebAssembly kernel (i32x4.dot_i16x8_s): the same accuracy checks
 in_node "int8 parity" test_int8_parity.sh
+in_node_wait
 in_node "rerank and static-model parity" test_rerank_static.sh
 # JinaBERT v2 (ALiBi, GEGLU, long texts)
 in_node "JinaBERT parity" test_jina_parity.sh
+in_node_wait
 echo "wasm: $passed passed, $failed failed"
 [ "$failed" = 0 ]
