@@ -796,6 +796,25 @@ int brass_index(brass_library *lib, const char *const *paths, size_t n,
   return rc;
 }
 
+/* An in-memory source by name (a document, a crawled page): 1 when it is recorded with hash sha
+ * and complete (counted unchanged: nothing to do), else 0 with *sid (0 when new) and *partial set
+ * for ing_queue; < 0 on error. */
+static int ing_known(ing_state *s, const char *name, const unsigned char sha[32], int64_t *sid,
+                     int *partial, brass_error *err) {
+  store_source src;
+  memset(&src, 0, sizeof src);
+  *sid = 0;
+  *partial = 0;
+  int rc = store_source_find(s->lib->st, name, &src, err);
+  if (rc != 1) return rc;
+  *sid = src.id;
+  int same = !memcmp(src.sha256, sha, 32);
+  store_source_clear(&src);
+  rc = ing_same_done(s, *sid, same, partial, err);
+  if (rc == 1) s->sum->unchanged++;
+  return rc;
+}
+
 /* One in-memory document: kept when its title and text hash as recorded, else queued. */
 static int ing_document_one(ing_state *s, const brass_document *d, brass_error *err) {
   const char *title = d->title ? d->title : "";
@@ -808,21 +827,12 @@ static int ing_document_one(ing_state *s, const brass_document *d, brass_error *
   buf[tlen + 1 + d->text_len] = '\0';
   unsigned char sha[32];
   sha256(buf, tlen + 1 + d->text_len, sha);
-  store_source src;
-  memset(&src, 0, sizeof src);
-  int rc = store_source_find(s->lib->st, d->name, &src, err);
   int64_t sid = 0;
   int partial = 0;
+  int rc = ing_known(s, d->name, sha, &sid, &partial, err);
   if (rc == 1) {
-    sid = src.id;
-    int same = !memcmp(src.sha256, sha, 32);
-    store_source_clear(&src);
-    rc = ing_same_done(s, sid, same, &partial, err);
-    if (rc == 1) {
-      s->sum->unchanged++;
-      free(buf);
-      return 0;
-    }
+    free(buf);
+    return 0;
   }
   /* a document with a title only is chunked from its title, so that it can still be found */
   const char *body = d->text_len ? buf + tlen + 1 : buf;
@@ -897,21 +907,10 @@ int engine_ingest_source(engine_ingest *e, const char *name, const char *title, 
   ing_state *s = &e->s;
   unsigned char sha[32];
   sha256(data, len, sha);
-  store_source src;
-  memset(&src, 0, sizeof src);
-  int rc = store_source_find(s->lib->st, name, &src, err);
   int64_t sid = 0;
   int partial = 0;
-  if (rc == 1) {
-    sid = src.id;
-    int same = !memcmp(src.sha256, sha, 32);
-    store_source_clear(&src);
-    rc = ing_same_done(s, sid, same, &partial, err);
-    if (rc == 1) {
-      s->sum->unchanged++;
-      return 0;
-    }
-  }
+  int rc = ing_known(s, name, sha, &sid, &partial, err);
+  if (rc == 1) return 0;
   if (rc >= 0)
     rc = ing_queue(s, name, name, title, data, len, (doc_kind)kind, sha, 0, sid, partial, err);
   return rc < 0 ? rc : 0;
