@@ -4,11 +4,10 @@
  * adds each pair into an int32 lane exactly (the w16 layout of qkernel.h: int8 weights and uint8
  * activations widened to int16). Per pair of k: 2 loads of B, 4 splats of A, 8 dot + 8 add.
  *
- * Both browser binaries use it. Relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s would do 4
- * products per lane, but its second operand must fit in 7 bits and its first is signed: brass's
- * uint8 activations do not fit either operand, and 7-bit weights (-63..63) double the weight
- * rounding error, which the accuracy bounds (cosine >= 0.999 to f32) do not leave room for;
- * Emscripten 3.1.6's LLVM 14 does not emit the instruction either. All int8 wasm_simd128.h
+ * Both browser binaries use it. Relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s is not used:
+ * its operands are one signed byte and one 7-bit value. 7-bit weights or activations broke the
+ * accuracy bounds when measured, and the exact two-instruction form was at most 1.2x this
+ * kernel in Chromium (bench/web/int8dot). docs/int8.md has the numbers. All int8 wasm_simd128.h
  * intrinsics of brass live in this file.
  */
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
