@@ -23,7 +23,10 @@
  * (sequence, head) as GEMM weights before the tasks run, so that no block packs them again and
  * both products are cache-blocked along the sequence (gemm_linear, serially inside the task);
  * their query blocks shrink so that a task's scores stay within ATTN_SCORES_FLOATS (L2). A
- * sequence of one block keeps gemm_serial; both routes give the same bits. Memory: per thread
+ * sequence of one block keeps gemm_serial; both routes give the same bits. Where the slope is
+ * steep, most keys of a long sequence are weighted below e^-32 of the largest score: a block then
+ * reads only the band of keys that can matter (attn_window; the rest would change the softmax sum
+ * by less than float32 rounds away), unpacked and in place. Memory: per thread
  * qblock x len scores + 2 len ramp + qblock x head_dim queries (at 8,192 tokens, 24 x 8,192:
  * under 1 MB), plus the packed keys and values (len x hidden x 2 floats): no (heads, len, len)
  * tensor, and no (len, len) block per head either.
@@ -40,6 +43,7 @@
 #define ATTN_QBLOCK 128
 #define ATTN_SCORES_FLOATS (64u << 10) /* ALiBi: a task's scores, 256 KB, stay in L2 */
 #define ATTN_QBLOCK_MIN 24
+#define ATTN_SKIP_LOG 32.0 /* ALiBi: keys weighted below e^-32 of the largest are skipped */
 
 typedef struct attn_job {
   const gemm_kernel *kern;
@@ -55,6 +59,7 @@ typedef struct attn_job {
   const float *slopes;   /* (heads) ALiBi slopes, or NULL */
   gemm_weight **kpacked; /* ALiBi: (nseq x heads) each head's keys, packed once for all blocks */
   gemm_weight **vpacked; /* ALiBi: (nseq x heads) each head's values, transposed and packed */
+  const float *knorm;    /* ALiBi: (nseq x heads) the largest key norm of each packed head */
   float *scores; /* per worker: ATTN_QBLOCK x max_len scores, then 2 x max_len ramp (ALiBi) */
   size_t scores_per_worker;
   size_t max_len;
@@ -64,6 +69,41 @@ typedef struct attn_job {
 /* Query blocks of a sequence of n tokens: as few as possible, of equal size. */
 static int attn_blocks(int n, int qblock) {
   return n <= 0 ? 0 : (n + qblock - 1) / qblock;
+}
+
+/* The keys [*lo, *hi) that can matter to queries q0 .. q0 + rows - 1 of a sequence of n tokens
+ * under the ALiBi slope `slope`. qs holds the queries times 1/sqrt(head_dim), k the keys (row
+ * stride ld_qkv), kmax the largest key norm. Query i's largest score is at least its score with
+ * itself, s_ii (bias 0), and no key scores more than |q_i| kmax (Cauchy-Schwarz), so a key at
+ * distance d with |q_i| kmax - s_ii - slope d < -ATTN_SKIP_LOG contributes less than
+ * e^-ATTN_SKIP_LOG of the largest term to the softmax: at most n e^-32 (< 1e-10 for 8,192 keys)
+ * in all, far below float32's rounding of the sum. Steep heads thus read a band around the
+ * diagonal. The band depends only on the block's queries and keys, never on the thread count.
+ * Returns [0, n) when the band would not save a quarter of the work, or for non-finite values. */
+static void attn_window(const attn_job *j, const float *qs, int rows, const float *k, int q0, int n,
+                        float slope, float kmax, int *lo, int *hi) {
+  const size_t hd = (size_t)j->head_dim;
+  double first = (double)n, last = 0.0;
+  *lo = 0;
+  *hi = n;
+  if (!(slope > 0.0f)) return;
+  for (int r = 0; r < rows; r++) {
+    const float *qr = qs + (size_t)r * hd, *kr = k + (size_t)(q0 + r) * j->ld_qkv;
+    double qq = 0.0, self = 0.0;
+    for (size_t c = 0; c < hd; c++) {
+      qq += (double)qr[c] * qr[c];
+      self += (double)qr[c] * kr[c];
+    }
+    double reach = (sqrt(qq) * kmax - self + ATTN_SKIP_LOG) / slope; /* keys past it are mute */
+    if (!(reach < (double)n)) return;                                /* also NaN and infinity */
+    double a = q0 + r - reach, z = q0 + r + reach + 1.0;
+    first = a < first ? a : first;
+    last = z > last ? z : last;
+  }
+  int a = first < 0.0 ? 0 : (int)first, z = last > n ? n : (int)ceil(last);
+  if ((long long)(z - a) * 4 > (long long)n * 3) return;
+  *lo = a;
+  *hi = z;
 }
 
 static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
@@ -95,6 +135,22 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
       const size_t pair = (size_t)b * (size_t)j->heads + (size_t)h;
       kw = j->kpacked[pair];
       vw = j->vpacked[pair];
+      int lo = 0, hi = n;
+      if (kw) attn_window(j, qs, rows, k, q0, n, slope, j->knorm[pair], &lo, &hi);
+      if (hi - lo < n) { /* only the keys the bias leaves a say: read in place, unpacked */
+        const int m = hi - lo;
+        gemm_serial(j->kern, 0, 1, rows, m, (int)hd, 1.0f, qs, (int)hd, k + (size_t)lo * j->ld_qkv,
+                    (int)j->ld_qkv, 0.0f, s, m);
+        for (int r = 0; r < rows; r++) {
+          float *sr = s + (size_t)r * (size_t)m;
+          j->kern->epilogue(1, m, sr, (size_t)m, sr, (size_t)m, NULL, 0,
+                            ramp + (n - 1 - q0 - r + lo), (size_t)m);
+          j->kern->softmax(sr, (size_t)m, 1.0f);
+        }
+        gemm_serial(j->kern, 0, 0, rows, (int)hd, m, 1.0f, s, m, v + (size_t)lo * j->ld_qkv,
+                    (int)j->ld_qkv, 0.0f, o, (int)j->ld_out);
+        continue;
+      }
       if (kw) /* several query blocks: the keys were packed once */
         gemm_linear(NULL, rows, qs, (int)hd, kw, s, n, NULL);
       else
@@ -130,6 +186,7 @@ typedef struct attn_pack_job {
   int qblock;
   gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where one query block covers
                        the sequence, or out of memory */
+  float *knorm;     /* (npairs) out: max over the keys of |k|, for attn_window */
 } attn_pack_job;
 
 /* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
@@ -144,6 +201,13 @@ static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
     if (attn_blocks((int)n, j->qblock) < 2) continue; /* one block: packing saves nothing */
     const float *k = j->qkv + (size_t)j->start[b] * j->ld_qkv + ((size_t)j->heads + h) * hd;
     const float *v = k + (size_t)j->heads * hd;
+    float kmax = 0.0f;
+    for (size_t t = 0; t < n; t++) {
+      float ss = 0.0f;
+      for (size_t c = 0; c < hd; c++) ss += k[t * j->ld_qkv + c] * k[t * j->ld_qkv + c];
+      kmax = ss > kmax || ss != ss ? ss : kmax; /* NaN wins: attn_window then keeps every key */
+    }
+    j->knorm[i] = sqrtf(kmax);
     j->kw[i] = gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
     float *vt = malloc(n * hd * sizeof(float)); /* V^T: (hd, n) */
     if (!vt) continue;
@@ -191,17 +255,20 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
   if (slopes) per_worker += 2 * (size_t)max_len + (size_t)qblock * (size_t)head_dim;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
   const size_t npairs = (size_t)nseq * (size_t)heads;
-  attn_pack_job pj = {kern, start, len, heads, head_dim, qkv, (size_t)ld_qkv, npairs, qblock, NULL};
+  attn_pack_job pj = {kern,           start,  len,    heads, head_dim, qkv,
+                      (size_t)ld_qkv, npairs, qblock, NULL,  NULL};
   if (scores && slopes) {
     pj.kw = calloc(2 * npairs, sizeof *pj.kw);
-    if (pj.kw) pool_for(p, npairs, 1, attn_pack_kv, &pj);
+    pj.knorm = calloc(npairs, sizeof *pj.knorm);
+    if (pj.kw && pj.knorm) pool_for(p, npairs, 1, attn_pack_kv, &pj);
   }
-  int ok = scores && (!slopes || pj.kw);
+  int ok = scores && (!slopes || (pj.kw && pj.knorm));
   for (size_t i = 0; ok && slopes && i < npairs; i++)
     if (attn_blocks(len[i / (size_t)heads], qblock) > 1 && (!pj.kw[i] || !pj.kw[npairs + i]))
       ok = 0;
   if (!ok) {
     attn_free_kv(pj.kw, 2 * npairs);
+    free(pj.knorm);
     free(scores);
     free(task0);
     return BRASS_ENOMEM;
@@ -221,12 +288,14 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
                   .slopes = slopes,
                   .kpacked = pj.kw,
                   .vpacked = pj.kw ? pj.kw + npairs : NULL,
+                  .knorm = pj.knorm,
                   .scores = scores,
                   .scores_per_worker = per_worker,
                   .max_len = (size_t)max_len,
                   .qblock = qblock};
   pool_for(p, (size_t)task0[nseq], 1, attn_task, &job);
   attn_free_kv(pj.kw, 2 * npairs);
+  free(pj.knorm);
   free(scores);
   free(task0);
   return 0;
