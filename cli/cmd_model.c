@@ -215,7 +215,7 @@ static int model_list(int argc, char **argv) {
       cJSON_AddItemToArray(arr, o);
     } else {
       model_human(bytes, size, sizeof size);
-      cli_line(stdout, "  %-22s %-10s %10s  %s", m->name, st, strcmp(st, "absent") ? size : "-",
+      cli_line(stdout, "  %-27s %-10s %10s  %s", m->name, st, strcmp(st, "absent") ? size : "-",
                strcmp(st, "absent") ? p : m->repo);
     }
   }
@@ -240,7 +240,7 @@ static int model_list(int argc, char **argv) {
         cJSON_AddItemToArray(arr, o);
       } else {
         model_human(bytes, size, sizeof size);
-        cli_line(stdout, "  %-22s %-10s %10s  %s", e->d_name, "other", size, p);
+        cli_line(stdout, "  %-27s %-10s %10s  %s", e->d_name, "other", size, p);
       }
     }
     closedir(d);
