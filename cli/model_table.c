@@ -3,6 +3,8 @@
  * (see model_table.h). Every size and SHA-256 below was read from public sources named next to
  * it, none was computed here; a file whose hash no source gave is left out of the set when brass
  * works without it. A size of -1 means no source gave the size: the SHA-256 still verifies it.
+ * Where sources disagree, or a hash has one source only, the note next to the entry says so (a
+ * wrong hash can only make a pull fail, never install other bytes).
  */
 #include "model_table.h"
 
@@ -118,18 +120,19 @@ static const mt_builtin_file mt_jina_small_files[] = {
 
 /* cross-encoder/ms-marco-MiniLM-L6-v2 at 233902d25c440f23af6f7d6e94d2946bac0bee0a (the reranker of
  * `brass rerank` / `search --rerank`; the repository was renamed from ms-marco-MiniLM-L-6-v2,
- * whose URLs redirect). Sources, public GitHub files pinning this revision: Alacrity-Education/KINA
- * docker/model/ms-marco-MiniLM-L6-v2.sha256 (config.json, tokenizer_config.json, vocab.txt); a
- * Python "S2" relevance backend (size and SHA-256 of all six files); a Python cross-encoder
- * scorer's _CROSS_ENCODER_REQUIRED_FILES (the same six, sizes and hashes); a Rust reranker manifest
- * (config.json 794, tokenizer.json, special_tokens_map.json 132, tokenizer_config.json 1,330); a
- * Go rerank package, a Rust crate's PINNED table and a fetch.sh (config.json, tokenizer.json,
- * model.safetensors); a design note that lists bytes and SHA-256 of those three and reads the
- * weights' header (106 tensors: 105 F32 and the I64 position_ids buffer, which brass skips); an
- * experiment's artifact manifests (bytes and SHA-256 of all six). An mlperf runner pins the same
- * six hashes at the older revision c5ee24cb16019beea0893ab7796b1df96625c6b8. One project's notes
- * give another weights file for this revision (90,866,412 bytes, a6e1fd85...), probably a save
- * without position_ids (4,186 bytes less); every other source disagrees, so it is not used. */
+ * whose URLs redirect). Sources, public GitHub files (most name this revision):
+ * Alacrity-Education/KINA docker/model/ms-marco-MiniLM-L6-v2.sha256 (config.json,
+ * tokenizer_config.json, vocab.txt); a Python "S2" relevance backend (size and SHA-256 of all six
+ * files); a Python cross-encoder scorer's _CROSS_ENCODER_REQUIRED_FILES (the same six, sizes and
+ * hashes); a Rust reranker manifest (config.json 794, tokenizer.json, special_tokens_map.json 132,
+ * tokenizer_config.json 1,330); a Go rerank package, a Rust crate's PINNED table and a fetch.sh
+ * (config.json, tokenizer.json, model.safetensors); a design note that lists bytes and SHA-256 of
+ * those three and reads the weights' header (106 tensors: 105 F32 and the I64 position_ids buffer,
+ * which brass skips); an experiment's artifact manifests (bytes and SHA-256 of all six). An mlperf
+ * runner pins the same six hashes at the older revision c5ee24cb16019beea0893ab7796b1df96625c6b8.
+ * One project's notes give another weights file for this revision (90,866,412 bytes, a6e1fd85...),
+ * probably a save without position_ids (4,186 bytes less); every other source disagrees, so it is
+ * not used. */
 static const mt_builtin_file mt_msmarco_l6_files[] = {
     {"config.json", 794, "380e02c93f431831be65d99a4e7e5f67c133985bf2e77d9d4eba46847190bacc"},
     {"tokenizer.json", 711396, "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
@@ -174,8 +177,8 @@ static const mt_builtin_file mt_tinybert_files[] = {
 };
 
 /* minishlab/potion-base-8M at bf8b056651a2c21b8d2565580b8569da283cab23 (model2vec static model,
- * 256-d: `index` with it, `--rerank` with a cross-encoder). Sources, public GitHub files pinning
- * this revision: a Python "manual search model" fetcher and a Go matcher (size and SHA-256 of
+ * 256-d: `index` with it, `--rerank` with a cross-encoder). Sources, public GitHub files (most
+ * name this revision): a Python "manual search model" fetcher and a Go matcher (size and SHA-256 of
  * all three files); a Python runtime pin (PINNED_SOURCE_FILES, same); a TypeScript fetch-model
  * manifest (same, read from resolve/main); an R sbert manifest (the same bytes and hashes);
  * several others pin the hashes alone (a Rust staticembed crate, Node and shell
@@ -308,15 +311,12 @@ static int mt_check_builtin(const mt_builtin *b, brass_error *err) {
   if (!mt_valid_name(b->name) || !mt_valid_rel_path(b->repo) || !strchr(b->repo, '/') ||
       !mt_valid_rel_path(b->revision) || strchr(b->revision, '/'))
     return err_set(err, BRASS_EINVAL,
-                   "model table: built-in entry '%s' has a bad name, repo or "
-                   "revision",
-                   b->name);
+                   "model table: built-in entry '%s' has a bad name, repo or revision", b->name);
   for (int i = 0; i < b->nfiles; i++)
     if (!mt_valid_rel_path(b->files[i].path) || !mt_valid_sha(b->files[i].sha256) ||
         b->files[i].size < -1)
       return err_set(err, BRASS_EINVAL,
-                     "model table: built-in entry '%s': file %d has a bad path, "
-                     "size or SHA-256",
+                     "model table: built-in entry '%s': file %d has a bad path, size or SHA-256",
                      b->name, i);
   return 0;
 }
