@@ -27,7 +27,8 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
 # The model: 2 layers, hidden 64, the full BERT vocabulary (so model.safetensors is ~8 MB); and a
-# one-layer cross-encoder (BertForSequenceClassification, one label), pulled as tiny-ce. One
+# one-layer cross-encoder (BertForSequenceClassification, one label, the first 3,000 vocabulary
+# entries, so that it loads fast under ASan), pulled as tiny-ce. One
 # Python process makes both (importing torch is the slow part).
 "$PY" - "$BRASS_SRC/tests/oracle" "$T" <<'EOF' || { echo "FAIL: make_model.py" >&2; exit 1; }
 import sys
@@ -35,7 +36,7 @@ sys.path.insert(0, sys.argv[1])
 from make_model import make_model
 make_model(sys.argv[2] + "/src", layers=2, hidden=64, heads=4, intermediate=128, seed=3)
 make_model(sys.argv[2] + "/ce", kind="cross-encoder", layers=1, hidden=32, heads=2,
-           intermediate=64, seed=5)
+           intermediate=64, vocab_size=3000, seed=5)
 EOF
 
 REPO=test-org/tiny-bert
@@ -163,7 +164,7 @@ fi
 
 # A pulled cross-encoder's name works for `rerank --model` (and so for search/serve --rerank,
 # which resolve names the same way): same scores as the folder itself.
-printf '{"query": "rotation of keys", "passage": "the marmelquist rotation of keys"}\n' >"$T/pairs.jsonl"
+printf '{"query": "the rotation of keys", "passage": "a rotation of the keys"}\n' >"$T/pairs.jsonl"
 if "$BRASS" model pull tiny-ce >/dev/null 2>"$T/err"; then
   "$BRASS" rerank --model "$T/ce" <"$T/pairs.jsonl" >"$T/ce_dir" 2>"$T/err" || fail "rerank --model DIR: $(cat "$T/err")"
   if "$BRASS" rerank --model tiny-ce <"$T/pairs.jsonl" >"$T/ce_name" 2>"$T/err" && [ -s "$T/ce_name" ] &&
