@@ -1,9 +1,9 @@
 /*
- * cmd_model.c - `brass model pull NAME` and `brass model list`: fetching a known embedding model
- * from the Hugging Face hub (table in model_table.c, download in model_fetch.c) into the models
- * folder, and showing what is there. Also cli_resolve_model(), which lets --model NAME stand for
- * a pulled model. A pull downloads into NAME.tmp-PID and renames the folder at the end, so a
- * failed or interrupted pull never leaves a half model under NAME.
+ * cmd_model.c - `brass model pull NAME` and `brass model list`: fetching a known model (embedding,
+ * static or cross-encoder) from the Hugging Face hub (table in model_table.c, download in
+ * model_fetch.c) into the models folder, and showing what is there. Also cli_resolve_model(), which
+ * lets --model NAME stand for a pulled model. A pull downloads into NAME.tmp-PID and renames the
+ * folder at the end, so a failed or interrupted pull never leaves a half model under NAME.
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -32,9 +32,12 @@ static const char model_help[] =
     "usage: brass model pull NAME [--force] [--allow-unverified] [--quiet]\n"
     "       brass model list [--json]\n"
     "\n"
-    "pull  downloads a known embedding model from the Hugging Face hub at a pinned commit,\n"
-    "      checks every file's size and SHA-256 against the table built into brass, and stores\n"
-    "      it as MODELS/NAME. Known: all-MiniLM-L6-v2, bge-small-en-v1.5, e5-small-v2.\n"
+    "pull  downloads a known model from the Hugging Face hub at a pinned commit, checks every\n"
+    "      file's size and SHA-256 against the table built into brass, and stores it as\n"
+    "      MODELS/NAME. Known (see 'brass model list'): embedding models all-MiniLM-L6-v2,\n"
+    "      bge-small-en-v1.5, e5-small-v2, jina-embeddings-v2-small-en; the static model\n"
+    "      potion-base-8M; cross-encoders (for rerank, search --rerank) ms-marco-MiniLM-L6-v2,\n"
+    "      ms-marco-MiniLM-L12-v2, ms-marco-TinyBERT-L2-v2.\n"
     "      The folder appears only once every file is verified; a failed pull leaves nothing.\n"
     "      Afterwards `--model NAME` works wherever a model folder is expected.\n"
     "list  shows the known models (present or absent, path, size on disk) and any other\n"
@@ -212,7 +215,7 @@ static int model_list(int argc, char **argv) {
       cJSON_AddItemToArray(arr, o);
     } else {
       model_human(bytes, size, sizeof size);
-      cli_line(stdout, "  %-22s %-10s %10s  %s", m->name, st, strcmp(st, "absent") ? size : "-",
+      cli_line(stdout, "  %-27s %-10s %10s  %s", m->name, st, strcmp(st, "absent") ? size : "-",
                strcmp(st, "absent") ? p : m->repo);
     }
   }
@@ -237,7 +240,7 @@ static int model_list(int argc, char **argv) {
         cJSON_AddItemToArray(arr, o);
       } else {
         model_human(bytes, size, sizeof size);
-        cli_line(stdout, "  %-22s %-10s %10s  %s", e->d_name, "other", size, p);
+        cli_line(stdout, "  %-27s %-10s %10s  %s", e->d_name, "other", size, p);
       }
     }
     closedir(d);
@@ -517,5 +520,5 @@ static int run_model(int argc, char **argv) {
   return cli_error(CLI_USAGE, "model: unknown sub-command '%s' (expected pull or list)", argv[1]);
 }
 
-const cli_command cli_model = {"model", "pull a known embedding model, list pulled models",
-                               model_help, run_model};
+const cli_command cli_model = {"model", "pull a known model, list pulled models", model_help,
+                               run_model};

@@ -30,7 +30,7 @@ static const char search_help[] =
     "  --candidates N     chunks taken from each list before fusion (default max(50, 10 K))\n"
     "  --ef N             HNSW search list size (default 192; more: better recall, slower)\n"
     "  --rerank MODEL     rerank the fused top documents with a cross-encoder folder (or a\n"
-    "                     pulled model's name, e.g. ms-marco-MiniLM-L-6-v2); the score becomes\n"
+    "                     pulled model's name, e.g. ms-marco-MiniLM-L6-v2); the score becomes\n"
     "                     its logit and the rerank time is reported\n"
     "  --rerank-top N     documents reranked (default 20: about 0.5 s with MiniLM-L-6 on 2\n"
     "                     cores; raised to -n)\n"

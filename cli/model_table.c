@@ -3,6 +3,8 @@
  * (see model_table.h). Every size and SHA-256 below was read from public sources named next to
  * it, none was computed here; a file whose hash no source gave is left out of the set when brass
  * works without it. A size of -1 means no source gave the size: the SHA-256 still verifies it.
+ * Where sources disagree, or a hash has one source only, the note next to the entry says so (a
+ * wrong hash can only make a pull fail, never install other bytes).
  */
 #include "model_table.h"
 
@@ -116,6 +118,80 @@ static const mt_builtin_file mt_jina_small_files[] = {
     {"model.safetensors", -1, "c9a9a7ec012d01efd780474fbb65e25917f3a2aebdff84b5f87daa00f7e90b27"},
 };
 
+/* cross-encoder/ms-marco-MiniLM-L6-v2 at 233902d25c440f23af6f7d6e94d2946bac0bee0a (the reranker of
+ * `brass rerank` / `search --rerank`; the repository was renamed from ms-marco-MiniLM-L-6-v2,
+ * whose URLs redirect). Sources, public GitHub files (most name this revision):
+ * Alacrity-Education/KINA docker/model/ms-marco-MiniLM-L6-v2.sha256 (config.json,
+ * tokenizer_config.json, vocab.txt); a Python "S2" relevance backend (size and SHA-256 of all six
+ * files); a Python cross-encoder scorer's _CROSS_ENCODER_REQUIRED_FILES (the same six, sizes and
+ * hashes); a Rust reranker manifest (config.json 794, tokenizer.json, special_tokens_map.json 132,
+ * tokenizer_config.json 1,330); a Go rerank package, a Rust crate's PINNED table and a fetch.sh
+ * (config.json, tokenizer.json, model.safetensors); a design note that lists bytes and SHA-256 of
+ * those three and reads the weights' header (106 tensors: 105 F32 and the I64 position_ids buffer,
+ * which brass skips); an experiment's artifact manifests (bytes and SHA-256 of all six). An mlperf
+ * runner pins the same six hashes at the older revision c5ee24cb16019beea0893ab7796b1df96625c6b8.
+ * One project's notes give another weights file for this revision (90,866,412 bytes, a6e1fd85...),
+ * probably a save without position_ids (4,186 bytes less); every other source disagrees, so it is
+ * not used. */
+static const mt_builtin_file mt_msmarco_l6_files[] = {
+    {"config.json", 794, "380e02c93f431831be65d99a4e7e5f67c133985bf2e77d9d4eba46847190bacc"},
+    {"tokenizer.json", 711396, "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
+    {"vocab.txt", 231508, "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"},
+    {"tokenizer_config.json", 1330,
+     "a5c2e5a7b1a29a0702cd28c08a399b5ecc110c263009d17f7e3b415f25905fd8"},
+    {"special_tokens_map.json", 132,
+     "3c3507f36dff57bce437223db3b3081d1e2b52ec3e56ee55438193ecb2c94dd6"},
+    {"model.safetensors", 90870598,
+     "821d1aa69520101d6e0737f78a042ae25b19e5cb9160701909d10434f4aeb0ae"},
+};
+
+/* cross-encoder/ms-marco-MiniLM-L12-v2 (formerly -L-12-v2) at
+ * 7b0235231ca2674cb8ca8f022859a6eba2b1c968 (the revision several model cards and a Dockerfile
+ * pin). Source: one project's task-demand scripts (two files) with EXPECTED_MODEL_FILES at this
+ * revision, all six hashes; no second source gave config.json's or the weights' hash, and none
+ * their sizes (-1). The four tokenizer files have the SHA-256 of ms-marco-MiniLM-L6-v2's (above),
+ * hence its sizes. */
+static const mt_builtin_file mt_msmarco_l12_files[] = {
+    {"config.json", -1, "69a745055b0307584d2903ea5cf4e1899254e511834f358be80d049918b144d8"},
+    {"tokenizer.json", 711396, "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
+    {"vocab.txt", 231508, "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"},
+    {"tokenizer_config.json", 1330,
+     "a5c2e5a7b1a29a0702cd28c08a399b5ecc110c263009d17f7e3b415f25905fd8"},
+    {"special_tokens_map.json", 132,
+     "3c3507f36dff57bce437223db3b3081d1e2b52ec3e56ee55438193ecb2c94dd6"},
+    {"model.safetensors", -1, "1ed84b90cdf3518f76ec9bb93a16f97887eea7c4e7ee5dfb03cc297e394fbbc3"},
+};
+
+/* cross-encoder/ms-marco-TinyBERT-L2-v2 (formerly -L-2-v2) at
+ * 81d1926f67cb8eee2c2be17ca9f793c7c3bd20cc. Sources: the fathomdb project's reranker loader,
+ * CUDA smoke scripts and cache manifest (config.json, tokenizer.json and model.safetensors at
+ * this revision); a shell script comparing TinyBERT with MiniLM-L2 (config.json's hash, the
+ * same). The weights' hash has that one project as its source; no source gave the sizes of
+ * config.json or the weights (-1); tokenizer.json is ms-marco-MiniLM-L6-v2's file. Left out, as
+ * no source gave their hashes: vocab.txt, tokenizer_config.json, special_tokens_map.json (brass
+ * reads tokenizer.json). */
+static const mt_builtin_file mt_tinybert_files[] = {
+    {"config.json", -1, "2144195e107cd7ea61556478e7add12986ebfbc3085f924fc0b90c2410604879"},
+    {"tokenizer.json", 711396, "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
+    {"model.safetensors", -1, "a0e7364ddf91ff7028f1102e1b91ac7a72e3db4061241bd84efe45c72c9af03a"},
+};
+
+/* minishlab/potion-base-8M at bf8b056651a2c21b8d2565580b8569da283cab23 (model2vec static model,
+ * 256-d: `index` with it, `--rerank` with a cross-encoder). Sources, public GitHub files (most
+ * name this revision): a Python "manual search model" fetcher and a Go matcher (size and SHA-256 of
+ * all three files); a Python runtime pin (PINNED_SOURCE_FILES, same); a TypeScript fetch-model
+ * manifest (same, read from resolve/main); an R sbert manifest (the same bytes and hashes);
+ * several others pin the hashes alone (a Rust staticembed crate, Node and shell
+ * fetchers). Left out, as brass works without them: the ONNX export, vocab.txt, modules.json,
+ * tokenizer_config.json and special_tokens_map.json (a model2vec folder is config.json,
+ * tokenizer.json and model.safetensors). */
+static const mt_builtin_file mt_potion_8m_files[] = {
+    {"config.json", 202, "2a6ac0e9aaa356a68a5688070db78fc3a464fefe85d2f06a1905ce3718687553"},
+    {"tokenizer.json", 683666, "e67e803f624fb4d67dea1c730d06e1067e1b14d830e2c2202569e3ef0f70bb50"},
+    {"model.safetensors", 30236760,
+     "f65d0f325faadc1e121c319e2faa41170d3fa07d8c89abd48ca5358d9a223de2"},
+};
+
 #define MT_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const mt_builtin mt_builtins[] = {
@@ -128,6 +204,16 @@ static const mt_builtin mt_builtins[] = {
     {"jina-embeddings-v2-small-en", "jinaai/jina-embeddings-v2-small-en",
      "44e7d1d6caec8c883c2d4b207588504d519788d0", mt_jina_small_files,
      MT_COUNT(mt_jina_small_files)},
+    {"ms-marco-MiniLM-L6-v2", "cross-encoder/ms-marco-MiniLM-L6-v2",
+     "233902d25c440f23af6f7d6e94d2946bac0bee0a", mt_msmarco_l6_files,
+     MT_COUNT(mt_msmarco_l6_files)},
+    {"ms-marco-MiniLM-L12-v2", "cross-encoder/ms-marco-MiniLM-L12-v2",
+     "7b0235231ca2674cb8ca8f022859a6eba2b1c968", mt_msmarco_l12_files,
+     MT_COUNT(mt_msmarco_l12_files)},
+    {"ms-marco-TinyBERT-L2-v2", "cross-encoder/ms-marco-TinyBERT-L2-v2",
+     "81d1926f67cb8eee2c2be17ca9f793c7c3bd20cc", mt_tinybert_files, MT_COUNT(mt_tinybert_files)},
+    {"potion-base-8M", "minishlab/potion-base-8M", "bf8b056651a2c21b8d2565580b8569da283cab23",
+     mt_potion_8m_files, MT_COUNT(mt_potion_8m_files)},
 };
 
 #define MT_MAX_TABLE_BYTES (4u << 20)
@@ -219,7 +305,25 @@ static int mt_put(mt_table *t, mt_model *m, brass_error *err) {
   return 0;
 }
 
+/* The checks mt_parse_entry applies to $BRASS_MODEL_TABLE, so that a mistyped built-in value is
+ * an error on the first `model list`, not a pull that can never verify. */
+static int mt_check_builtin(const mt_builtin *b, brass_error *err) {
+  if (!mt_valid_name(b->name) || !mt_valid_rel_path(b->repo) || !strchr(b->repo, '/') ||
+      !mt_valid_rel_path(b->revision) || strchr(b->revision, '/'))
+    return err_set(err, BRASS_EINVAL,
+                   "model table: built-in entry '%s' has a bad name, repo or revision", b->name);
+  for (int i = 0; i < b->nfiles; i++)
+    if (!mt_valid_rel_path(b->files[i].path) || !mt_valid_sha(b->files[i].sha256) ||
+        b->files[i].size < -1)
+      return err_set(err, BRASS_EINVAL,
+                     "model table: built-in entry '%s': file %d has a bad path, size or SHA-256",
+                     b->name, i);
+  return 0;
+}
+
 static int mt_add_builtin(mt_table *t, const mt_builtin *b, brass_error *err) {
+  int rc = mt_check_builtin(b, err);
+  if (rc) return rc;
   mt_model m = {0};
   m.builtin = 1;
   m.name = mt_strdup(b->name);

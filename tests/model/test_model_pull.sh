@@ -2,7 +2,9 @@
 # test_model_pull.sh - `brass model pull` / `brass model list` against a loopback stand-in for the
 # Hugging Face hub (hub_server.py serving REPO/resolve/REVISION/FILE). A small generated model is
 # described in a $BRASS_MODEL_TABLE file (sizes and SHA-256 computed here by Python's hashlib) and
-# pulled through HF_ENDPOINT; then `--model NAME` must work for embed and index. Failures must
+# pulled through HF_ENDPOINT; then `--model NAME` must work for embed and index, and a pulled
+# cross-encoder's name for `rerank --model`. The built-in table must list every pinned model
+# (embedding, static and cross-encoder entries). Failures must
 # exit non-zero with one line naming the file and the problem, and leave no model folder and no
 # temporary folder behind: SHA-256 mismatch, truncated file (size), HTTP 404, connection refused,
 # file size limit (ulimit -f, as a stand-in for a full disk), unknown name, unpinned hash, a bad
@@ -24,9 +26,18 @@ fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-# The model: 2 layers, hidden 64, the full BERT vocabulary (so model.safetensors is ~8 MB).
-"$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$T/src" --layers 2 --hidden 64 --heads 4 \
-  --intermediate 128 --seed 3 >/dev/null || { echo "FAIL: make_model.py" >&2; exit 1; }
+# The model: 2 layers, hidden 64, the full BERT vocabulary (so model.safetensors is ~8 MB); and a
+# one-layer cross-encoder (BertForSequenceClassification, one label, the first 3,000 vocabulary
+# entries, so that it loads fast under ASan), pulled as tiny-ce. One
+# Python process makes both (importing torch is the slow part).
+"$PY" - "$BRASS_SRC/tests/oracle" "$T" <<'EOF' || { echo "FAIL: make_model.py" >&2; exit 1; }
+import sys
+sys.path.insert(0, sys.argv[1])
+from make_model import make_model
+make_model(sys.argv[2] + "/src", layers=2, hidden=64, heads=4, intermediate=128, seed=3)
+make_model(sys.argv[2] + "/ce", kind="cross-encoder", layers=1, hidden=32, heads=2,
+           intermediate=64, vocab_size=3000, seed=5)
+EOF
 
 REPO=test-org/tiny-bert
 REV=0123456789abcdef0123456789abcdef01234567
@@ -45,22 +56,27 @@ publish cut >/dev/null  # hub_server.py closes the connection halfway through ea
 publish slow >/dev/null # hub_server.py sends each file slowly
 publish nolen >/dev/null # hub_server.py sends half of each file, without Content-Length
 publish redir-target >/dev/null # where hub_server.py redirects revision "redir" to
+mkdir -p "$HUB/test-org/tiny-ce/resolve/$REV" && cp -r "$T/ce/." "$HUB/test-org/tiny-ce/resolve/$REV/"
 
 # table.json: entries NAME -> (revision, extra options), with sizes and hashes of the generated
 # files (the source of truth is the model folder, not brass).
-"$PY" - "$T/src" "$T/table.json" "$REPO" "$REV" <<'EOF'
+"$PY" - "$T/src" "$T/table.json" "$REPO" "$REV" "$T/ce" <<'EOF'
 import hashlib, json, os, sys
-src, out, repo, rev = sys.argv[1:5]
-files = []
-for root, _, names in os.walk(src):
-    for n in sorted(names):
-        p = os.path.join(root, n)
-        rel = os.path.relpath(p, src)
-        data = open(p, "rb").read()
-        files.append({"path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+src, out, repo, rev, ce = sys.argv[1:6]
+def listing(folder):
+    files = []
+    for root, _, names in os.walk(folder):
+        for n in sorted(names):
+            p = os.path.join(root, n)
+            data = open(p, "rb").read()
+            files.append({"path": os.path.relpath(p, folder), "size": len(data),
+                          "sha256": hashlib.sha256(data).hexdigest()})
+    return files
+files = listing(src)
 def entry(name, revision, fs):
     return {"name": name, "repo": repo, "revision": revision, "files": fs}
 table = [
+    {"name": "tiny-ce", "repo": "test-org/tiny-ce", "revision": rev, "files": listing(ce)},
     entry("tiny", rev, files),
     entry("tiny-badsha", "badsha", files),
     entry("tiny-short", "short", files),
@@ -146,6 +162,22 @@ else
   fail "index --model tiny: $(cat "$T/err")"
 fi
 
+# A pulled cross-encoder's name works for `rerank --model` (and so for search/serve --rerank,
+# which resolve names the same way): same scores as the folder itself.
+printf '{"query": "the rotation of keys", "passage": "a rotation of the keys"}\n' >"$T/pairs.jsonl"
+if "$BRASS" model pull tiny-ce >/dev/null 2>"$T/err"; then
+  "$BRASS" rerank --model "$T/ce" <"$T/pairs.jsonl" >"$T/ce_dir" 2>"$T/err" || fail "rerank --model DIR: $(cat "$T/err")"
+  if "$BRASS" rerank --model tiny-ce <"$T/pairs.jsonl" >"$T/ce_name" 2>"$T/err" && [ -s "$T/ce_name" ] &&
+    cmp -s "$T/ce_dir" "$T/ce_name"; then
+    ok "rerank --model tiny-ce: $(cat "$T/ce_name")"
+  else
+    fail "rerank --model tiny-ce: $(cat "$T/err") $(cat "$T/ce_name" 2>/dev/null)"
+  fi
+else
+  fail "pull tiny-ce: $(cat "$T/err")"
+fi
+rm -rf "$MODELS/tiny-ce"
+
 # Redirects are followed (the hub sends large files to its CDN).
 if "$BRASS" model pull tiny-redir >/dev/null 2>"$T/err" &&
   cmp -s "$T/src/model.safetensors" "$MODELS/tiny-redir/model.safetensors"; then
@@ -177,7 +209,9 @@ expect_fail "connection closed early" tiny-cut "config.json" "size mismatch"
 expect_fail "short reply without length" tiny-nolen "config.json" "size mismatch: got"
 CLOSED=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 HF_ENDPOINT="http://127.0.0.1:$CLOSED" expect_fail "connection refused" tiny-badsha "config.json" "connection refused"
-expect_fail "unknown name" nosuch "unknown model 'nosuch'" "all-MiniLM-L6-v2" "bge-small-en-v1.5" "e5-small-v2" "tiny"
+expect_fail "unknown name" nosuch "unknown model 'nosuch'" "all-MiniLM-L6-v2" "bge-small-en-v1.5" "e5-small-v2" \
+  "jina-embeddings-v2-small-en" "potion-base-8M" "ms-marco-MiniLM-L6-v2" "ms-marco-MiniLM-L12-v2" \
+  "ms-marco-TinyBERT-L2-v2" "tiny"
 expect_fail "unpinned hash refused" tiny-unpinned "config.json" "not verified: no pinned hash"
 # A 2 MiB file size limit (the weights are ~8 MB): the write fails as on a full disk.
 rm -rf "$MODELS/tiny"
@@ -235,9 +269,18 @@ m = {x["name"]: x for x in j["models"]}
 print(m["tiny"]["status"], m["tiny"]["bytes"] > 1000000, m["all-MiniLM-L6-v2"]["status"],
       m["all-MiniLM-L6-v2"]["path"], m["e5-small-v2"]["repo"], m["tiny-badsha"]["status"],
       m["my-own-model"]["status"], m["my-own-model"]["known"])
+# the built-in reranker and static entries, each at a full 40-digit commit
+for name in ("ms-marco-MiniLM-L6-v2", "ms-marco-MiniLM-L12-v2", "ms-marco-TinyBERT-L2-v2",
+             "potion-base-8M"):
+    x = m.get(name) or {}
+    print(name, x.get("repo"), x.get("status"), x.get("known"), len(x.get("revision") or ""))
 EOF
 )
-  want="present True absent None intfloat/e5-small-v2 absent other False"
+  want="present True absent None intfloat/e5-small-v2 absent other False
+ms-marco-MiniLM-L6-v2 cross-encoder/ms-marco-MiniLM-L6-v2 absent True 40
+ms-marco-MiniLM-L12-v2 cross-encoder/ms-marco-MiniLM-L12-v2 absent True 40
+ms-marco-TinyBERT-L2-v2 cross-encoder/ms-marco-TinyBERT-L2-v2 absent True 40
+potion-base-8M minishlab/potion-base-8M absent True 40"
   [ "$got" == "$want" ] && ok "list --json: $got" || fail "list --json: got '$got', want '$want'"
 else
   fail "model list --json: $(cat "$T/err")"
@@ -245,6 +288,8 @@ fi
 "$BRASS" model list >"$T/list.txt" 2>&1 || fail "model list"
 grep -Eq "^ +tiny +present +[0-9.]+ MB +$MODELS/tiny\$" "$T/list.txt" || fail "list: tiny line: $(cat "$T/list.txt")"
 grep -Eq "^ +bge-small-en-v1.5 +absent " "$T/list.txt" || fail "list: bge line: $(cat "$T/list.txt")"
+grep -Eq "^ +ms-marco-MiniLM-L6-v2 +absent +- +cross-encoder/ms-marco-MiniLM-L6-v2\$" "$T/list.txt" ||
+  fail "list: reranker line: $(cat "$T/list.txt")"
 grep -Eq "^ +my-own-model +other " "$T/list.txt" || fail "list: other folder: $(cat "$T/list.txt")"
 rm -f "$MODELS/tiny/vocab.txt"
 "$BRASS" model list --json | "$PY" -c 'import json,sys; m={x["name"]:x for x in json.load(sys.stdin)["models"]}; sys.exit(m["tiny"]["status"]!="incomplete")' &&
