@@ -240,13 +240,6 @@ int store_fts_search_where(store *st, const char *query, int mode, int limit,
       h[m++] = h[i];
   }
   if (m) qsort(h, m, sizeof *h, fts_by_score);
-  /* a source's score: its best chunk plus a share of another (fts_source.c) */
-  rc = store_fts_source_bonus(st, h, m, err);
-  if (rc < 0) {
-    free(h);
-    return rc;
-  }
-  if (m) qsort(h, m, sizeof *h, fts_by_score);
   if (m > (size_t)limit) m = (size_t)limit;
   if (!m) {
     free(h);

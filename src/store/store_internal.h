@@ -71,10 +71,6 @@ int store_exec(store *st, const char *sql, const char *what, brass_error *err);
  * (schema.c). from is the version found on open; a concurrent migrator is tolerated. */
 int store_migrate(store *st, brass_error *err);
 
-/* Adds to the best of each source's n hits (best first) a share of the score of its next best
- * hit that is not the best one's neighbour (fts_source.c); the caller sorts again. */
-int store_fts_source_bonus(store *st, store_hit *h, size_t n, brass_error *err);
-
 /* ---- CJK character pairs (cjk.c) ---- */
 /* 1 if code point c is a Chinese, Japanese or Korean letter (ideographs, kana, Hangul). */
 int store_cjk_letter(uint32_t c);

@@ -78,23 +78,6 @@ case "$s" in *"**to**"* | *"**How**"* | *"**the**"*) fail "stop words marked: $s
 case "$(json "$T/r.json" 'j["results"][0]["snippet"]')" in *"**How**"*"**to**"*) ok "stop-word query marked" ;;
   *) fail "stop-word query: $(json "$T/r.json" 'j["results"][0]["snippet"]')" ;; esac
 
-# ---- a source's score: best chunk + a share of its next best chunk that is not a neighbour ----
-# Three pages open with the same matching chunk (equal scores: ties go to the lower chunk id, i.e.
-# a_single); c_distant matches again two sections later and ranks first; b_adjacent's second match
-# is in the chunk right after the first (the chunker's overlap often repeats a sentence there), so
-# it gets no share and stays last.
-S="$T/src"
-mkdir -p "$S"
-head1='# Alpha\n\nThe zebra grazes in the field.\n\n'
-{ printf "$head1## Beta\n\n"; filler 40; printf '\n\n## Gamma\n\n'; filler 40; printf '\n'; } >"$S/a_single.md"
-{ printf "$head1## Beta\n\nA zebra again. "; filler 40; printf '\n\n## Gamma\n\n'; filler 40; printf '\n'; } >"$S/b_adjacent.md"
-{ printf "$head1## Beta\n\n"; filler 40; printf '\n\n## Gamma\n\nA zebra again. '; filler 40; printf '\n'; } >"$S/c_distant.md"
-"$BRASS" index --quiet --library "$T/src.db" "$S" >/dev/null 2>&1 || fail "index src"
-"$BRASS" search --library "$T/src.db" --json -- zebra >"$T/r.json"
-expect "source score: a distant second match counts, a neighbour does not" \
-  "$(json "$T/r.json" '" ".join(r["source"].rsplit("/", 1)[1] for r in j["results"])')" \
-  "c_distant.md a_single.md b_adjacent.md"
-
 # ---- CJK: real Chinese manual pages ----
 ZH=/usr/share/man/zh_CN/man1
 if [ -f "$ZH/ls.1.gz" ] && [ -f "$ZH/cp.1.gz" ]; then
