@@ -16,6 +16,12 @@ qrels/test.tsv) and its queries are known-item queries taken from the text's own
            section (title: the page name); the query is the NAME line's description ("list
            directory contents").
   man-zh   the same over manpages-zh's Chinese pages (CJK queries: "列出目录内容").
+  man-ref  the same over sections 3, 5 and 7 (library calls, file formats, overviews: "print
+           formatted error messages"); other authors and a different kind of page than man1/man8.
+  man-de   German and
+  man-ja   Japanese man1/man8 pages that packages ship beside the English ones (a second
+           European language, a second CJK script). These three were added to check a ranking
+           change on text it was not tuned on (docs/eval.md).
 
 Queries whose text is not unique in a set are dropped (they have no single known item). Every
 choice is deterministic (sorted inputs, fixed strides), so two runs build the same sets.
@@ -205,10 +211,10 @@ def man_page(path):
     return parts[1].strip(), body.strip()
 
 
-def make_man(out, lang=""):
+def make_man(out, lang="", secs=("man1", "man8")):
     base = os.path.join("/usr/share/man", lang)
     files = []
-    for sec in ("man1", "man8"):
+    for sec in secs:
         d = os.path.join(base, sec)
         if os.path.isdir(d):
             files += [os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".gz")]
@@ -235,13 +241,16 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     out = sys.argv[1]
-    sets = sys.argv[2:] or ["pydocs", "debian", "man", "man-zh"]
+    sets = sys.argv[2:] or ["pydocs", "debian", "man", "man-zh", "man-ref", "man-de", "man-ja"]
     makers = {"pydocs": make_pydocs, "debian": make_debian, "man": make_man,
-              "man-zh": lambda o: make_man(o, "zh_CN")}
+              "man-zh": lambda o: make_man(o, "zh_CN"),
+              "man-ref": lambda o: make_man(o, "", ("man3", "man5", "man7")),
+              "man-de": lambda o: make_man(o, "de"), "man-ja": lambda o: make_man(o, "ja")}
     ok = True
     for s in sets:
         if s not in makers:
-            print("unknown set %s (pydocs, debian, man, man-zh)" % s, file=sys.stderr)
+            print("unknown set %s (pydocs, debian, man, man-zh, man-ref, man-de, man-ja)" % s,
+                  file=sys.stderr)
             return 2
         ok &= makers[s](os.path.join(out, s))
     return 0 if ok else 1

@@ -7,7 +7,8 @@
 #
 #   pydocs  brass indexes the HTML pages themselves (its HTML extractor, headings) and is scored
 #           with --queries/--qrels (suffix match); the baseline gets the pages' text;
-#   debian, man, man-zh: BEIR folders indexed by `brass eval` into a library kept under OUT.
+#   debian, man, man-zh, man-ref, man-de, man-ja: BEIR folders indexed by `brass eval` into a
+#           library kept under OUT.
 # The sets and libraries are cached under $BRASS_BUILD/bench/eval (rebuilt when make_sets.py
 # changes); about 5 minutes the first time on 2 idle cores. Usage: run_eval.sh [SET...]
 set -euo pipefail
@@ -17,7 +18,7 @@ OUT=$BUILD/bench/eval
 PY=/usr/bin/python3
 BRASS=$BUILD/brass
 SETS=("$@")
-[ ${#SETS[@]} -gt 0 ] || SETS=(pydocs debian man man-zh)
+[ ${#SETS[@]} -gt 0 ] || SETS=(pydocs debian man man-zh man-ref man-de man-ja)
 mkdir -p "$OUT"
 cmake --build "$BUILD" -j2 --target brass_cli >/dev/null
 
