@@ -375,12 +375,14 @@ function markdownTable(out, get) {
   const cell = (r, peer) => {
     if (!r) return '';
     let c = `${fmt(r.tokens_per_s)}${perCpu(r) ? ` (${fmt(perCpu(r))})` : ''}`;
-    if (peer && peer !== r) c += ` ${(r.tokens_per_s / peer.tokens_per_s).toFixed(2)}x ORT`;
+    if (peer && peer !== r) c += `; ${(r.tokens_per_s / peer.tokens_per_s).toFixed(2)}x ORT`;
     return c;
   };
   const speed = (e, d) => {
     const one = get(e, 1, d), many = get(e, n, d);
-    return one && many && n > 1 ? `${(many.tokens_per_s / one.tokens_per_s).toFixed(2)}x` : '';
+    if (!one || !many || n === 1) return '';
+    const busy = many.cpu_seconds ? ` (${(many.cpu_seconds / many.seconds).toFixed(2)} cores busy)` : '';
+    return `${(many.tokens_per_s / one.tokens_per_s).toFixed(2)}x${busy}`;
   };
   const rows = [];
   for (const d of ['f32', 'int8']) {
@@ -405,7 +407,8 @@ function markdownTable(out, get) {
   ratio('brass int8 / brass f32', ['brass-web', 'int8'], ['brass-web', 'f32']);
   ratio('ORT int8 / ORT f32', ['onnxruntime-web', 'int8'], ['onnxruntime-web', 'f32']);
   ratio('brass f32 / ORT f32', ['brass-web', 'f32'], ['onnxruntime-web', 'f32']);
-  return [...L, ...rows];
+  return [...L, ...rows, '', 'tokens/s of wall clock (tokens per browser CPU-second); ratios: wall clock (per CPU-second); ' +
+    `goals: brass int8 >= 1.5x ORT int8 at 1 and ${n} threads, 1 -> ${n} speedup >= ${(0.85 * n).toFixed(2)}x`];
 }
 
 function report(out) {
