@@ -468,7 +468,7 @@ function report(out) {
       `${b1.checksum.toFixed(4)} vs ${o1.checksum.toFixed(4)} (diff ${out.checksum_diff.toExponential(1)}` +
       `${out.checksum_diff > 1e-2 || b1.tokens !== o1.tokens ? ': MISMATCH, the engines did different work' : ''})`);
   }
-  lines.push('', ...markdownTable(out, get));
+  if (out.runs.some((r) => !r.error)) lines.push('', ...markdownTable(out, get));
   out.summary = lines;
   console.log(lines.join('\n'));
 }
