@@ -85,9 +85,10 @@ bench: all
 bench-int8: all
 	bash bench/bench_int8.sh
 
-# the browser benchmark alone (brass web vs ONNX Runtime Web; bench/run.sh also runs it)
+# the browser benchmark alone (brass web vs ONNX Runtime Web, f32 and int8; bench/run.sh also runs
+# it). WEB_BENCH_ARGS adds options, e.g. WEB_BENCH_ARGS=--skip-search for the embedding rows only.
 bench-web: all wasm
-	node bench/web/run_web_bench.mjs --out build/bench/web.json
+	node bench/web/run_web_bench.mjs --out build/bench/web.json $(WEB_BENCH_ARGS)
 
 # the soak alone: kill -9 of an indexer for SOAK_SECONDS (default 1800) while searches and the
 # serve API run, then integrity and count checks (bench/soak.sh, also the last step of make bench)

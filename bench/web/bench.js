@@ -36,8 +36,10 @@ function rpcWorker(worker) {
 const cpuMark = async () => (window.benchCpu ? window.benchCpu() : null);
 const cpuSpent = (a, b) => (a === null || b === null ? null : +(b - a).toFixed(3));
 
-// ONNX Runtime Web in a module worker: init (load + reference check) then the timed loop.
-async function ort({ threads, texts, batch = 32, minSeconds = 3, maxLength = 256, onnx }) {
+// ONNX Runtime Web in a module worker: init (load + reference check: max difference, or cosine >=
+// minCosine for a quantized graph) then the timed loop; with vectors, every text's embedding after it.
+async function ort({ threads, texts, batch = 32, minSeconds = 3, maxLength = 256, onnx, check = null, minCosine = null,
+  dtype = 'f32', vectors = false, verbose = false }) {
   const w = new Worker('/bench/ort-worker.mjs', { type: 'module' });
   let pending = null;
   const ready = new Promise((r) => { pending = r; });
@@ -52,37 +54,41 @@ async function ort({ threads, texts, batch = 32, minSeconds = 3, maxLength = 256
   };
   const first = await ready;
   if (!first.ready) throw new Error(first.error || 'ort worker did not start');
-  const info = await ask({ op: 'init', threads, onnx, check: onnx + '.check.json', vocab: '/model/vocab.txt', maxLength });
+  const info = await ask({ op: 'init', threads, onnx, check: check || onnx + '.check.json', vocab: '/model/vocab.txt',
+    maxLength, minCosine, verbose });
   log(`ort init ${JSON.stringify(info)}`);
   const ids = await ask({ op: 'ids', texts });
   await ask({ op: 'warm', texts, batch });
   const c0 = await cpuMark();
   const res = await ask({ op: 'run', texts, batch, minSeconds });
   res.cpu_seconds = cpuSpent(c0, await cpuMark());
+  const vecs = vectors ? await ask({ op: 'vectors', texts, batch }) : undefined;
   const mem = await memory();
   w.terminate();
-  return { engine: 'onnxruntime-web', ...info, ...res, ids, memory: mem };
+  return { engine: 'onnxruntime-web', dtype, ...info, ...res, ids, memory: mem, vectors: vecs };
 }
 
 // brass's web build in brass-bench-worker.js (wasm/web_bench.c): the same brass_embed call as the
-// native bench_embed, timed here around each call (postMessage included, as on the ORT side).
-async function brass({ threads, texts, batch = 32, minSeconds = 3, build = 'auto' }) {
+// native bench_embed, timed here around each call (postMessage included, as on the ORT side);
+// dtype 'f32' / 'int8' as the app's Precision setting ('' = the engine's default).
+async function brass({ threads, texts, batch = 32, minSeconds = 3, build = 'auto', dtype = '', vectors = false }) {
   const w = new Worker('/bench/brass-bench-worker.js');
   const ask = (m) => new Promise((resolve, reject) => {
     w.onmessage = (e) => (e.data.ok ? resolve(e.data.result) : reject(new Error(e.data.error)));
     w.onerror = (e) => reject(new Error(`brass bench worker: ${e.message}`));
     w.postMessage(m);
   });
-  const init = await ask({ op: 'init', threads, batch, build });
+  const init = await ask({ op: 'init', threads, batch, build, dtype });
   log(`brass init ${JSON.stringify(init)}`);
   await ask({ op: 'warm', texts });
   const c0 = await cpuMark();
   const res = await ask({ op: 'run', texts, minSeconds });
   res.cpu_seconds = cpuSpent(c0, await cpuMark());
+  const vecs = vectors ? await ask({ op: 'vectors', texts }) : undefined;
   const mem = await memory();
   w.terminate();
-  return { engine: 'brass-web', build: init.build, threads: init.threads, isolated: init.isolated, init_ms: init.init_ms, ...res,
-    memory: mem };
+  return { engine: 'brass-web', build: init.build, dtype: init.dtype, threads: init.threads, isolated: init.isolated,
+    init_ms: init.init_ms, ...res, memory: mem, vectors: vecs };
 }
 
 // Copies a library file into OPFS where web/engine-worker.js keeps it (brass/library.db), so the

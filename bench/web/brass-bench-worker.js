@@ -2,10 +2,12 @@
 // loads brass's web build the way the app's engine worker picks it (brass-web-relaxed.js where the
 // engine has relaxed-SIMD multiply-add, else brass-web.js; both pthreads + SIMD128),
 // puts the model's files from /model/ into its file system and calls wasm/web_bench.c:
-// web_bench_open (model + threads + batch 32), web_bench_tokens (the token count, [CLS]/[SEP]
-// included, once) and web_bench_embed (brass_embed over all texts: tokenise, sort, batch), the
-// same call the native bench_embed times. Messages: {op:'init', threads, batch}, {op:'warm', texts}
-// (token count + 64 texts), {op:'run', texts, minSeconds} -> {ok, result} | {ok:false, error}.
+// web_bench_open (model + threads + batch 32 + dtype: 'f32', 'int8' or '' for the default, the
+// app's Precision setting), web_bench_tokens (the token count, [CLS]/[SEP] included, once) and
+// web_bench_embed (brass_embed over all texts: tokenise, sort, batch), the same call the native
+// bench_embed times. Messages: {op:'init', threads, batch, dtype}, {op:'warm', texts} (token count +
+// 64 texts), {op:'run', texts, minSeconds}, {op:'vectors', texts} (every text's embedding, in
+// order) -> {ok, result} | {ok:false, error}.
 'use strict';
 let M = null;
 
@@ -43,7 +45,7 @@ function hasRelaxedMadd() {
   }
 }
 
-async function init({ threads, batch, build = 'auto' }) {
+async function init({ threads, batch, build = 'auto', dtype = '' }) {
   const t0 = performance.now();
   let script = '/brass-web.js';
   if (build === 'relaxed' || (build === 'auto' && hasRelaxedMadd())) {
@@ -68,7 +70,8 @@ async function init({ threads, batch, build = 'auto' }) {
     M.FS.mkdirTree(dir);
     M.FS.writeFile('/model/' + f.path, buf);
   }
-  const r = call('open', '/model', threads, batch);
+  const r = call('open', '/model', threads, batch, dtype || '');
+  if (dtype && r.dtype !== dtype) throw new Error(`asked for ${dtype}, the engine runs ${r.dtype} (a build without dtype in web_bench_open?)`);
   return { ...r, build: script.slice(1), init_ms: +(performance.now() - t0).toFixed(1), isolated: self.crossOriginIsolated };
 }
 
@@ -97,7 +100,8 @@ function run({ texts, minSeconds }) {
 self.onmessage = async (e) => {
   try {
     const m = e.data;
-    const result = m.op === 'init' ? await init(m) : m.op === 'warm' ? warm(m) : run(m);
+    const result = m.op === 'init' ? await init(m) : m.op === 'warm' ? warm(m) :
+      m.op === 'vectors' ? call('embed', JSON.stringify({ texts: m.texts, vectors: m.texts.length })).vectors : run(m);
     self.postMessage({ ok: true, result });
   } catch (err) {
     self.postMessage({ ok: false, error: String((err && err.message) || err) });

@@ -6,13 +6,22 @@
 // everything served same-origin from loopback. Also: 1 -> N thread speedups (N =
 // navigator.hardwareConcurrency), page-open-to-ready with the model cached, worker memory.
 //
+// int8 (--dtypes f32,int8, the default): brass-web with dtype int8 (the app's Precision setting)
+// against ONNX Runtime Web running --onnx-int8, the fp32 export rewritten the way
+// quantize_dynamic(weight_type=QInt8) does it (bench/quantize_onnx.py, run here when the file is
+// missing or older than --onnx): DynamicQuantizeLinear + MatMulInteger + Cast + Mul, which ORT
+// Web's wasm backend fuses into DynamicQuantizeMatMul / MatMulIntegerToFloat. Its vectors are
+// checked against the float64 reference first (cosine >= --min-cosine, 0.99), and the 1-thread
+// runs' vectors of all texts are compared across engines and dtypes (cosine mean / min).
+//
 // Search: a library of --chunks (10,000) Debian package synopses, one chunk each, indexed by the
 // native CLI with the same model, copied into the app's OPFS place; p50/p95 of hybrid searches
 // through the app's engine worker; then the app's page-open-to-ready time with the model cached.
 //
 //   node bench/web/run_web_bench.mjs --model DIR --onnx M.onnx --texts FILE [--min-seconds 3]
 //        [--out results.json] [--skip-brass] [--skip-ort] [--skip-search] [--chunks N] [--brass CLI]
-// Prints a short table and writes the JSON results to --out.
+//        [--dtypes f32,int8] [--onnx-int8 M-int8.onnx] [--min-cosine 0.99]
+// Prints a short report and a markdown table (README's), writes the JSON results to --out.
 import fs from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -27,7 +36,8 @@ function args() {
   const a = { model: path.join(BUILD, 'bench/minilm'), onnx: path.join(BUILD, 'bench/minilm.onnx'),
     texts: path.join(BUILD, 'bench/texts-short.txt'), minSeconds: 3, out: null, dist: path.join(SRC, 'web/dist'),
     skipBrass: false, skipOrt: false, skipSearch: false, chunks: 10000,
-    brass: process.env.BRASS || path.join(BUILD, 'brass') };
+    brass: process.env.BRASS || path.join(BUILD, 'brass'), dtypes: ['f32', 'int8'], onnxInt8: null, minCosine: 0.99 };
+  a.defaults = { model: a.model, onnx: a.onnx, texts: a.texts };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     const k = v[i];
@@ -42,9 +52,67 @@ function args() {
     else if (k === '--dist') a.dist = v[++i];
     else if (k === '--min-seconds') a.minSeconds = parseFloat(v[++i]);
     else if (k === '--out') a.out = v[++i];
+    else if (k === '--dtypes') a.dtypes = v[++i].split(',');
+    else if (k === '--onnx-int8') a.onnxInt8 = v[++i];
+    else if (k === '--min-cosine') a.minCosine = parseFloat(v[++i]);
     else throw new Error(`unknown argument ${k}`);
   }
+  for (const d of a.dtypes) if (!['f32', 'int8'].includes(d)) throw new Error(`--dtypes: unknown dtype ${d} (f32, int8)`);
+  if (!a.onnxInt8) a.onnxInt8 = a.onnx.replace(/\.onnx$/, '') + '-int8.onnx';
   return a;
+}
+
+// `make bench-web` on a fresh build: the default model, ONNX export and texts, made as bench/run.sh
+// makes them (same generator, seed and synopses) when missing; given paths are left alone.
+function ensureDefaultInputs(a) {
+  const d = a.defaults;
+  const run = (cmd, argv, opts = {}) => {
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${(r.stderr || '').trim().split('\n').pop()}`);
+    return r.stdout;
+  };
+  if (a.model === d.model && !fs.existsSync(path.join(a.model, 'model.safetensors'))) {
+    console.error(`web bench: generating the MiniLM-shaped model in ${a.model}`);
+    run('/usr/bin/python3', [path.join(SRC, 'tests/oracle/make_model.py'), a.model, '--preset', 'minilm', '--dtype', 'f32', '--seed', '42']);
+  }
+  if (a.onnx === d.onnx && !fs.existsSync(a.onnx + '.check.json')) {
+    console.error(`web bench: exporting ${a.onnx}`);
+    run('/usr/bin/python3', [path.join(SRC, 'bench/export_onnx.py'), a.model, a.onnx]);
+  }
+  if (a.texts === d.texts && !fs.existsSync(a.texts)) {
+    // every 37th one-line package synopsis of the archive, 512 of them
+    fs.mkdirSync(path.dirname(a.texts), { recursive: true });
+    const lines = [...run('apt-cache', ['dumpavail']).matchAll(/^Description: (.*)$/gm)].map((m) => m[1]);
+    fs.writeFileSync(a.texts, lines.filter((_, i) => (i + 1) % 37 === 0).slice(0, 512).join('\n') + '\n');
+  }
+}
+
+// The quantized peer: bench/quantize_onnx.py's rewrite of --onnx, (re)made when missing or stale.
+function ensureInt8Onnx(a) {
+  const q = a.onnxInt8, script = path.join(SRC, 'bench/quantize_onnx.py');
+  const stale = !fs.existsSync(q) || fs.statSync(q).mtimeMs < Math.max(fs.statSync(a.onnx).mtimeMs, fs.statSync(script).mtimeMs);
+  if (!stale) return;
+  if (path.dirname(path.resolve(q)) !== path.dirname(path.resolve(a.onnx))) {
+    throw new Error(`${q}: missing or older than ${a.onnx}, and not beside it (make it with bench/quantize_onnx.py)`);
+  }
+  console.error(`web bench: quantizing ${a.onnx} -> ${q} (bench/quantize_onnx.py)`);
+  const r = spawnSync('/usr/bin/python3', [script, a.onnx, q], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/quantize_onnx.py: ${(r.stderr || '').trim()}`);
+}
+
+// Cosine of row pairs of two equally long lists of vectors: {mean, min, n}.
+function cosines(xs, ys) {
+  const c = xs.map((x, i) => {
+    const y = ys[i];
+    let d = 0, p = 0, q = 0;
+    for (let j = 0; j < x.length; j++) {
+      d += x[j] * y[j];
+      p += x[j] * x[j];
+      q += y[j] * y[j];
+    }
+    return d / Math.sqrt(p * q);
+  });
+  return { mean: +(c.reduce((s, v) => s + v, 0) / c.length).toFixed(6), min: +Math.min(...c).toFixed(6), n: c.length };
 }
 
 function maxSeqLength(dir) {
@@ -133,9 +201,11 @@ async function main() {
     console.error(`web bench: ${CHROMIUM} is missing: skipped`);
     return;
   }
+  ensureDefaultInputs(a);
   for (const f of [a.onnx, a.onnx + '.check.json', a.texts, path.join(a.model, 'vocab.txt')]) {
     if (!fs.existsSync(f)) throw new Error(`${f}: missing (run bench/run.sh first)`);
   }
+  if (a.dtypes.includes('int8') && !a.skipOrt) ensureInt8Onnx(a);
   const texts = fs.readFileSync(a.texts, 'utf8').split('\n').filter((t) => t.length);
   const maxLength = maxSeqLength(a.model);
   const { Tokenizer } = require('@anush008/tokenizers');
@@ -176,39 +246,60 @@ async function main() {
     out.env = env;
     if (!env.isolated) throw new Error('the benchmark page is not cross-origin isolated');
     const counts = [...new Set([1, env.cores])];
+    const vectors = {}; // 1-thread runs' embeddings of all texts, by engine/dtype
     for (const threads of counts) {
-      if (!a.skipOrt) {
-        const page = await open(`ort-t${threads}`);
-        console.error(`web bench: onnxruntime-web, ${threads} thread(s)`);
-        const r = await page.evaluate((o) => window.bench.ort(o),
-          { threads, texts, minSeconds: a.minSeconds, maxLength, onnx: onnxUrl });
-        let diff = 0;
-        r.ids.forEach((l, i) => { if (l.join(' ') !== refIds[i].join(' ')) diff++; });
-        delete r.ids;
-        r.tokenizer_mismatches = diff;
-        if (diff) throw new Error(`wordpiece.js differs from HF tokenizers on ${diff} of ${texts.length} texts`);
-        out.runs.push(r);
-        await page.close();
-      }
-      if (!a.skipBrass && haveDist) {
-        let page = await open(`brass-t${threads}`);
-        console.error(`web bench: brass web, ${threads} thread(s)`);
-        try {
-          const r = await page.evaluate((o) => window.bench.brass(o), { threads, texts, minSeconds: a.minSeconds });
-          out.runs.push(r);
-          if (threads === 1 && r.build !== 'brass-web.js') {
-            // for reference: the plain SIMD128 build, which engines without relaxed SIMD run
-            await page.close();
-            page = await open('brass-plain-t1');
-            console.error('web bench: brass web (plain SIMD128 build), 1 thread');
-            const p = await page.evaluate((o) => window.bench.brass(o), { threads, texts, minSeconds: a.minSeconds, build: 'plain' });
-            out.runs.push({ ...p, engine: 'brass-web-simd128' });
+      for (const dtype of a.dtypes) {
+        const keep = threads === 1;
+        if (!a.skipOrt) {
+          const page = await open(`ort-${dtype}-t${threads}`);
+          console.error(`web bench: onnxruntime-web ${dtype}, ${threads} thread(s)`);
+          const int8 = dtype === 'int8';
+          const r = await page.evaluate((o) => window.bench.ort(o),
+            { threads, texts, minSeconds: a.minSeconds, maxLength, dtype, vectors: keep,
+              onnx: int8 ? '/data/' + path.basename(a.onnxInt8) : onnxUrl,
+              check: onnxUrl + '.check.json', minCosine: int8 ? a.minCosine : null, verbose: int8 && threads === 1 });
+          if (int8 && threads === 1) {
+            // which fusions ORT Web applied to the quantized graph (its verbose log, on the console)
+            const tag = `[ort-${dtype}-t${threads}]`;
+            r.fusions = [...new Set(logs.lines.filter((l) => l.startsWith(tag))
+              .map((l) => (l.match(/GraphTransformer (\w+) modified: 1/) || [])[1]).filter(Boolean))];
           }
-        } catch (e) {
-          out.runs.push({ engine: 'brass-web', threads, error: String(e.message).split('\n')[0] });
+          let diff = 0;
+          r.ids.forEach((l, i) => { if (l.join(' ') !== refIds[i].join(' ')) diff++; });
+          delete r.ids;
+          r.tokenizer_mismatches = diff;
+          if (diff) throw new Error(`wordpiece.js differs from HF tokenizers on ${diff} of ${texts.length} texts`);
+          if (r.vectors) vectors[`ort-${dtype}`] = r.vectors;
+          delete r.vectors;
+          out.runs.push(r);
+          await page.close();
         }
-        await page.close();
+        if (!a.skipBrass && haveDist) {
+          let page = await open(`brass-${dtype}-t${threads}`);
+          console.error(`web bench: brass web ${dtype}, ${threads} thread(s)`);
+          try {
+            const r = await page.evaluate((o) => window.bench.brass(o), { threads, texts, minSeconds: a.minSeconds, dtype, vectors: keep });
+            if (r.vectors) vectors[`brass-${dtype}`] = r.vectors;
+            delete r.vectors;
+            out.runs.push(r);
+            if (threads === 1 && r.build !== 'brass-web.js') {
+              // for reference: the plain SIMD128 build, which engines without relaxed SIMD run
+              await page.close();
+              page = await open(`brass-plain-${dtype}-t1`);
+              console.error(`web bench: brass web (plain SIMD128 build) ${dtype}, 1 thread`);
+              const p = await page.evaluate((o) => window.bench.brass(o), { threads, texts, minSeconds: a.minSeconds, build: 'plain', dtype });
+              out.runs.push({ ...p, engine: 'brass-web-simd128' });
+            }
+          } catch (e) {
+            out.runs.push({ engine: 'brass-web', dtype, threads, error: String(e.message).split('\n')[0] });
+          }
+          await page.close();
+        }
       }
+    }
+    out.cosines = {};
+    for (const [x, y] of [['ort-int8', 'ort-f32'], ['brass-int8', 'brass-f32'], ['brass-int8', 'ort-int8'], ['brass-f32', 'ort-f32']]) {
+      if (vectors[x] && vectors[y]) out.cosines[`${x} vs ${y}`] = cosines(vectors[x], vectors[y]);
     }
     if (!a.skipSearch && haveDist) {
       await searchAndReady(a, open, context, srv, out);
@@ -270,33 +361,91 @@ async function searchAndReady(a, open, context, srv, out) {
   }
 }
 
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+const perCpu = (r) => (r && r.cpu_seconds ? r.tokens * r.passes / r.cpu_seconds : null);
+
+// The README's table: tokens/s per engine and dtype at 1 and N threads (tokens per browser
+// CPU-second in brackets: the figure to compare on a shared machine), ratios to the ORT row of
+// the same dtype, then brass int8 / ORT int8, int8 / f32 per engine, and thread speedups.
+function markdownTable(out, get) {
+  const n = out.env.cores, counts = [...new Set([1, n])];
+  const ortVersion = (out.runs.find((r) => r.engine === 'onnxruntime-web' && r.version) || {}).version || '';
+  const L = [`| engine | dtype | ${counts.map((t) => `${t} thread${t > 1 ? 's' : ''} tokens/s (per CPU-s)`).join(' | ')} | 1 -> ${n} speedup |`,
+    `| --- | --- | ${counts.map(() => '---:').join(' | ')} | ---: |`];
+  const cell = (r, peer) => {
+    if (!r) return '';
+    let c = `${fmt(r.tokens_per_s)}${perCpu(r) ? ` (${fmt(perCpu(r))})` : ''}`;
+    if (peer && peer !== r) c += `; ${(r.tokens_per_s / peer.tokens_per_s).toFixed(2)}x ORT`;
+    return c;
+  };
+  const speed = (e, d) => {
+    const one = get(e, 1, d), many = get(e, n, d);
+    if (!one || !many || n === 1) return '';
+    const busy = many.cpu_seconds ? ` (${(many.cpu_seconds / many.seconds).toFixed(2)} cores busy)` : '';
+    return `${(many.tokens_per_s / one.tokens_per_s).toFixed(2)}x${busy}`;
+  };
+  const rows = [];
+  for (const d of ['f32', 'int8']) {
+    for (const e of ['onnxruntime-web', 'brass-web', 'brass-web-simd128']) {
+      if (!counts.some((t) => get(e, t, d))) continue;
+      const name = e === 'onnxruntime-web' ? `onnxruntime-web ${ortVersion}` :
+        e === 'brass-web' ? `brass-web (${(get(e, 1, d) || get(e, n, d)).build})` : 'brass-web, SIMD128 build (brass-web.js)';
+      rows.push(`| ${name} | ${d} | ${counts.map((t) => cell(get(e, t, d), get('onnxruntime-web', t, d))).join(' | ')} | ${speed(e, d)} |`);
+    }
+  }
+  const ratio = (label, x, y, bold = false) => {
+    const cells = counts.map((t) => {
+      const p = get(x[0], t, x[1]), q = get(y[0], t, y[1]);
+      if (!p || !q) return '';
+      const v = `${(p.tokens_per_s / q.tokens_per_s).toFixed(2)}x`;
+      const c = perCpu(p) && perCpu(q) ? ` (${(perCpu(p) / perCpu(q)).toFixed(2)}x)` : '';
+      return (bold ? `**${v}**` : v) + c;
+    });
+    if (cells.some((c) => c)) rows.push(`| ${bold ? `**${label}**` : label} | | ${cells.join(' | ')} | |`);
+  };
+  ratio('brass int8 / ORT int8', ['brass-web', 'int8'], ['onnxruntime-web', 'int8'], true);
+  ratio('brass int8 / brass f32', ['brass-web', 'int8'], ['brass-web', 'f32']);
+  ratio('ORT int8 / ORT f32', ['onnxruntime-web', 'int8'], ['onnxruntime-web', 'f32']);
+  ratio('brass f32 / ORT f32', ['brass-web', 'f32'], ['onnxruntime-web', 'f32']);
+  return [...L, ...rows, '', 'tokens/s of wall clock (tokens per browser CPU-second); ratios: wall clock (per CPU-second); ' +
+    `goals: brass int8 >= 1.5x ORT int8 at 1 and ${n} threads, 1 -> ${n} speedup >= ${(0.85 * n).toFixed(2)}x`];
+}
+
 function report(out) {
-  const get = (engine, t) => out.runs.find((r) => r.engine === engine && r.threads === t && !r.error);
+  const get = (engine, t, dtype = 'f32') => out.runs.find((r) => r.engine === engine && r.threads === t && !r.error &&
+    (r.dtype || 'f32') === dtype);
   const n = out.env.cores;
   const lines = [`browser (headless Chromium, ${out.texts} synopses, batch 32, cross-origin isolated, ${n} cores; ` +
     `load average ${out.loadavg_start} -> ${out.loadavg_end}):`];
   for (const r of out.runs) {
-    lines.push(r.error ? `  ${r.engine} t${r.threads}: ERROR ${r.error}` :
-      `  ${r.engine}${r.build ? ` (${r.build})` : ''} t${r.threads}: ${r.tokens_per_s} tokens/s (${r.passes} passes, ${r.seconds} s` +
+    lines.push(r.error ? `  ${r.engine} ${r.dtype || ''} t${r.threads}: ERROR ${r.error}` :
+      `  ${r.engine}${r.build ? ` (${r.build})` : ''} ${r.dtype || 'f32'} t${r.threads}: ${r.tokens_per_s} tokens/s (${r.passes} passes, ${r.seconds} s` +
       (r.cpu_seconds ? `, ${(r.tokens * r.passes / r.cpu_seconds).toFixed(1)} tokens per browser CPU-second, ` +
-        `${(r.cpu_seconds / r.seconds).toFixed(2)} cores busy)` : ')'));
+        `${(r.cpu_seconds / r.seconds).toFixed(2)} cores busy)` : ')') +
+      (r.check_cosine_min !== undefined ? `; checked against the float64 reference first: cosine mean ${r.check_cosine_mean}, min ${r.check_cosine_min}` : '') +
+      (r.fusions ? `; graph transformers that changed it: ${r.fusions.join(', ')}` : ''));
   }
-  for (const t of [...new Set([1, n])]) {
-    const b = get('brass-web', t), o = get('onnxruntime-web', t);
-    if (b && o) {
-      const perCpu = (r) => (r.cpu_seconds ? r.tokens * r.passes / r.cpu_seconds : null);
-      lines.push(`  brass/ORT-web at ${t} thread(s): ${(b.tokens_per_s / o.tokens_per_s).toFixed(2)}x tokens/s` +
-        (perCpu(b) && perCpu(o) ? `, ${(perCpu(b) / perCpu(o)).toFixed(2)}x tokens per CPU-second` : ''));
+  for (const d of ['f32', 'int8']) {
+    for (const t of [...new Set([1, n])]) {
+      const b = get('brass-web', t, d), o = get('onnxruntime-web', t, d);
+      if (b && o) {
+        lines.push(`  brass/ORT-web ${d} at ${t} thread(s): ${(b.tokens_per_s / o.tokens_per_s).toFixed(2)}x tokens/s` +
+          (perCpu(b) && perCpu(o) ? `, ${(perCpu(b) / perCpu(o)).toFixed(2)}x tokens per CPU-second` : '') +
+          (d === 'int8' ? ' (goal >= 1.5x)' : ''));
+      }
+    }
+    for (const e of ['brass-web', 'onnxruntime-web']) {
+      const one = get(e, 1, d), many = get(e, n, d);
+      if (one && many && n > 1) {
+        const sp = many.tokens_per_s / one.tokens_per_s;
+        const busy = many.cpu_seconds ? ` with ${(many.cpu_seconds / many.seconds).toFixed(2)} of ${n} cores busy` : '';
+        lines.push(`  ${e} ${d} 1->${n} speedup: ${sp.toFixed(2)}x${busy} (goal >= ${(0.85 * n).toFixed(2)}x; ` +
+          'meaningful only when the browser gets all cores)');
+      }
     }
   }
-  for (const e of ['brass-web', 'onnxruntime-web']) {
-    const one = get(e, 1), many = get(e, n);
-    if (one && many && n > 1) {
-      const s = many.tokens_per_s / one.tokens_per_s;
-      const busy = many.cpu_seconds ? ` with ${(many.cpu_seconds / many.seconds).toFixed(2)} of ${n} cores busy` : '';
-      lines.push(`  ${e} 1->${n} speedup: ${s.toFixed(2)}x${busy} (goal >= ${(0.85 * n).toFixed(2)}x; ` +
-        'meaningful only when the browser gets all cores)');
-    }
+  for (const [k, c] of Object.entries(out.cosines || {})) {
+    lines.push(`  cosine ${k} (1 thread, ${c.n} texts): mean ${c.mean}, min ${c.min}`);
   }
   const s = out.search;
   if (s && s.error) lines.push(`  search/ready: ERROR ${s.error}`);
@@ -307,10 +456,10 @@ function report(out) {
   }
   if (out.ready) lines.push(`  app open -> ready, model cached, ${out.ready.library_chunks}-chunk library: ${out.ready.open_to_ready_ms} ms (goal < 2000)`);
   for (const r of out.runs) {
-    if (r.memory && r.memory.bytes) lines.push(`  ${r.engine} t${r.threads}: page + workers memory ${(r.memory.bytes / 1048576).toFixed(1)} MiB` +
+    if (r.memory && r.memory.bytes) lines.push(`  ${r.engine} ${r.dtype || 'f32'} t${r.threads}: page + workers memory ${(r.memory.bytes / 1048576).toFixed(1)} MiB` +
       (r.heap_bytes ? `, wasm heap ${(r.heap_bytes / 1048576).toFixed(1)} MiB` : ''));
   }
-  const b1 = get('brass-web', 1), o1 = get('onnxruntime-web', 1);
+  const b1 = get('brass-web', 1, 'f32'), o1 = get('onnxruntime-web', 1, 'f32');
   if (b1 && o1 && typeof b1.checksum === 'number' && typeof o1.checksum === 'number') {
     // both sums run over the same 512 x dim components: they agree when both embed the same
     // tokens with the same model
@@ -319,6 +468,7 @@ function report(out) {
       `${b1.checksum.toFixed(4)} vs ${o1.checksum.toFixed(4)} (diff ${out.checksum_diff.toExponential(1)}` +
       `${out.checksum_diff > 1e-2 || b1.tokens !== o1.tokens ? ': MISMATCH, the engines did different work' : ''})`);
   }
+  if (out.runs.some((r) => !r.error)) lines.push('', ...markdownTable(out, get));
   out.summary = lines;
   console.log(lines.join('\n'));
 }
