@@ -37,6 +37,10 @@ struct brass_library {
 int64_t engine_generation(store *st, brass_error *err);
 /* Writes generation + 1 into meta (inside the caller's transaction). */
 int engine_bump_generation(store *st, brass_error *err);
+/* Ends the write transaction the caller opened with store_begin, whose steps so far returned rc:
+ * if rc is 0, bumps the generation (when bump is set) and commits; if anything failed, rolls back
+ * (err keeps the first failure's message). Returns rc, or the bump's or commit's error. */
+int engine_end_write(store *st, int rc, int bump, brass_error *err);
 
 /* Removes a library file and its -wal and -shm files (one that a failed open or run created). */
 void engine_remove_library_files(const char *path);

@@ -244,13 +244,7 @@ static int ing_commit_batch(ing_state *s, ing_piece *pieces, size_t *taken, bras
     rc = ing_write_piece(s, &s->files[pieces[i].file], pieces[i].a, pieces[i].b, v, err);
     off += pieces[i].b - pieces[i].a;
   }
-  if (!rc) rc = engine_bump_generation(lib->st, err);
-  if (!rc) rc = store_commit(lib->st, err);
-  if (rc && store_in_transaction(lib->st)) {
-    brass_error ignored;
-    store_rollback(lib->st, &ignored);
-  }
-  return rc;
+  return engine_end_write(lib->st, rc, 1, err);
 }
 
 /* Commits queued chunks a batch at a time while the queue holds a full batch (all of it when
@@ -314,13 +308,7 @@ static int ing_rename(ing_state *s, const store_source *old, const char *path, i
   int rc = store_begin(st, err);
   if (!rc) rc = store_source_rename(st, old->id, path, err);
   if (!rc) rc = store_source_update(st, old->id, size, mtime_ns, old->sha256, err);
-  if (!rc) rc = engine_bump_generation(st, err);
-  if (!rc) rc = store_commit(st, err);
-  if (rc) {
-    brass_error ignored;
-    store_rollback(st, &ignored);
-  }
-  return rc;
+  return engine_end_write(st, rc, 1, err);
 }
 
 /* Where an interrupted batched write of source sid left off, to continue it with the chunks of
@@ -579,12 +567,8 @@ static int ing_remove_gone(ing_state *s, const walk_result *w, const unsigned ch
   if (!rc && g.n) {
     rc = store_begin(s->lib->st, err);
     for (size_t i = 0; i < g.n && !rc; i++) rc = store_source_delete(s->lib->st, g.ids[i], err);
-    if (!rc) rc = engine_bump_generation(s->lib->st, err);
-    if (!rc) rc = store_commit(s->lib->st, err);
-    if (rc) {
-      brass_error ignored;
-      store_rollback(s->lib->st, &ignored);
-    } else {
+    rc = engine_end_write(s->lib->st, rc, 1, err);
+    if (!rc) {
       s->sum->removed += (int64_t)g.n;
       for (size_t i = 0; i < g.npaths; i++)
         ing_event(s, BRASS_PROGRESS_REMOVED, g.paths[i],
@@ -623,12 +607,7 @@ static int ing_mark_explicit(ing_state *s, const walk_result *w, const unsigned 
     if (!open && !(rc = store_begin(st, err))) open = 1;
     if (!rc) rc = store_source_explicit_set(st, id, err);
   }
-  if (open && !rc) rc = store_commit(st, err);
-  if (rc && store_in_transaction(st)) {
-    brass_error ignored;
-    store_rollback(st, &ignored);
-  }
-  return rc;
+  return open ? engine_end_write(st, rc, 0, err) : rc;
 }
 
 /* Refuses to index without the library's model; records the model (first indexing with one). */
@@ -684,13 +663,7 @@ static int ing_bind_vectors(brass_library *lib, int want, brass_error *err) {
   if (want == have) return 0;
   int rc = store_begin(lib->st, err);
   if (!rc) rc = store_vector_format_set(lib->st, want, err);
-  if (!rc && have) rc = engine_bump_generation(lib->st, err);
-  if (!rc) rc = store_commit(lib->st, err);
-  if (rc) {
-    brass_error ignored;
-    store_rollback(lib->st, &ignored);
-  }
-  return rc;
+  return engine_end_write(lib->st, rc, have != 0, err);
 }
 
 /* The start shared by brass_index and brass_index_documents: options, summary, the model bound,
@@ -940,13 +913,8 @@ int engine_ingest_remove(engine_ingest *e, const char *name, const char *why, br
   store_source_clear(&src);
   rc = store_begin(st, err);
   if (!rc) rc = store_source_delete(st, id, err);
-  if (!rc) rc = engine_bump_generation(st, err);
-  if (!rc) rc = store_commit(st, err);
-  if (rc) {
-    brass_error ignored;
-    store_rollback(st, &ignored);
-    return rc;
-  }
+  rc = engine_end_write(st, rc, 1, err);
+  if (rc) return rc;
   s->sum->removed++;
   ing_event(s, BRASS_PROGRESS_REMOVED, name, why, 0, 0);
   return 0;

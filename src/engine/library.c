@@ -48,6 +48,16 @@ int engine_bump_generation(store *st, brass_error *err) {
   return store_meta_set(st, "generation", buf, err);
 }
 
+int engine_end_write(store *st, int rc, int bump, brass_error *err) {
+  if (!rc && bump) rc = engine_bump_generation(st, err);
+  if (!rc) rc = store_commit(st, err);
+  if (rc && store_in_transaction(st)) {
+    brass_error ignored;
+    store_rollback(st, &ignored);
+  }
+  return rc;
+}
+
 /* Fills m->name and m->hash for the model folder dir. */
 static int lib_model_identity(const char *dir, store_model_info *m, brass_error *err) {
   char path[PATH_MAX];
@@ -222,12 +232,7 @@ int engine_record_model(brass_library *lib, brass_error *err) {
   if (!rc)
     rc = store_meta_set(lib->st, "model_dtype", brass_dtype_name(brass_model_dtype(lib->model)),
                         err);
-  if (!rc) rc = store_commit(lib->st, err);
-  if (rc) {
-    brass_error ignored;
-    store_rollback(lib->st, &ignored);
-  }
-  return rc;
+  return engine_end_write(lib->st, rc, 0, err);
 }
 
 void brass_library_close(brass_library *lib) {

@@ -88,13 +88,8 @@ static int rm_delete(brass_library *lib, const rm_match *m, brass_remove_summary
   for (size_t i = 0; i < m->nids && !rc; i++) rc = store_source_delete(st, m->ids[i], err);
   int64_t after = rc ? 0 : store_chunk_count(st, err);
   if (after < 0) rc = (int)after;
-  if (!rc) rc = engine_bump_generation(st, err);
-  if (!rc) rc = store_commit(st, err);
-  if (rc) {
-    brass_error ignored;
-    store_rollback(st, &ignored);
-    return rc;
-  }
+  rc = engine_end_write(st, rc, 1, err);
+  if (rc) return rc;
   sum->sources = (int64_t)m->nids;
   sum->chunks = before - after;
   return 0;

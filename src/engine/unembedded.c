@@ -56,12 +56,7 @@ int engine_embed_unembedded(brass_library *lib, int batch, engine_progress_fn re
       /* BRASS_EINVAL: the chunk was deleted by another writer meanwhile (nothing written) */
       if (r && r != BRASS_EINVAL) rc = err_set(err, r, "%s", ignored.message);
     }
-    if (!rc) rc = engine_bump_generation(lib->st, err);
-    if (!rc) rc = store_commit(lib->st, err);
-    if (rc && store_in_transaction(lib->st)) {
-      brass_error ignored;
-      store_rollback(lib->st, &ignored);
-    }
+    rc = engine_end_write(lib->st, rc, 1, err);
     for (size_t i = 0; i < b.n; i++) free(b.texts[i]);
     if (!rc) {
       *embedded += (int64_t)b.n;

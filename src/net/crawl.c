@@ -291,11 +291,7 @@ static int store_records(crawl_state *s, brass_error *err) {
     rc = store_source_http_set(st, id, s->recs[i].etag, s->recs[i].last_modified, s->recs[i].links,
                                err);
   }
-  if (!rc) rc = store_commit(st, err);
-  if (rc && store_in_transaction(st)) {
-    brass_error ignored;
-    store_rollback(st, &ignored);
-  }
+  rc = engine_end_write(st, rc, 0, err);
   if (!rc) records_free(s);
   return rc;
 }
