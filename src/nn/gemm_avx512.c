@@ -1,7 +1,8 @@
 /*
  * gemm_avx512.c - the AVX-512 kernel (x86-64, 32 zmm registers): a 12 x 32 SGEMM micro-kernel
- * (24 accumulators + 2 B vectors + 1 broadcast), a 16 x 16 transposing B packer, and 16-lane
- * masked GELU/softmax/epilogue helpers. All AVX-512 intrinsics of brass live in this file.
+ * (24 accumulators + 2 B vectors + 1 broadcast), a 16 x 16 transposing B packer, 16-lane
+ * masked GELU/softmax/epilogue helpers and a LayerNorm row (8 double lanes). All AVX-512 intrinsics
+ * of brass live in this file.
  *
  * Per k step: 2 loads of B (32 floats), 12 broadcasts of A (one per row of the unpacked A),
  * 24 FMAs. On Zen 4 a 512-bit FMA takes both 256-bit pipes, so the peak equals AVX2's; the gain

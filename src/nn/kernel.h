@@ -4,7 +4,7 @@
  * Each gemm_<isa>.c file defines one `gemm_kernel` and keeps all of its intrinsics to itself; the
  * portable drivers (gemm.c, ops.c, attention.c) only call through this table. The table holds the
  * SGEMM micro-kernel with its register tile and cache-blocking sizes, plus the vectorised helpers
- * that run right after it while data is hot (the GEMM epilogue, GELU, softmax).
+ * that run right after it while data is hot (the GEMM epilogue, GELU, softmax, a LayerNorm row).
  *
  * What the micro-kernel reads:
  *   A: mr rows straight from the row-major matrix, a[i * lda + k] (no packing: measured faster
