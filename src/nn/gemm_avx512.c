@@ -1,7 +1,8 @@
 /*
  * gemm_avx512.c - the AVX-512 kernel (x86-64, 32 zmm registers): a 12 x 32 SGEMM micro-kernel
- * (24 accumulators + 2 B vectors + 1 broadcast), a 16 x 16 transposing B packer, and 16-lane
- * masked GELU/softmax/epilogue helpers. All AVX-512 intrinsics of brass live in this file.
+ * (24 accumulators + 2 B vectors + 1 broadcast), a 16 x 16 transposing B packer, 16-lane
+ * masked GELU/softmax/epilogue helpers and a LayerNorm row (8 double lanes). All AVX-512 intrinsics
+ * of brass live in this file.
  *
  * Per k step: 2 loads of B (32 floats), 12 broadcasts of A (one per row of the unpacked A),
  * 24 FMAs. On Zen 4 a 512-bit FMA takes both 256-bit pipes, so the peak equals AVX2's; the gain
@@ -13,6 +14,7 @@
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
 #include <immintrin.h>
 #include <float.h>
+#include <math.h>
 
 #include "nn/kernel.h"
 #include "nn/mathpoly.h"
@@ -203,6 +205,64 @@ static void avx512_softmax(float *x, size_t n, float scale) {
   }
 }
 
+/* ---- LayerNorm row ---------------------------------------------------------------------- */
+
+/* An empty asm between a multiply and the add that follows keeps the compiler from fusing them
+ * into an FMA (this file has -mfma and GNU C's default -ffp-contract=fast): layernorm_row_ref
+ * rounds both. */
+static inline __m512d nofuse_pd(__m512d v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+static inline __m512 nofuse_ps(__m512 v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+
+/* x[0..n) as doubles (n <= 8; missing lanes are 0). */
+static inline __m512d load8_pd(const float *x, int n) {
+  if (n >= 8) return _mm512_cvtps_pd(_mm256_loadu_ps(x));
+  return _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1u), x));
+}
+
+/* The 8 partial sums in lane order, from 0.0, as layernorm_row_ref adds them. */
+static inline double lanes_sum_pd(__m512d v) {
+  double part[8], s = 0.0;
+  _mm512_storeu_pd(part, v);
+  for (int l = 0; l < 8; l++) s += part[l];
+  return s;
+}
+
+/* layernorm_row_ref's bits (kernel.h): lane l of one zmm of doubles is partial sum l, so every
+ * sum is the same additions in the same order (a tail adds exact zeros to the lanes it lacks). */
+static void avx512_layernorm(int cols, const float *x, const float *gamma, const float *beta,
+                             float eps, float *y) {
+  __m512d acc = _mm512_setzero_pd();
+  for (int i = 0; i < cols; i += 8) acc = _mm512_add_pd(acc, load8_pd(x + i, cols - i));
+  const __m512d mean = _mm512_set1_pd(lanes_sum_pd(acc) / cols);
+  acc = _mm512_setzero_pd();
+  for (int i = 0; i < cols; i += 8) {
+    __mmask8 m = cols - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (cols - i)) - 1u);
+    __m512d d = _mm512_maskz_sub_pd(m, load8_pd(x + i, cols - i), mean);
+    acc = _mm512_add_pd(acc, nofuse_pd(_mm512_mul_pd(d, d)));
+  }
+  const double var = lanes_sum_pd(acc) / cols;
+  const __m512d rstd = _mm512_set1_pd(1.0 / sqrt(var + (double)eps));
+  for (int i = 0; i < cols; i += 16) {
+    const int n = cols - i;
+    __mmask16 m = n >= 16 ? (__mmask16)0xffff : mask16((size_t)n);
+    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i, n), mean), rstd));
+    __m256 hi =
+        n > 8
+            ? _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i + 8, n - 8), mean), rstd))
+            : _mm256_setzero_ps();
+    __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    __m512 g = gamma ? _mm512_maskz_loadu_ps(m, gamma + i) : _mm512_set1_ps(1.0f);
+    __m512 b = beta ? _mm512_maskz_loadu_ps(m, beta + i) : _mm512_setzero_ps();
+    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(nofuse_ps(_mm512_mul_ps(v, g)), b));
+  }
+}
+
 /* 16 independent FMA chains in zmm registers. */
 static double avx512_fma_loop(size_t n, float *sink) {
   __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
@@ -239,6 +299,7 @@ const gemm_kernel gemm_kernel_avx512 = {
     .epilogue = avx512_epilogue,
     .gelu = avx512_gelu,
     .softmax = avx512_softmax,
+    .layernorm = avx512_layernorm,
     .fma_loop = avx512_fma_loop,
 };
 

@@ -4,7 +4,7 @@
  * Each gemm_<isa>.c file defines one `gemm_kernel` and keeps all of its intrinsics to itself; the
  * portable drivers (gemm.c, ops.c, attention.c) only call through this table. The table holds the
  * SGEMM micro-kernel with its register tile and cache-blocking sizes, plus the vectorised helpers
- * that run right after it while data is hot (the GEMM epilogue, GELU, softmax).
+ * that run right after it while data is hot (the GEMM epilogue, GELU, softmax, a LayerNorm row).
  *
  * What the micro-kernel reads:
  *   A: mr rows straight from the row-major matrix, a[i * lda + k] (no packing: measured faster
@@ -52,6 +52,10 @@ struct gemm_kernel {
   /* in place: x[i] = exp(scale*x[i] - scale*max) / sum (scale > 0; attention folds its
    * 1/sqrt(head_dim) in here); n >= 1 */
   void (*softmax)(float *x, size_t n, float scale);
+  /* One LayerNorm row (layernorm_f32 in ops.h), or NULL where ops.c's portable
+   * layernorm_row_ref serves; when set it must give the same bits as layernorm_row_ref. */
+  void (*layernorm)(int cols, const float *x, const float *gamma, const float *beta, float eps,
+                    float *y);
   /* For benchmarks: a register-only loop of independent FMAs (n iterations); returns the
    * number of floating-point operations done. NULL where it means nothing (ref). */
   double (*fma_loop)(size_t n, float *sink);
@@ -61,6 +65,13 @@ struct gemm_kernel {
 #define GEMM_MR_MAX 16    /* largest mr of any kernel */
 #define GEMM_NR_MAX 64    /* largest nr of any kernel */
 #define GEMM_TILE_MAX 512 /* largest mr * nr */
+
+/* The portable LayerNorm row (ops.c): mean and variance in double, each a sum of 8 interleaved
+ * partial sums (partial l takes x[i] for i % 8 == l, in increasing i) added up in lane order;
+ * then y[c] = (float)((x[c] - mean) * rstd) * gamma[c] + beta[c] with a separate float multiply
+ * and add (gamma NULL: 1, beta NULL: 0). y may equal x. */
+void layernorm_row_ref(int cols, const float *x, const float *gamma, const float *beta, float eps,
+                       float *y);
 
 /* Test hook: when on, gemm_linear() and gemm_serial() take the stack-only path they use when
  * scratch cannot be allocated (it must give the same bits). Not for production use. */

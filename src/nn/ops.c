@@ -5,6 +5,7 @@
  * one erf/exp polynomial (mathpoly.h). LayerNorm takes mean and variance in double (two passes,
  * 8 interleaved partial sums the compiler can vectorise), so a large common offset in a row costs
  * no accuracy; the order of every sum is fixed by the code, so results never depend on threads.
+ * A kernel may bring a vectorised row (kernel.h) that gives the same bits as layernorm_row_ref.
  * Rows are split over the pool in fixed chunks.
  */
 #include "nn/ops.h"
@@ -68,28 +69,34 @@ typedef struct ln_job {
   float eps;
   float *y;
   size_t ldy;
+  void (*row)(int, const float *, const float *, const float *, float, float *);
 } ln_job;
+
+void layernorm_row_ref(int cols, const float *x, const float *gamma, const float *beta, float eps,
+                       float *y) {
+  double mean = sum_d(x, cols) / cols;
+  double var = sumsq_d(x, cols, mean) / cols;
+  double rstd = 1.0 / sqrt(var + (double)eps);
+  for (int c = 0; c < cols; c++) {
+    float v = (float)(((double)x[c] - mean) * rstd);
+    y[c] = v * (gamma ? gamma[c] : 1.0f) + (beta ? beta[c] : 0.0f);
+  }
+}
 
 static void ln_rows(void *ctx, size_t begin, size_t end, int worker) {
   const ln_job *j = ctx;
   (void)worker;
-  for (size_t r = begin; r < end; r++) {
-    const float *x = j->x + r * j->ldx;
-    float *y = j->y + r * j->ldy;
-    double mean = sum_d(x, j->cols) / j->cols;
-    double var = sumsq_d(x, j->cols, mean) / j->cols;
-    double rstd = 1.0 / sqrt(var + (double)j->eps);
-    for (int c = 0; c < j->cols; c++) {
-      float v = (float)(((double)x[c] - mean) * rstd);
-      y[c] = v * (j->gamma ? j->gamma[c] : 1.0f) + (j->beta ? j->beta[c] : 0.0f);
-    }
-  }
+  for (size_t r = begin; r < end; r++)
+    j->row(j->cols, j->x + r * j->ldx, j->gamma, j->beta, j->eps, j->y + r * j->ldy);
 }
 
 void layernorm_f32(pool *p, int rows, int cols, const float *x, int ldx, const float *gamma,
                    const float *beta, float eps, float *y, int ldy) {
   if (rows <= 0 || cols <= 0) return;
-  ln_job job = {cols, x, (size_t)ldx, gamma, beta, eps, y, (size_t)ldy};
+  const gemm_kernel *k = gemm_kernel_default();
+  ln_job job = {cols,  x,           (size_t)ldx,
+                gamma, beta,        eps,
+                y,     (size_t)ldy, k->layernorm ? k->layernorm : layernorm_row_ref};
   pool_for(p, (size_t)rows, LN_ROWS_PER_TASK, ln_rows, &job);
 }
 

@@ -2,7 +2,8 @@
  * test_ops.c - erf/GELU, softmax, LayerNorm and L2 normalisation against double-precision
  * references computed here with libm: erf_f32 on a dense grid (max abs error printed and
  * bounded), every kernel's vectorised GELU and softmax (all tail lengths), LayerNorm with odd
- * widths, offsets and in-place use, bit-identical LayerNorm for 1..4 threads.
+ * widths, offsets and in-place use, bit-identical LayerNorm for 1..4 threads, and every
+ * kernel's vectorised LayerNorm row bit-identical to the portable one (edge values included).
  */
 #include <float.h>
 #include <math.h>
@@ -202,6 +203,69 @@ static void test_layernorm(void) {
   free(y1);
 }
 
+/* Each kernel's LayerNorm row gives layernorm_row_ref's bits: all tail lengths, model widths,
+ * NULL gamma/beta, a large offset, denormals, zeros, huge values, inf and NaN. */
+static void test_layernorm_kernels(void) {
+  static const char *const names[] = {"ref", "avx2", "avx512", "wasm"};
+  enum { MAXC = 1024 };
+  float *x = malloc(sizeof(float) * MAXC), *g = malloc(sizeof(float) * MAXC);
+  float *b = malloc(sizeof(float) * MAXC), *y0 = malloc(sizeof(float) * MAXC);
+  float *y1 = malloc(sizeof(float) * MAXC);
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    const gemm_kernel *kern = gemm_kernel_by_name(names[k]);
+    if (!kern || !kern->layernorm) continue;
+    int checked = 0;
+    for (int cols = 1; cols <= MAXC; cols = cols < 40 ? cols + 1 : cols * 2 - cols / 4) {
+      for (int kind = 0; kind < 8; kind++) {
+        for (int c = 0; c < cols; c++) {
+          g[c] = 1.0f + frand() * 0.5f, b[c] = frand();
+          float v = frand() * 3.0f;
+          switch (kind) {
+            case 1:
+              v += 1000.0f;
+              break; /* large common offset */
+            case 2:
+              v *= 1e-39f;
+              break; /* denormals */
+            case 3:
+              v = c % 3 ? 0.0f : -0.0f;
+              break; /* zero variance */
+            case 4:
+              v *= 1e30f;
+              break; /* huge: variance overflows float */
+            case 5:
+              if (c == cols / 2) v = INFINITY;
+              break;
+            case 6:
+              if (c == cols - 1) v = NAN;
+              break;
+            default:
+              break;
+          }
+          x[c] = v;
+        }
+        const float *gg = kind == 7 ? NULL : g, *bb = kind == 7 ? NULL : b;
+        layernorm_row_ref(cols, x, gg, bb, 1e-12f, y0);
+        kern->layernorm(cols, x, gg, bb, 1e-12f, y1);
+        int same = memcmp(y0, y1, sizeof(float) * (size_t)cols) == 0;
+        CHECK_MSG(same, "%s layernorm row: cols=%d kind=%d differs from the portable row", names[k],
+                  cols, kind);
+        /* in place */
+        kern->layernorm(cols, x, gg, bb, 1e-12f, x);
+        CHECK_MSG(memcmp(y0, x, sizeof(float) * (size_t)cols) == 0,
+                  "%s layernorm row in place: cols=%d kind=%d", names[k], cols, kind);
+        checked++;
+      }
+    }
+    printf("layernorm row %s: %d rows bit-identical to the portable row\n", names[k], checked);
+  }
+  free(x);
+  free(g);
+  free(b);
+  free(y0);
+  free(y1);
+}
+
 static void test_l2(void) {
   float v[5] = {3.0f, 0.0f, -4.0f, 0.0f, 0.0f};
   l2_normalize_f32(v, 5);
@@ -222,6 +286,7 @@ int main(void) {
   test_erf();
   test_kernels();
   test_layernorm();
+  test_layernorm_kernels();
   test_l2();
   gemm_scratch_release();
   CHECK_DONE();
