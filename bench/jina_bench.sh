@@ -4,7 +4,9 @@
 # on the same weights: tests/oracle/torch_jina.py's JinaEmbedder exported to ONNX in float32 by
 # bench/export_onnx.py (ALiBi and GEGLU in the graph; ORT fuses no attention for it). Texts of
 # exactly 128 tokens (64 of them) and 2,048 tokens (4), at 1 and 2 threads, f32 compute on both
-# sides; then brass alone on one text of 512 .. 8,192 tokens (time per token, peak RSS).
+# sides, then int8 on both sides (brass --dtype int8; ORT on the graph bench/quantize_onnx.py
+# writes, quantize_dynamic(QInt8)'s rewrite, its vectors checked against the float64 reference
+# first); then brass alone on one text of 512 .. 8,192 tokens (time per token, peak RSS).
 # Prints a markdown table; run by bench/run.sh (BENCH_JINA=0 skips it) or alone:
 #   BRASS_BUILD=build bash bench/jina_bench.sh
 set -euo pipefail
@@ -32,6 +34,10 @@ if [ ! -f "$ONNX" ] || [ "$MODEL/model.safetensors" -nt "$ONNX" ] ||
   say "exporting ONNX"
   $PY bench/export_onnx.py "$MODEL" "$ONNX" >&2
 fi
+Q8=$OUT/jina-small-int8.onnx
+if [ ! -f "$Q8" ] || [ "$ONNX" -nt "$Q8" ] || [ bench/quantize_onnx.py -nt "$Q8" ]; then
+  $PY bench/quantize_onnx.py "$ONNX" "$Q8" >&2
+fi
 for n in 128 2048; do
   c=64
   [ $n = 2048 ] && c=4
@@ -43,15 +49,23 @@ done
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 for t in 1 2; do
-  for n in 128 2048; do
-    say "brass fixed$n, $t thread(s)"
-    "$BUILD/bench/bench_embed" --model "$MODEL" --texts "$OUT/fixed$n.txt" --threads $t \
-      --batch 32 --min-seconds "$SECS" >"$OUT/brass-$n-t$t.json"
+  for d in f32 int8; do
+    sfx=$([ $d = f32 ] && echo "" || echo "-int8")
+    for n in 128 2048; do
+      say "brass $d fixed$n, $t thread(s)"
+      "$BUILD/bench/bench_embed" --model "$MODEL" --texts "$OUT/fixed$n.txt" --threads $t \
+        --batch 32 --dtype $d --min-seconds "$SECS" >"$OUT/brass$sfx-$n-t$t.json"
+    done
+    say "onnxruntime-node $d, $t thread(s)"
+    onnx=$ONNX check=()
+    # the random-weight Jina model amplifies quantization error: ORT's per-tensor int8 reaches
+    # cosine ~0.979 to the float64 reference (per-channel weights: the same), brass int8 ~0.997
+    # to its f32; 0.97 still tells a faithful peer from a broken graph
+    [ $d = int8 ] && onnx=$Q8 check=(--check "$ONNX.check.json" --min-cosine 0.97)
+    node bench/ort_embed_bench.js --onnx "$onnx" --model "$MODEL" --threads $t --batch 32 \
+      "${check[@]}" --min-seconds "$SECS" --texts fixed128="$OUT/fixed128.txt" \
+      --texts fixed2048="$OUT/fixed2048.txt" >"$OUT/ort$sfx-t$t.json"
   done
-  say "onnxruntime-node, $t thread(s)"
-  node bench/ort_embed_bench.js --onnx "$ONNX" --model "$MODEL" --threads $t --batch 32 \
-    --min-seconds "$SECS" --texts fixed128="$OUT/fixed128.txt" \
-    --texts fixed2048="$OUT/fixed2048.txt" >"$OUT/ort-t$t.json"
 done
 for n in 512 1024 2048 4096 8192; do
   say "brass one text of $n tokens"
@@ -69,17 +83,18 @@ def load(name):
 print("JinaBERT v2, jina-embeddings-v2-small-en shape (random F16 weights), f32 compute; "
       "tokens/s (tokens per CPU-second in brackets); load average %s -> %s" % (l0, l1))
 print()
-print("| texts | threads | brass tok/s | ORT tok/s | brass / ORT |")
-print("| --- | --- | --- | --- | --- |")
-for t in (1, 2):
-    ort = load("ort-t%d.json" % t)
-    for n in (128, 2048):
-        b = load("brass-%d-t%d.json" % (n, t))
-        o = ort["results"]["fixed%d" % n]
-        print("| %d x %d tokens | %d | %.0f (%.0f) | %.0f (%.0f) | %.2fx (%.2fx per CPU-s) |" % (
-            64 if n == 128 else 4, n, t, b["tokens_per_s"], b["tokens_per_cpu_s"],
-            o["tokens_per_s"], o["tokens_per_cpu_s"], b["tokens_per_s"] / o["tokens_per_s"],
-            b["tokens_per_cpu_s"] / o["tokens_per_cpu_s"]))
+print("| texts | threads | dtype | brass tok/s | ORT tok/s | brass / ORT |")
+print("| --- | --- | --- | --- | --- | --- |")
+for sfx, d in (("", "f32"), ("-int8", "int8")):
+    for t in (1, 2):
+        ort = load("ort%s-t%d.json" % (sfx, t))
+        for n in (128, 2048):
+            b = load("brass%s-%d-t%d.json" % (sfx, n, t))
+            o = ort["results"]["fixed%d" % n]
+            print("| %d x %d tokens | %d | %s | %.0f (%.0f) | %.0f (%.0f) | %.2fx (%.2fx per CPU-s) |"
+                  % (64 if n == 128 else 4, n, t, d, b["tokens_per_s"], b["tokens_per_cpu_s"],
+                     o["tokens_per_s"], o["tokens_per_cpu_s"], b["tokens_per_s"] / o["tokens_per_s"],
+                     b["tokens_per_cpu_s"] / o["tokens_per_cpu_s"]))
 print()
 print("| one text of | ms per token (CPU) | x the 512-token cost | peak RSS |")
 print("| --- | --- | --- | --- |")
