@@ -28,8 +28,9 @@
  * reads only the band of keys that can matter (attn_window; the rest would change the softmax sum
  * by less than float32 rounds away), unpacked and in place. Memory: per thread
  * qblock x len scores + 2 len ramp + qblock x head_dim queries (at 8,192 tokens, 24 x 8,192:
- * under 1 MB), plus the packed keys and values (len x hidden x 2 floats): no (heads, len, len)
- * tensor, and no (len, len) block per head either.
+ * under 1 MB), plus the packed keys and values (len x hidden x 2 floats, in one buffer the
+ * calling thread keeps for the next call: gemm_scratch_kv): no (heads, len, len) tensor, and no
+ * (len, len) block per head either.
  */
 #include "nn/attention.h"
 
@@ -187,6 +188,10 @@ typedef struct attn_pack_job {
   gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where one query block covers
                        the sequence, or out of memory */
   float *knorm;     /* (npairs) out: max over the keys of |k|, for attn_window */
+  char *arena;      /* the calling thread's gemm_scratch_kv: the packed pairs at off[i], then one
+                       V^T buffer of vt_stride bytes per worker; NULL: each pair allocates its own */
+  const size_t *off;
+  size_t vt_stride, vt_base;
 } attn_pack_job;
 
 /* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
@@ -194,7 +199,6 @@ typedef struct attn_pack_job {
  * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key). */
 static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
   const attn_pack_job *j = ctx;
-  (void)worker;
   for (size_t i = begin; i < end; i++) {
     size_t b = i / (size_t)j->heads, h = i % (size_t)j->heads, hd = (size_t)j->head_dim;
     size_t n = j->len[b] > 0 ? (size_t)j->len[b] : 0;
@@ -208,20 +212,47 @@ static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
       kmax = ss > kmax || ss != ss ? ss : kmax; /* NaN wins: attn_window then keeps every key */
     }
     j->knorm[i] = sqrtf(kmax);
-    j->kw[i] = gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
-    float *vt = malloc(n * hd * sizeof(float)); /* V^T: (hd, n) */
+    char *at = j->arena ? j->arena + j->off[i] : NULL;
+    j->kw[i] = at ? gemm_weight_pack_in(at, j->kern, (int)n, (int)hd, k, (int)j->ld_qkv)
+                  : gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
+    /* V^T: (hd, n) */
+    float *vt = at ? (float *)(void *)(j->arena + j->vt_base + (size_t)worker * j->vt_stride)
+                   : malloc(n * hd * sizeof(float));
     if (!vt) continue;
     for (size_t t = 0; t < n; t++)
       for (size_t c = 0; c < hd; c++) vt[c * n + t] = v[t * j->ld_qkv + c];
-    j->kw[j->npairs + i] = gemm_weight_pack(j->kern, (int)hd, (int)n, vt, (int)n);
-    free(vt);
+    if (at)
+      j->kw[j->npairs + i] =
+          gemm_weight_pack_in(at + gemm_weight_pack_size(j->kern, (int)n, (int)hd), j->kern,
+                              (int)hd, (int)n, vt, (int)n);
+    else
+      j->kw[j->npairs + i] = gemm_weight_pack(j->kern, (int)hd, (int)n, vt, (int)n);
+    if (!at) free(vt);
   }
 }
 
-static void attn_free_kv(gemm_weight **kw, size_t n) {
-  for (size_t i = 0; kw && i < n; i++)
+/* Frees the array and, unless they live in the arena, the packed weights. */
+static void attn_free_kv(gemm_weight **kw, size_t n, int in_arena) {
+  for (size_t i = 0; kw && !in_arena && i < n; i++)
     if (kw[i]) gemm_weight_free(kw[i]);
   free(kw);
+}
+
+/* Lays out the arena for the pairs that have several query blocks (off[i]) and returns its size
+ * in bytes, with nthreads V^T buffers at *vt_base, *vt_stride bytes apart. */
+static size_t attn_arena_layout(const gemm_kernel *kern, const int *len, int heads, int head_dim,
+                                size_t npairs, int qblock, int nthreads, size_t max_len,
+                                size_t *off, size_t *vt_base, size_t *vt_stride) {
+  size_t total = 0;
+  for (size_t i = 0; i < npairs; i++) {
+    int n = len[i / (size_t)heads];
+    if (attn_blocks(n, qblock) < 2) continue;
+    off[i] = total;
+    total += gemm_weight_pack_size(kern, n, head_dim) + gemm_weight_pack_size(kern, head_dim, n);
+  }
+  *vt_base = total;
+  *vt_stride = (max_len * (size_t)head_dim * sizeof(float) + 63) / 64 * 64;
+  return total ? total + (size_t)nthreads * *vt_stride : 0;
 }
 
 int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
@@ -255,19 +286,39 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
   if (slopes) per_worker += 2 * (size_t)max_len + (size_t)qblock * (size_t)head_dim;
   float *scores = malloc(sizeof(float) * per_worker * (size_t)nthreads);
   const size_t npairs = (size_t)nseq * (size_t)heads;
-  attn_pack_job pj = {kern,           start,  len,    heads, head_dim, qkv,
-                      (size_t)ld_qkv, npairs, qblock, NULL,  NULL};
+  attn_pack_job pj = {.kern = kern,
+                      .start = start,
+                      .len = len,
+                      .heads = heads,
+                      .head_dim = head_dim,
+                      .qkv = qkv,
+                      .ld_qkv = (size_t)ld_qkv,
+                      .npairs = npairs,
+                      .qblock = qblock};
+  size_t *off = NULL;
   if (scores && slopes) {
     pj.kw = calloc(2 * npairs, sizeof *pj.kw);
     pj.knorm = calloc(npairs, sizeof *pj.knorm);
+    /* Keys and values are packed afresh on every call: into one buffer the calling thread keeps,
+     * so that the layers of a text and the texts after it reuse its pages (fresh allocations
+     * cost a page fault per 4 KB, 6% of a 2,048-token int8 forward). */
+    off = calloc(npairs, sizeof *off);
+    if (off) {
+      size_t bytes = attn_arena_layout(kern, len, heads, head_dim, npairs, qblock, nthreads,
+                                       (size_t)max_len, off, &pj.vt_base, &pj.vt_stride);
+      pj.arena = bytes ? gemm_scratch_kv(bytes) : NULL;
+      pj.off = off;
+    }
     if (pj.kw && pj.knorm) pool_for(p, npairs, 1, attn_pack_kv, &pj);
   }
+  const int in_arena = pj.arena != NULL;
   int ok = scores && (!slopes || (pj.kw && pj.knorm));
   for (size_t i = 0; ok && slopes && i < npairs; i++)
     if (attn_blocks(len[i / (size_t)heads], qblock) > 1 && (!pj.kw[i] || !pj.kw[npairs + i]))
       ok = 0;
   if (!ok) {
-    attn_free_kv(pj.kw, 2 * npairs);
+    attn_free_kv(pj.kw, 2 * npairs, in_arena);
+    free(off);
     free(pj.knorm);
     free(scores);
     free(task0);
@@ -294,7 +345,8 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
                   .max_len = (size_t)max_len,
                   .qblock = qblock};
   pool_for(p, (size_t)task0[nseq], 1, attn_task, &job);
-  attn_free_kv(pj.kw, 2 * npairs);
+  attn_free_kv(pj.kw, 2 * npairs, in_arena);
+  free(off);
   free(pj.knorm);
   free(scores);
   free(task0);

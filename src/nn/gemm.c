@@ -89,7 +89,14 @@ const char *brass_kernel_name(void) {
 /* Each thread owns up to GEMM_SCRATCH_SLOTS growable, 64-byte aligned buffers. They live in
  * thread-local storage, are reused across calls (no allocation in steady state), and are freed
  * by a pthread key destructor when the thread exits, or by gemm_scratch_release(). */
-enum { SCRATCH_A = 0, SCRATCH_B = 1, SCRATCH_C = 2, SCRATCH_Q = 3, GEMM_SCRATCH_SLOTS = 4 };
+enum {
+  SCRATCH_A = 0,
+  SCRATCH_B = 1,
+  SCRATCH_C = 2,
+  SCRATCH_Q = 3,
+  SCRATCH_KV = 4,
+  GEMM_SCRATCH_SLOTS = 5
+};
 
 typedef struct scratch {
   float *buf[GEMM_SCRATCH_SLOTS];
@@ -149,6 +156,10 @@ void *gemm_scratch_q(size_t bytes) {
   return scratch_get(SCRATCH_Q, (bytes + sizeof(float) - 1) / sizeof(float));
 }
 
+void *gemm_scratch_kv(size_t bytes) {
+  return scratch_get(SCRATCH_KV, (bytes + sizeof(float) - 1) / sizeof(float));
+}
+
 /* ---- packing ---------------------------------------------------------------------------- */
 
 static size_t round_up(size_t x, size_t to) {
@@ -197,10 +208,8 @@ struct gemm_weight {
   size_t bytes; /* of data */
 };
 
-gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
-  if (!kern || n <= 0 || k < 0 || ldw < k || (!w && k > 0)) return NULL;
-  gemm_weight *pw = calloc(1, sizeof *pw);
-  if (!pw) return NULL;
+/* Fills pw's shape for an n x k weight; the panels' size goes to pw->bytes. */
+static void weight_shape(gemm_weight *pw, const gemm_kernel *kern, int n, int k) {
   int nr = kern->nr;
   pw->kern = kern;
   pw->n = n;
@@ -208,16 +217,53 @@ gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float
   pw->npanels = (n + nr - 1) / nr;
   size_t floats = (size_t)pw->npanels * (size_t)k * (size_t)nr;
   pw->bytes = round_up((floats ? floats : 1) * sizeof(float), GEMM_ALIGN);
+}
+
+static void weight_fill(gemm_weight *pw, const float *w, int ldw) {
+  const int nr = pw->kern->nr, n = pw->n, k = pw->k;
+  for (int p = 0; p < pw->npanels && k > 0; p++) {
+    int rows = n - p * nr < nr ? n - p * nr : nr;
+    pw->kern->pack_bt(w + (size_t)p * nr * (size_t)ldw, (size_t)ldw, rows, k,
+                      pw->data + (size_t)p * (size_t)k * (size_t)nr);
+  }
+}
+
+static int weight_args_ok(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
+  return kern && n > 0 && k >= 0 && ldw >= k && (w || k == 0);
+}
+
+gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
+  if (!weight_args_ok(kern, n, k, w, ldw)) return NULL;
+  gemm_weight *pw = calloc(1, sizeof *pw);
+  if (!pw) return NULL;
+  weight_shape(pw, kern, n, k);
   pw->data = aligned_alloc(GEMM_ALIGN, pw->bytes);
   if (!pw->data) {
     free(pw);
     return NULL;
   }
-  for (int p = 0; p < pw->npanels && k > 0; p++) {
-    int rows = n - p * nr < nr ? n - p * nr : nr;
-    kern->pack_bt(w + (size_t)p * nr * (size_t)ldw, (size_t)ldw, rows, k,
-                  pw->data + (size_t)p * (size_t)k * (size_t)nr);
-  }
+  weight_fill(pw, w, ldw);
+  return pw;
+}
+
+/* the handle first, then the panels at the next 64-byte boundary */
+#define WEIGHT_HEAD round_up(sizeof(gemm_weight), GEMM_ALIGN)
+
+size_t gemm_weight_pack_size(const gemm_kernel *kern, int n, int k) {
+  gemm_weight shape;
+  if (!kern || n <= 0 || k < 0) return 0;
+  weight_shape(&shape, kern, n, k);
+  return WEIGHT_HEAD + shape.bytes;
+}
+
+gemm_weight *gemm_weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
+                                 int ldw) {
+  if (!mem || !weight_args_ok(kern, n, k, w, ldw)) return NULL;
+  gemm_weight *pw = mem;
+  memset(pw, 0, sizeof *pw);
+  weight_shape(pw, kern, n, k);
+  pw->data = (float *)(void *)((char *)mem + WEIGHT_HEAD);
+  weight_fill(pw, w, ldw);
   return pw;
 }
 

@@ -45,6 +45,13 @@ gemm_dtype gemm_weight_dtype(const gemm_weight *w);
 /* Name of the kernel doing w's products ("avx512", "avx512-vnni", ...). */
 const char *gemm_weight_kernel_name(const gemm_weight *w);
 void gemm_weight_free(gemm_weight *w);
+/* gemm_weight_pack into caller memory, for weights made afresh on every call (attention's keys
+ * and values): gemm_weight_pack_size(kern, n, k) bytes at mem, 64-byte aligned, hold the handle
+ * and its panels. The result lives as long as mem and is never passed to gemm_weight_free. NULL
+ * on bad arguments. */
+size_t gemm_weight_pack_size(const gemm_kernel *kern, int n, int k);
+gemm_weight *gemm_weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
+                                 int ldw);
 int gemm_weight_n(const gemm_weight *w);
 int gemm_weight_k(const gemm_weight *w);
 /* Bytes held by the packed weight. */
@@ -80,5 +87,8 @@ void gemm_serial(const gemm_kernel *kern, int trans_a, int trans_b, int m, int n
  * the thread exits (pool workers at pool_destroy()); a thread that keeps running, like main(),
  * may free its own early with gemm_scratch_release(). Calling it between calls is always safe. */
 void gemm_scratch_release(void);
+/* The calling thread's attention arena (a fifth scratch slot, freed the same way): at least
+ * `bytes` bytes, 64-byte aligned, contents undefined, or NULL. */
+void *gemm_scratch_kv(size_t bytes);
 
 #endif

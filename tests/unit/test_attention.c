@@ -14,6 +14,7 @@
 #include "brass.h"
 #include "check.h"
 #include "nn/attention.h"
+#include "nn/gemm.h"
 #include "nn/kernel.h"
 
 static int quick;
@@ -173,6 +174,23 @@ static void test_alibi(const gemm_kernel *kern, pool *p) {
   run_case(kern, p, quick ? 1 : 3, lens_long, 0, 12, 16);
   run_case(kern, p, 2, lens_long + 1, 1, 3, 64);
   test_determinism(kern);
+  /* Without per-thread scratch the keys and values of long sequences are packed into buffers of
+   * their own instead of the calling thread's arena (gemm_scratch_kv): the same bits. */
+  const int lens2[] = {quick ? 300 : 700, 5};
+  batch bt = make_batch(2, lens2, 1, 12, 16);
+  size_t bytes = sizeof(float) * (size_t)bt.rows * (size_t)bt.ld_out;
+  float *ref = malloc(bytes);
+  CHECK(attention_alibi_f32(p, kern, 2, bt.start, bt.len, 12, 16, alibi, bt.qkv, bt.ld_qkv, bt.out,
+                            bt.ld_out) == 0);
+  memcpy(ref, bt.out, bytes);
+  for (int i = 0; i < bt.rows * bt.ld_out; i++) bt.out[i] = OUT_SENTINEL;
+  gemm_debug_force_small(1);
+  CHECK(attention_alibi_f32(p, kern, 2, bt.start, bt.len, 12, 16, alibi, bt.qkv, bt.ld_qkv, bt.out,
+                            bt.ld_out) == 0);
+  gemm_debug_force_small(0);
+  CHECK_MSG(memcmp(ref, bt.out, bytes) == 0, "%s alibi: arena and own buffers differ", kern->name);
+  free(ref);
+  free_batch(&bt);
   alibi = NULL;
 }
 
