@@ -10,6 +10,7 @@
 // batch} (64 texts), {op:'run', texts, batch, minSeconds}, {op:'vectors', texts, batch} (every
 // text's embedding, batched as in 'run', in the texts' order) -> {ok, result} | {ok:false, error}.
 import * as ort from '/ort/ort.wasm.min.mjs';
+import { cosine } from './cosine.mjs';
 await import('/bench/wordpiece.js');
 
 let session = null, tok = null;
@@ -53,16 +54,6 @@ async function embedAll(texts, batch, keep = null) {
   }
   return tokens;
 }
-
-const cosine = (a, b) => {
-  let d = 0, x = 0, y = 0;
-  for (let j = 0; j < a.length; j++) {
-    d += a[j] * b[j];
-    x += a[j] * a[j];
-    y += b[j] * b[j];
-  }
-  return d / Math.sqrt(x * y);
-};
 
 async function init(m) {
   ort.env.wasm.wasmPaths = '/ort/';

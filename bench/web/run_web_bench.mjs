@@ -29,6 +29,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { SRC, BUILD, CHROMIUM, launchPersistent, capture, artifactsDir } from '../../tests/web/lib.mjs';
 import { startStaticServer } from '../../tests/web/static_server.mjs';
+import { cosine } from './cosine.mjs';
 
 const require = createRequire(path.join(SRC, 'package.json'));
 
@@ -102,16 +103,7 @@ function ensureInt8Onnx(a) {
 
 // Cosine of row pairs of two equally long lists of vectors: {mean, min, n}.
 function cosines(xs, ys) {
-  const c = xs.map((x, i) => {
-    const y = ys[i];
-    let d = 0, p = 0, q = 0;
-    for (let j = 0; j < x.length; j++) {
-      d += x[j] * y[j];
-      p += x[j] * x[j];
-      q += y[j] * y[j];
-    }
-    return d / Math.sqrt(p * q);
-  });
+  const c = xs.map((x, i) => cosine(x, ys[i]));
   return { mean: +(c.reduce((s, v) => s + v, 0) / c.length).toFixed(6), min: +Math.min(...c).toFixed(6), n: c.length };
 }
 

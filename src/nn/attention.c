@@ -194,6 +194,24 @@ typedef struct attn_pack_job {
   size_t vt_stride, vt_base;
 } attn_pack_job;
 
+/* Packs w (n x k) at `at` in the arena, or into memory of its own when at is NULL. */
+static gemm_weight *attn_pack(const gemm_kernel *kern, char *at, int n, int k, const float *w,
+                              int ldw) {
+  return at ? gemm_weight_pack_in(at, kern, n, k, w, ldw) : gemm_weight_pack(kern, n, k, w, ldw);
+}
+
+/* The largest norm of n keys of hd floats (stride ld), for attn_window; NaN if any is NaN, so
+ * that attn_window then keeps every key. */
+static float attn_max_norm(const float *k, size_t n, size_t hd, size_t ld) {
+  float kmax = 0.0f;
+  for (size_t t = 0; t < n; t++) {
+    float ss = 0.0f;
+    for (size_t c = 0; c < hd; c++) ss += k[t * ld + c] * k[t * ld + c];
+    kmax = ss > kmax || ss != ss ? ss : kmax;
+  }
+  return sqrtf(kmax);
+}
+
 /* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
  * all query blocks: S = Q K^T is gemm_linear(Q, K) and S V is gemm_linear(S, V^T), both
  * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key). */
@@ -205,29 +223,18 @@ static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
     if (attn_blocks((int)n, j->qblock) < 2) continue; /* one block: packing saves nothing */
     const float *k = j->qkv + (size_t)j->start[b] * j->ld_qkv + ((size_t)j->heads + h) * hd;
     const float *v = k + (size_t)j->heads * hd;
-    float kmax = 0.0f;
-    for (size_t t = 0; t < n; t++) {
-      float ss = 0.0f;
-      for (size_t c = 0; c < hd; c++) ss += k[t * j->ld_qkv + c] * k[t * j->ld_qkv + c];
-      kmax = ss > kmax || ss != ss ? ss : kmax; /* NaN wins: attn_window then keeps every key */
-    }
-    j->knorm[i] = sqrtf(kmax);
+    j->knorm[i] = attn_max_norm(k, n, hd, j->ld_qkv);
     char *at = j->arena ? j->arena + j->off[i] : NULL;
-    j->kw[i] = at ? gemm_weight_pack_in(at, j->kern, (int)n, (int)hd, k, (int)j->ld_qkv)
-                  : gemm_weight_pack(j->kern, (int)n, (int)hd, k, (int)j->ld_qkv);
-    /* V^T: (hd, n) */
-    float *vt = at ? (float *)(void *)(j->arena + j->vt_base + (size_t)worker * j->vt_stride)
-                   : malloc(n * hd * sizeof(float));
+    j->kw[i] = attn_pack(j->kern, at, (int)n, (int)hd, k, (int)j->ld_qkv);
+    /* V^T (hd, n): in this worker's slice of the arena, or in a buffer of its own */
+    float *own = at ? NULL : malloc(n * hd * sizeof(float));
+    float *vt = at ? (float *)(void *)(j->arena + j->vt_base + (size_t)worker * j->vt_stride) : own;
     if (!vt) continue;
     for (size_t t = 0; t < n; t++)
       for (size_t c = 0; c < hd; c++) vt[c * n + t] = v[t * j->ld_qkv + c];
-    if (at)
-      j->kw[j->npairs + i] =
-          gemm_weight_pack_in(at + gemm_weight_pack_size(j->kern, (int)n, (int)hd), j->kern,
-                              (int)hd, (int)n, vt, (int)n);
-    else
-      j->kw[j->npairs + i] = gemm_weight_pack(j->kern, (int)hd, (int)n, vt, (int)n);
-    if (!at) free(vt);
+    if (at) at += gemm_weight_pack_size(j->kern, (int)n, (int)hd); /* after the keys */
+    j->kw[j->npairs + i] = attn_pack(j->kern, at, (int)hd, (int)n, vt, (int)n);
+    free(own);
   }
 }
 
