@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/str_buf.h"
 #include "engine/engine.h"
 #include "engine/rrf.h"
 #include "model/model.h"
@@ -279,30 +280,6 @@ static size_t srch_term_at(const srch_terms *t, const char *text, size_t len, si
   return 0;
 }
 
-typedef struct srch_buf {
-  char *d;
-  size_t n, cap;
-  int failed;
-} srch_buf;
-
-static void srch_put(srch_buf *b, const char *s, size_t n) {
-  if (b->failed) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *d = realloc(b->d, cap);
-    if (!d) {
-      b->failed = 1;
-      return;
-    }
-    b->d = d;
-    b->cap = cap;
-  }
-  memcpy(b->d + b->n, s, n);
-  b->n += n;
-  b->d[b->n] = '\0';
-}
-
 /* One line of about SRCH_SNIPPET_BYTES around the first query term in text, terms marked,
  * whitespace collapsed. Returns a heap string or NULL (no memory). */
 static char *srch_snippet(const char *text, size_t len, const srch_terms *t, const char *open,
@@ -324,9 +301,9 @@ static char *srch_snippet(const char *text, size_t len, const srch_terms *t, con
   if (s2 < e2 && (first == len || (s2 <= first && e2 > first))) start = s2, end = e2;
   while (start < len && ((unsigned char)text[start] & 0xC0) == 0x80) start++;
   while (end < len && end > start && ((unsigned char)text[end] & 0xC0) == 0x80) end--;
-  srch_buf b = {0};
-  srch_put(&b, "", 0);
-  if (start > 0) srch_put(&b, "...", 3);
+  str_buf b = {0};
+  str_buf_put(&b, "", 0);
+  if (start > 0) str_buf_put(&b, "...", 3);
   int space = 0;
   for (size_t i = start; i < end;) {
     unsigned char c = (unsigned char)text[i];
@@ -335,21 +312,21 @@ static char *srch_snippet(const char *text, size_t len, const srch_terms *t, con
       i++;
       continue;
     }
-    if (space && b.n > 0 && !(b.n == 3 && start > 0)) srch_put(&b, " ", 1);
+    if (space && b.n > 0 && !(b.n == 3 && start > 0)) str_buf_put(&b, " ", 1);
     space = 0;
     size_t m = srch_term_at(t, text, len, i);
     if (m) {
       if (i + m > end) m = end - i;
-      srch_put(&b, open, strlen(open));
-      srch_put(&b, text + i, m);
-      srch_put(&b, close, strlen(close));
+      str_buf_puts(&b, open);
+      str_buf_put(&b, text + i, m);
+      str_buf_puts(&b, close);
       i += m;
     } else {
-      srch_put(&b, text + i, 1);
+      str_buf_put(&b, text + i, 1);
       i++;
     }
   }
-  if (end < len) srch_put(&b, "...", 3);
+  if (end < len) str_buf_put(&b, "...", 3);
   if (b.failed) {
     free(b.d);
     return NULL;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/str_buf.h"
 #include "store/store_internal.h"
 
 #define STORE_FTS_W_TITLE 4.0
@@ -24,37 +25,9 @@
 #define STORE_FTS_W_BODY 1.0
 #define STORE_FTS_EXACT_WEIGHT 0.5
 
-typedef struct fts_buf {
-  char *d;
-  size_t n, cap;
-  int failed;
-} fts_buf;
-
-static void fts_put(fts_buf *b, const char *s, size_t n) {
-  if (b->failed) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *d = realloc(b->d, cap);
-    if (!d) {
-      b->failed = 1;
-      return;
-    }
-    b->d = d;
-    b->cap = cap;
-  }
-  memcpy(b->d + b->n, s, n);
-  b->n += n;
-  b->d[b->n] = '\0';
-}
-
-static void fts_puts(fts_buf *b, const char *s) {
-  fts_put(b, s, strlen(s));
-}
-
 /* One term as an FTS5 string: "text" (quotes doubled), "text"* for a prefix, and for a CJK run
  * the phrase of its character pairs in the grams column. */
-static void fts_term(fts_buf *b, const store_term *t) {
+static void fts_term(str_buf *b, const store_term *t) {
   char *pairs = NULL;
   if (t->cjk && !t->required && !t->excluded) { /* any of its pairs, ranked by BM25 */
     if (store_cjk_grams(t->text, strlen(t->text), &pairs)) {
@@ -64,9 +37,9 @@ static void fts_term(fts_buf *b, const store_term *t) {
     const char *p = pairs ? pairs : "";
     for (int n = 0; *p; n++) {
       size_t len = strcspn(p, " ");
-      fts_puts(b, n ? " OR grams : \"" : "grams : \"");
-      fts_put(b, p, len);
-      fts_put(b, "\"", 1);
+      str_buf_puts(b, n ? " OR grams : \"" : "grams : \"");
+      str_buf_put(b, p, len);
+      str_buf_put(b, "\"", 1);
       p += len;
       while (*p == ' ') p++;
     }
@@ -80,24 +53,24 @@ static void fts_term(fts_buf *b, const store_term *t) {
       return;
     }
     if (pairs) s = pairs;
-    fts_puts(b, "grams : ");
+    str_buf_puts(b, "grams : ");
   }
-  fts_put(b, "\"", 1);
-  for (; *s; s++) fts_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-  fts_put(b, "\"", 1);
-  if (t->kind == STORE_TERM_PREFIX) fts_put(b, "*", 1);
+  str_buf_put(b, "\"", 1);
+  for (; *s; s++) str_buf_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+  str_buf_put(b, "\"", 1);
+  if (t->kind == STORE_TERM_PREFIX) str_buf_put(b, "*", 1);
   free(pairs);
 }
 
 /* Appends the terms chosen by pick (0 = positive plain, 1 = required, 2 = excluded), joined by op;
  * returns how many. */
-static int fts_join(fts_buf *b, const store_query *q, int pick, const char *op) {
+static int fts_join(str_buf *b, const store_query *q, int pick, const char *op) {
   int count = 0;
   for (size_t i = 0; i < q->n; i++) {
     const store_term *t = &q->terms[i];
     int kind = t->excluded ? 2 : t->required ? 1 : 0;
     if (kind != pick) continue;
-    if (count++) fts_puts(b, op);
+    if (count++) str_buf_puts(b, op);
     fts_term(b, t);
   }
   return count;
@@ -106,21 +79,21 @@ static int fts_join(fts_buf *b, const store_query *q, int pick, const char *op) 
 /* Builds the FTS5 expression for q into *out (heap); *out stays NULL when nothing can match. */
 static int fts_expr(const store_query *q, int mode, char **out) {
   *out = NULL;
-  fts_buf r = {0}, p = {0}, x = {0}, b = {0};
+  str_buf r = {0}, p = {0}, x = {0}, b = {0};
   int req = fts_join(&r, q, 1, " AND ");
   int pos = fts_join(&p, q, 0, mode == STORE_FTS_ALL ? " AND " : " OR ");
   int exc = fts_join(&x, q, 2, " OR ");
   int failed = r.failed || p.failed || x.failed;
   if (!failed && (req || pos)) {
-    fts_puts(&b, "(");
-    if (req) fts_puts(&b, r.d);
-    if (req && pos) fts_puts(&b, " AND (");
-    if (pos) fts_puts(&b, p.d);
-    fts_puts(&b, req && pos ? "))" : ")");
+    str_buf_puts(&b, "(");
+    if (req) str_buf_puts(&b, r.d);
+    if (req && pos) str_buf_puts(&b, " AND (");
+    if (pos) str_buf_puts(&b, p.d);
+    str_buf_puts(&b, req && pos ? "))" : ")");
     if (exc) {
-      fts_puts(&b, " NOT (");
-      fts_puts(&b, x.d);
-      fts_puts(&b, ")");
+      str_buf_puts(&b, " NOT (");
+      str_buf_puts(&b, x.d);
+      str_buf_puts(&b, ")");
     }
     failed = b.failed;
   }
