@@ -15,6 +15,17 @@ expect() { if [ "$2" == "$3" ]; then ok "$1 = $3"; else fail "$1: got '$2', want
 json() { "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 # sql DB QUERY: the first column of every row, one per line.
 sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join(str(r[0]) for r in c.execute(sys.argv[2])))' "$1" "$2"; }
+# expect_skipped ERRFILE DIR NAME PATTERN: ERRFILE has exactly one "skipped DIR/NAME (" line and it
+# matches PATTERN (a bad file is named once, with its problem).
+expect_skipped() {
+  local line
+  line=$(grep -F "skipped $2/$3 (" "$1")
+  if [ "$(printf '%s\n' "$line" | grep -c .)" = 1 ] && printf '%s' "$line" | grep -q -- "$4"; then
+    ok "$3: $line"
+  else
+    fail "$3: want one line matching '$4', got '$line'"
+  fi
+}
 # tiny_model DIR: a 2-layer, 64-wide random BERT with the real vocabulary (fast to embed); exits on failure.
 tiny_model() {
   "$PY" "$BRASS_SRC/tests/oracle/make_model.py" "$1" --layers 2 --hidden 64 --heads 4 \

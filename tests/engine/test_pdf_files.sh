@@ -99,21 +99,12 @@ start=$(date +%s)
 expect "bad PDFs: exit status" "$?" 0
 expect "bad PDFs: all skipped" "$(json "$T/bad.json" 'j["skipped"]')" 6
 expect "bad PDFs: none added" "$(json "$T/bad.json" 'j["added"]')" 0
-check() {
-  local line
-  line=$(grep -F "skipped $B/$1 (" "$T/bad.err")
-  if [ "$(printf '%s\n' "$line" | grep -c .)" = 1 ] && printf '%s' "$line" | grep -q -- "$2"; then
-    ok "$1: $line"
-  else
-    fail "$1: want one line matching '$2', got '$line'"
-  fi
-}
-check truncated.pdf "pdf: damaged"
-check locked.pdf "pdf: encrypted (needs a password)"
-check garbage.pdf "pdf: damaged"
-check fake.pdf "no %PDF- header"
-check huge.pdf "10002 pages, over the limit 10000"
-check slow.pdf "pdf: over 2 s, over the time limit"
+expect_skipped "$T/bad.err" "$B" truncated.pdf "pdf: damaged"
+expect_skipped "$T/bad.err" "$B" locked.pdf "pdf: encrypted (needs a password)"
+expect_skipped "$T/bad.err" "$B" garbage.pdf "pdf: damaged"
+expect_skipped "$T/bad.err" "$B" fake.pdf "no %PDF- header"
+expect_skipped "$T/bad.err" "$B" huge.pdf "10002 pages, over the limit 10000"
+expect_skipped "$T/bad.err" "$B" slow.pdf "pdf: over 2 s, over the time limit"
 # nothing but the skipped lines, the progress line and the no-model note: poppler stays quiet
 extra=$(grep -v -e '^brass: skipped ' -e '^brass: files ' -e '^brass: no model' "$T/bad.err")
 [ -z "$extra" ] && ok "no poppler warnings" || fail "stderr has more lines: $extra"
