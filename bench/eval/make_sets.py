@@ -168,12 +168,32 @@ FONT = re.compile(r"\\f(\[[^\]]*\]|\(..|.)")
 SPECIAL = re.compile(r"\\(\(..|\[[^\]]*\]|\*\(..|\*\[[^\]]*\]|\*.)")
 
 
+# groff's named glyphs as the pages write them (\(:u or \[:u]); without this, "f\(:ur" (für) became
+# "f r". A name not listed here (and \[uXXXX], decoded below) still becomes a space.
+GLYPHS = {
+    ":a": "ä", ":o": "ö", ":u": "ü", ":A": "Ä", ":O": "Ö", ":U": "Ü", "ss": "ß", "'a": "á",
+    "'e": "é", "'o": "ó", "`a": "à", "`e": "è", "^e": "ê", ",c": "ç", "/l": "ł", "ae": "æ",
+    "aq": "'", "dq": '"', "lq": "“", "rq": "”", "oq": "‘", "cq": "’", "Bq": "„", "bq": "‚",
+    "Fo": "«", "Fc": "»", "fo": "‹", "fc": "›", "hy": "-", "en": "–", "em": "—", "bu": "•",
+    "de": "°", "co": "©", "ga": "`", "sl": "/", "rs": "\\", "at": "@", "pl": "+", "Aq": "'",
+}
+
+
+def glyph(m):
+    g = m.group(1)
+    name = g[1:] if g.startswith("(") else g[1:-1] if g.startswith("[") else g[2:-1] if g.startswith(
+        "*[") else g[2:] if g.startswith("*(") else g[1:]
+    if re.fullmatch(r"u[0-9A-F]{4,6}", name):
+        return chr(int(name[1:], 16))
+    return GLYPHS.get(name, " ")
+
+
 def roff_text(line):
     line = FONT.sub("", line)
     line = line.replace("\\-", "-").replace("\\e", "\\").replace("\\&", "").replace("\\ ", " ")
     line = re.sub(r"\\s[-+]?\d", "", line)
     line = line.replace("\\,", "").replace("\\/", "").replace("\\|", "").replace("\\^", "")
-    return SPECIAL.sub(" ", line)
+    return SPECIAL.sub(glyph, line)
 
 
 def man_page(path):
