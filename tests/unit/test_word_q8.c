@@ -20,6 +20,7 @@
 #include "check.h"
 #include "model/bert.h"
 #include "nn/gemm.h"
+#include "nn/qkernel.h"
 
 static uint64_t rng = 777;
 static double uniform(void) { /* in [-1, 1) */
@@ -28,10 +29,12 @@ static double uniform(void) { /* in [-1, 1) */
 }
 
 /* Checks w against the rows' F32 values: scale = max|row| / 127, |q| <= 127 with 127 reached,
- * |q * scale - x| <= scale / 2, word_q8_row gives q * scale. Returns the number of bad rows. */
+ * |q * scale - x| <= scale / 2, word_q8_row gives q * scale, and q and scale are exactly what
+ * qgemm_quantize_row (the Linear weights' quantizer) gives. Returns the number of bad rows. */
 static int check_rows(const word_q8 *w, st_dtype dtype, const unsigned char *src, size_t rows,
                       size_t cols) {
   float *x = malloc(cols * sizeof *x), *d = malloc(cols * sizeof *d);
+  int8_t *qref = malloc(cols);
   int bad = 0;
   for (size_t r = 0; r < rows; r++) {
     st_to_f32(dtype, src + r * cols * st_dtype_size(dtype), cols, x);
@@ -40,6 +43,8 @@ static int check_rows(const word_q8 *w, st_dtype dtype, const unsigned char *src
     for (size_t i = 0; i < cols; i++) mx = fabsf(x[i]) > mx ? fabsf(x[i]) : mx;
     const float s = w->scale[r];
     int ok = s == mx / 127.0f, top = mx == 0.0f;
+    ok &= qgemm_quantize_row(x, (int)cols, qref) == s; /* the Linear weights' quantizer */
+    ok &= memcmp(qref, w->q + r * cols, cols) == 0;
     for (size_t i = 0; i < cols; i++) {
       int q = w->q[r * cols + i];
       ok &= q >= -127 && q <= 127 && d[i] == (float)q * s;
@@ -54,6 +59,7 @@ static int check_rows(const word_q8 *w, st_dtype dtype, const unsigned char *src
   }
   free(x);
   free(d);
+  free(qref);
   return bad;
 }
 
