@@ -3,8 +3,9 @@
  * (internal to src/model).
  *
  * Each row (one token's embedding) gets its own symmetric scale, as the Linear weights do:
- * scale = max|row| / 127, q = round(x / scale) (half away from zero, qgemm_quantize_row), so a
- * value comes back within scale / 2 of the original. The lookup dequantizes one row to F32.
+ * scale = max|row| / 127, q = round(x * 127 / max|row|) half away from zero (the codes
+ * qgemm_quantize_row gives), so a value comes back within scale / 2 of the original. The lookup
+ * dequantizes one row to F32.
  * For MiniLM (30,522 x 384) the table takes 11.8 MB instead of the 47 MB F32 rows of the file,
  * whose pages are dropped as they are quantized (docs/int8.md).
  */
