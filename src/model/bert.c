@@ -7,7 +7,8 @@
  * the GEMM kernel. Packed weights are private copies, so the file pages they came from are
  * discarded right away (file_map_discard) and resident memory stays near one copy of the model.
  * A file that was read into memory instead (WebAssembly) is closed after loading, keeping a copy
- * of the word embeddings only.
+ * of the word embeddings only. int8 models quantize the word embeddings too (model/word_q8.h) and
+ * close the file either way.
  *
  * The forward pass, top to bottom, for a ragged batch of T tokens (H hidden, I intermediate):
  *   x = LayerNorm(word[id] + type[0] + pos[p])                          x: (T, H)
@@ -179,6 +180,24 @@ static int bl_layer(bert_loader *L, int l, bert_layer *y) {
   return 0;
 }
 
+/* int8 models keep the word embeddings in int8 too (model/word_q8.h), dropping the file's rows. */
+static int bl_word_q8(bert_loader *L, const st_tensor *word) {
+  bert_model *m = L->m;
+  size_t bad = 0;
+  file_map *map = m->file.map.mapped ? &m->file.map : NULL;
+  int rc = word_q8_build(&m->word_q8, word->dtype, word->data, (size_t)m->vocab, (size_t)m->hidden,
+                         map, word->offset, &bad);
+  if (rc == BRASS_ENOMEM)
+    return err_set(L->err, rc, "%s: out of memory quantizing the word embeddings", L->path);
+  if (rc)
+    return err_set(L->err, rc,
+                   "%s: tensor '%sembeddings.word_embeddings.weight' holds a non-finite value "
+                   "(row %zu), which int8 cannot quantize; use --dtype f32",
+                   L->path, L->prefix, bad);
+  m->word_emb = NULL;
+  return 0;
+}
+
 /* Finds (and unless check_only, loads) every tensor; layers go to m->layer, or all to *dummy. */
 static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
   bert_model *m = L->m;
@@ -199,6 +218,7 @@ static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
     m->pos_emb = jina ? NULL : pos;
     m->word_emb = word->data;
     m->word_dtype = word->dtype;
+    if (m->dtype == GEMM_INT8 && (rc = bl_word_q8(L, word))) return rc;
     float *type0 = L->vec_next;
     L->vec_next += H;
     st_to_f32(type->dtype, type->data, H, type0);
@@ -265,7 +285,9 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
   }
   free(L.tmp);
   L.tmp = NULL;
-  if (!m->file.map.mapped) {
+  if (m->word_q8.q) {
+    safetensors_close(&m->file); /* int8: nothing is read from the file after loading */
+  } else if (!m->file.map.mapped) {
     /* The file was read into memory (WebAssembly has no mmap): keep a copy of the word
      * embeddings only, so the whole file does not stay beside the packed weights. */
     size_t bytes = (size_t)m->vocab * H * st_dtype_size(m->word_dtype);
@@ -297,6 +319,7 @@ void bert_free(bert_model *m) {
   free(m->layer);
   free(m->vectors);
   free(m->word_emb_copy);
+  word_q8_free(&m->word_q8);
   safetensors_close(&m->file);
   memset(m, 0, sizeof *m);
 }
@@ -349,7 +372,10 @@ static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
     float *x = j->x + t * H;
     const float *type = m->type_emb0;
     if (j->b->types && j->b->types[t] && m->type_emb1) type = m->type_emb1;
-    st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
+    if (m->word_q8.q)
+      word_q8_row(&m->word_q8, (size_t)j->b->ids[t], H, x);
+    else
+      st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
     if (!m->pos_emb) { /* JinaBERT: positions enter through the attention bias */
       for (size_t i = 0; i < H; i++) x[i] += type[i];
       continue;

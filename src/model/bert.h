@@ -20,6 +20,7 @@
 #include "base/pool.h"
 #include "model/config.h"
 #include "model/safetensors.h"
+#include "model/word_q8.h"
 #include "nn/gemm.h"
 
 typedef struct bert_layer {
@@ -45,10 +46,11 @@ typedef struct bert_model {
   const float *alibi; /* JINA: (heads) ALiBi slopes, inside vectors; NULL for BERT */
   const gemm_kernel *kern;
   gemm_dtype dtype;              /* of the Linear weights (cfg->dtype) */
-  st_file file;                  /* stays open: the word embeddings are read from it */
+  st_file file;                  /* stays open: the word embeddings are read from it (f32) */
   const unsigned char *word_emb; /* (vocab, hidden) in word_dtype, inside file; any alignment */
   unsigned char *word_emb_copy;  /* read-in files (WebAssembly): word_emb's own copy, file closed */
   st_dtype word_dtype;
+  word_q8 word_q8; /* int8 models: the table in int8 (word_emb is then NULL, its pages dropped) */
   const float *pos_emb;   /* (max_seq, hidden): the first max_seq rows, as F32; NULL for JINA */
   const float *type_emb0; /* (hidden): token type 0, the only one a single text uses */
   const float *type_emb1; /* (hidden): token type 1 (a pair's second text), NULL if none */
