@@ -205,6 +205,157 @@ static void avx512_softmax(float *x, size_t n, float scale) {
   }
 }
 
+/* ---- attention of one head over a short sequence ---------------------------------------- */
+
+/* avx512_softmax's steps on a row held in nv vectors (n <= 16 nv scores; lanes past n are
+ * ignored and come out 0): the same operations in the same order, so the same bits. */
+static inline __attribute__((always_inline)) void softmax_regs(__m512 *x, const int nv, int n,
+                                                               float scale) {
+  __m512 vmax = _mm512_set1_ps(-FLT_MAX);
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    __mmask16 m = n - 16 * v >= 16 ? (__mmask16)0xffff : mask16((size_t)(n - 16 * v));
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_mov_ps(m, x[v]));
+  }
+  __m512 sc = _mm512_set1_ps(scale), smx = _mm512_set1_ps(scale * _mm512_reduce_max_ps(vmax));
+  __m512 vsum = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    __mmask16 m = n - 16 * v >= 16 ? (__mmask16)0xffff : mask16((size_t)(n - 16 * v));
+    x[v] = _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, x[v], smx)));
+    vsum = _mm512_add_ps(vsum, x[v]);
+  }
+  __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) x[v] = _mm512_mul_ps(x[v], inv);
+}
+
+#define ATTN_SMALL_MAX 64  /* keys: at most 4 vectors of scores per row */
+#define ATTN_SMALL_HD 128  /* head_dim limit of the stack buffers */
+#define ATTN_SMALL_ROWS 12 /* score accumulators per row group (rows x nv) */
+
+/* S = Q K^T softmaxed, rows of w = 16 nv floats in p: K is transposed once (kt: hd x w, zero
+ * past n), then groups of rows run as FMA chains in increasing c from 0, as avx512_micro does. */
+static inline __attribute__((always_inline)) void attn_scores(const int nv, int n, int hd,
+                                                              const float *q, const float *k,
+                                                              size_t ld, float scale, float *p) {
+  _Alignas(64) float kt[ATTN_SMALL_HD * ATTN_SMALL_MAX];
+  const int w = 16 * nv, rg = ATTN_SMALL_ROWS / nv;
+#pragma GCC unroll 4
+  for (int h = 0; h < nv; h++)
+    for (int c0 = 0; c0 < hd; c0 += 16) {
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; t++)
+        r[t] = h * 16 + t < n ? _mm512_loadu_ps(k + (size_t)(h * 16 + t) * ld + c0)
+                              : _mm512_setzero_ps();
+      transpose16(r);
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; t++) _mm512_store_ps(kt + (size_t)(c0 + t) * w + h * 16, r[t]);
+    }
+  for (int i0 = 0; i0 < n; i0 += rg) {
+    __m512 acc[ATTN_SMALL_ROWS][4];
+    const float *qr[ATTN_SMALL_ROWS];
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) {
+      qr[r] = q + (size_t)(i0 + r < n ? i0 + r : n - 1) * ld; /* rows past n: recomputed */
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
+    }
+    for (int c = 0; c < hd; c++) {
+      __m512 b[4];
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) b[v] = _mm512_load_ps(kt + (size_t)c * w + 16 * v);
+#pragma GCC unroll 12
+      for (int r = 0; r < rg; r++) {
+        __m512 a = _mm512_set1_ps(qr[r][c]);
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
+      }
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) {
+      if (i0 + r >= n) break;
+      softmax_regs(acc[r], nv, n, scale);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) _mm512_store_ps(p + (size_t)(i0 + r) * w + 16 * v, acc[r][v]);
+    }
+  }
+}
+
+/* O = P V for cv vectors of columns from c0: FMA chains in increasing key j from 0 (V read in
+ * place), as avx512_micro does with V as its B panel. */
+static inline __attribute__((always_inline)) void attn_pv(const int cv, int n, int w,
+                                                          const float *p, const float *v, size_t ld,
+                                                          float *o, size_t ldo) {
+  const int rg = 8 / cv > 2 ? 8 / cv : 2;
+  for (int i0 = 0; i0 < n; i0 += rg) {
+    __m512 acc[8][4];
+    const int rows = n - i0 < rg ? n - i0 : rg;
+#pragma GCC unroll 8
+    for (int r = 0; r < rg; r++)
+#pragma GCC unroll 4
+      for (int u = 0; u < cv; u++) acc[r][u] = _mm512_setzero_ps();
+    for (int j = 0; j < n; j++) {
+      __m512 b[4];
+#pragma GCC unroll 4
+      for (int u = 0; u < cv; u++) b[u] = _mm512_loadu_ps(v + (size_t)j * ld + 16 * u);
+#pragma GCC unroll 8
+      for (int r = 0; r < rg; r++) {
+        __m512 a = _mm512_set1_ps(p[(size_t)(i0 + (r < rows ? r : 0)) * w + j]);
+#pragma GCC unroll 4
+        for (int u = 0; u < cv; u++) acc[r][u] = _mm512_fmadd_ps(a, b[u], acc[r][u]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < rg; r++) {
+      if (r >= rows) break;
+#pragma GCC unroll 4
+      for (int u = 0; u < cv; u++) _mm512_storeu_ps(o + (size_t)(i0 + r) * ldo + 16 * u, acc[r][u]);
+    }
+  }
+}
+
+/* kernel.h's attn_small: one head's softmax(scale Q K^T) V for n <= ATTN_SMALL_MAX tokens. */
+static int avx512_attn_small(int n, int hd, const float *q, const float *k, const float *v,
+                             size_t ld, float scale, float *o, size_t ldo) {
+  if (n < 1 || n > ATTN_SMALL_MAX || hd < 16 || hd > ATTN_SMALL_HD || hd % 16) return 0;
+  _Alignas(64) float p[ATTN_SMALL_MAX * ATTN_SMALL_MAX];
+  const int nv = (n + 15) / 16;
+  switch (nv) {
+    case 1:
+      attn_scores(1, n, hd, q, k, ld, scale, p);
+      break;
+    case 2:
+      attn_scores(2, n, hd, q, k, ld, scale, p);
+      break;
+    case 3:
+      attn_scores(3, n, hd, q, k, ld, scale, p);
+      break;
+    default:
+      attn_scores(4, n, hd, q, k, ld, scale, p);
+      break;
+  }
+  for (int c0 = 0; c0 < hd; c0 += 64) {
+    const int w = 16 * nv, cv = hd - c0 >= 64 ? 4 : (hd - c0) / 16;
+    switch (cv) {
+      case 1:
+        attn_pv(1, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      case 2:
+        attn_pv(2, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      case 3:
+        attn_pv(3, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      default:
+        attn_pv(4, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+    }
+  }
+  return 1;
+}
+
 /* ---- LayerNorm row ---------------------------------------------------------------------- */
 
 /* An empty asm between a multiply and the add that follows keeps the compiler from fusing them
@@ -299,6 +450,7 @@ const gemm_kernel gemm_kernel_avx512 = {
     .epilogue = avx512_epilogue,
     .gelu = avx512_gelu,
     .softmax = avx512_softmax,
+    .attn_small = avx512_attn_small,
     .layernorm = avx512_layernorm,
     .fma_loop = avx512_fma_loop,
 };
