@@ -125,7 +125,9 @@ static inline __m512 erf16(__m512 x) {
   ax = _mm512_min_ps(_mm512_set1_ps(MP_ERF_CLAMP), ax); /* NaN stays NaN */
   __m512i idx = _mm512_min_epi32(_mm512_cvttps_epi32(ax), _mm512_set1_epi32(3));
   __m512 u = _mm512_sub_ps(_mm512_sub_ps(ax, _mm512_cvtepi32_ps(idx)), _mm512_set1_ps(0.5f));
-#define COEF(j) _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_loadu_ps(MP_ERF[j])))
+  /* each 128-bit lane holds the 4-entry table: an in-lane permute (vpermilps) picks the same
+   * coefficient as a cross-lane one, at a lower cost (GELU is most of the int8 epilogue) */
+#define COEF(j) _mm512_permutevar_ps(_mm512_broadcast_f32x4(_mm_loadu_ps(MP_ERF[j])), idx)
   __m512 r = COEF(MP_ERF_DEGREE);
 #pragma GCC unroll 16
   for (int j = MP_ERF_DEGREE - 1; j >= 0; j--) r = _mm512_fmadd_ps(r, u, COEF(j));
