@@ -386,34 +386,66 @@ static inline double lanes_sum_pd(__m512d v) {
   return s;
 }
 
-/* layernorm_row_ref's bits (kernel.h): lane l of one zmm of doubles is partial sum l, so every
- * sum is the same additions in the same order (a tail adds exact zeros to the lanes it lacks). */
-static void avx512_layernorm(int cols, const float *x, const float *gamma, const float *beta,
-                             float eps, float *y) {
-  __m512d acc = _mm512_setzero_pd();
-  for (int i = 0; i < cols; i += 8) acc = _mm512_add_pd(acc, load8_pd(x + i, cols - i));
-  const __m512d mean = _mm512_set1_pd(lanes_sum_pd(acc) / cols);
-  acc = _mm512_setzero_pd();
+/* layernorm_row_ref's bits (kernel.h) for nr rows at once (1 or 2): lane l of one zmm of doubles
+ * is partial sum l, so every sum is the same additions in the same order (a tail adds exact zeros
+ * to the lanes it lacks). Each sum is one dependent chain of adds; two rows interleave two. */
+static inline __attribute__((always_inline)) void ln_rows_avx512(const int nr, int cols,
+                                                                 const float *const *x,
+                                                                 const float *gamma,
+                                                                 const float *beta, float eps,
+                                                                 float *const *y) {
+  __m512d acc[2], mean[2], rstd[2];
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) acc[r] = _mm512_setzero_pd();
+  for (int i = 0; i < cols; i += 8)
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) acc[r] = _mm512_add_pd(acc[r], load8_pd(x[r] + i, cols - i));
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) {
+    mean[r] = _mm512_set1_pd(lanes_sum_pd(acc[r]) / cols);
+    acc[r] = _mm512_setzero_pd();
+  }
   for (int i = 0; i < cols; i += 8) {
     __mmask8 m = cols - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (cols - i)) - 1u);
-    __m512d d = _mm512_maskz_sub_pd(m, load8_pd(x + i, cols - i), mean);
-    acc = _mm512_add_pd(acc, nofuse_pd(_mm512_mul_pd(d, d)));
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) {
+      __m512d d = _mm512_maskz_sub_pd(m, load8_pd(x[r] + i, cols - i), mean[r]);
+      acc[r] = _mm512_add_pd(acc[r], nofuse_pd(_mm512_mul_pd(d, d)));
+    }
   }
-  const double var = lanes_sum_pd(acc) / cols;
-  const __m512d rstd = _mm512_set1_pd(1.0 / sqrt(var + (double)eps));
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) {
+    const double var = lanes_sum_pd(acc[r]) / cols;
+    rstd[r] = _mm512_set1_pd(1.0 / sqrt(var + (double)eps));
+  }
   for (int i = 0; i < cols; i += 16) {
     const int n = cols - i;
     __mmask16 m = n >= 16 ? (__mmask16)0xffff : mask16((size_t)n);
-    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i, n), mean), rstd));
-    __m256 hi =
-        n > 8
-            ? _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i + 8, n - 8), mean), rstd))
-            : _mm256_setzero_ps();
-    __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
     __m512 g = gamma ? _mm512_maskz_loadu_ps(m, gamma + i) : _mm512_set1_ps(1.0f);
     __m512 b = beta ? _mm512_maskz_loadu_ps(m, beta + i) : _mm512_setzero_ps();
-    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(nofuse_ps(_mm512_mul_ps(v, g)), b));
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) {
+      __m256 lo =
+          _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x[r] + i, n), mean[r]), rstd[r]));
+      __m256 hi = n > 8 ? _mm512_cvtpd_ps(_mm512_mul_pd(
+                              _mm512_sub_pd(load8_pd(x[r] + i + 8, n - 8), mean[r]), rstd[r]))
+                        : _mm256_setzero_ps();
+      __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+      _mm512_mask_storeu_ps(y[r] + i, m, _mm512_add_ps(nofuse_ps(_mm512_mul_ps(v, g)), b));
+    }
   }
+}
+
+static void avx512_layernorm(int cols, const float *x, const float *gamma, const float *beta,
+                             float eps, float *y) {
+  ln_rows_avx512(1, cols, &x, gamma, beta, eps, &y);
+}
+
+static void avx512_layernorm2(int cols, const float *x0, const float *x1, const float *gamma,
+                              const float *beta, float eps, float *y0, float *y1) {
+  const float *x[2] = {x0, x1};
+  float *y[2] = {y0, y1};
+  ln_rows_avx512(2, cols, x, gamma, beta, eps, y);
 }
 
 /* 16 independent FMA chains in zmm registers. */
@@ -454,6 +486,7 @@ const gemm_kernel gemm_kernel_avx512 = {
     .softmax = avx512_softmax,
     .attn_small = avx512_attn_small,
     .layernorm = avx512_layernorm,
+    .layernorm2 = avx512_layernorm2,
     .fma_loop = avx512_fma_loop,
 };
 

@@ -63,6 +63,10 @@ struct gemm_kernel {
    * layernorm_row_ref serves; when set it must give the same bits as layernorm_row_ref. */
   void (*layernorm)(int cols, const float *x, const float *gamma, const float *beta, float eps,
                     float *y);
+  /* Optional: two such rows at once (x0 -> y0, x1 -> y1), each with layernorm's bits; their
+   * dependent sums interleave. NULL: rows one by one. */
+  void (*layernorm2)(int cols, const float *x0, const float *x1, const float *gamma,
+                     const float *beta, float eps, float *y0, float *y1);
   /* For benchmarks: a register-only loop of independent FMAs (n iterations); returns the
    * number of floating-point operations done. NULL where it means nothing (ref). */
   double (*fma_loop)(size_t n, float *sink);
