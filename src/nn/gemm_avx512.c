@@ -167,8 +167,18 @@ static void avx512_epilogue(int rows, int cols, const float *src, size_t lds, fl
     const float *s = src + i * lds;
     float *d = dst + i * ldd;
     const float *r = res ? res + i * ldr : NULL;
-    for (int j = 0; j < cols; j += 16) {
-      __mmask16 m = cols - j >= 16 ? (__mmask16)0xffff : mask16((size_t)(cols - j));
+    int j = 0;
+    /* whole vectors with plain loads and stores: a masked load cannot take its data from the
+     * micro-kernel's store still in flight (store-to-load forwarding) and waits for it */
+    for (; j + 16 <= cols; j += 16) {
+      __m512 v = _mm512_loadu_ps(s + j);
+      if (bias) v = _mm512_add_ps(v, _mm512_loadu_ps(bias + j));
+      if (gelu) v = gelu16(v);
+      if (r) v = _mm512_add_ps(v, _mm512_loadu_ps(r + j));
+      _mm512_storeu_ps(d + j, v);
+    }
+    if (j < cols) {
+      __mmask16 m = mask16((size_t)(cols - j));
       __m512 v = _mm512_maskz_loadu_ps(m, s + j);
       if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
       if (gelu) v = gelu16(v);
@@ -185,26 +195,34 @@ static void avx512_gelu(float *x, size_t n) {
   }
 }
 
+/* Loads and stores of whole vectors are plain ones (see avx512_epilogue); a tail is masked. */
+static inline __m512 load_n(const float *x, size_t n) {
+  return n >= 16 ? _mm512_loadu_ps(x) : _mm512_maskz_loadu_ps(mask16(n), x);
+}
+static inline void store_n(float *x, size_t n, __m512 v) {
+  if (n >= 16)
+    _mm512_storeu_ps(x, v);
+  else
+    _mm512_mask_storeu_ps(x, mask16(n), v);
+}
+
 static void avx512_softmax(float *x, size_t n, float scale) {
   __m512 vmax = _mm512_set1_ps(-FLT_MAX);
   for (size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, x + i));
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, load_n(x + i, n - i));
   }
   __m512 sc = _mm512_set1_ps(scale), smx = _mm512_set1_ps(scale * _mm512_reduce_max_ps(vmax));
   __m512 vsum = _mm512_setzero_ps();
   for (size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    __m512 e =
-        _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, _mm512_maskz_loadu_ps(m, x + i), smx)));
-    _mm512_mask_storeu_ps(x + i, m, e);
+    __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, load_n(x + i, n - i), smx)));
+    store_n(x + i, n - i, e);
     vsum = _mm512_add_ps(vsum, e);
   }
   __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
-  for (size_t i = 0; i < n; i += 16) {
-    __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
-  }
+  for (size_t i = 0; i < n; i += 16)
+    store_n(x + i, n - i, _mm512_mul_ps(load_n(x + i, n - i), inv));
 }
 
 /* ---- attention of one head over a short sequence ---------------------------------------- */
