@@ -254,6 +254,29 @@ static inline __attribute__((always_inline)) void softmax_regs(__m512 *x, const 
 #define ATTN_SMALL_HD 128  /* head_dim limit of the stack buffers */
 #define ATTN_SMALL_ROWS 12 /* score accumulators per row group (rows x nv) */
 
+/* acc[r][v] = sum over k < kc of a[r][k] * b[k * ldb + 16 v] for r < rg, v < nv: one FMA chain
+ * per lane from 0 in increasing k, as avx512_micro computes a tile. */
+static inline __attribute__((always_inline)) void rows_fma(const int rg, const int nv, int kc,
+                                                           const float *const *a, const float *b,
+                                                           size_t ldb,
+                                                           __m512 acc[ATTN_SMALL_ROWS][4]) {
+#pragma GCC unroll 12
+  for (int r = 0; r < rg; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 bv[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_ps(b + (size_t)k * ldb + 16 * v);
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) {
+      __m512 x = _mm512_set1_ps(a[r][k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(x, bv[v], acc[r][v]);
+    }
+  }
+}
+
 /* S = Q K^T softmaxed, rows of w = 16 nv floats in p: K is transposed once (kt: hd x w, zero
  * past n), then groups of rows run as FMA chains in increasing c from 0, as avx512_micro does. */
 static inline __attribute__((always_inline)) void attn_scores(const int nv, int n, int hd,
@@ -277,22 +300,9 @@ static inline __attribute__((always_inline)) void attn_scores(const int nv, int 
     __m512 acc[ATTN_SMALL_ROWS][4];
     const float *qr[ATTN_SMALL_ROWS];
 #pragma GCC unroll 12
-    for (int r = 0; r < rg; r++) {
-      qr[r] = q + (size_t)(i0 + r < n ? i0 + r : n - 1) * ld; /* rows past n: recomputed */
-#pragma GCC unroll 4
-      for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
-    }
-    for (int c = 0; c < hd; c++) {
-      __m512 b[4];
-#pragma GCC unroll 4
-      for (int v = 0; v < nv; v++) b[v] = _mm512_load_ps(kt + (size_t)c * w + 16 * v);
-#pragma GCC unroll 12
-      for (int r = 0; r < rg; r++) {
-        __m512 a = _mm512_set1_ps(qr[r][c]);
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
-      }
-    }
+    for (int r = 0; r < rg; r++) /* rows past n: recomputed, not stored */
+      qr[r] = q + (size_t)(i0 + r < n ? i0 + r : n - 1) * ld;
+    rows_fma(rg, nv, hd, qr, kt, (size_t)w, acc);
 #pragma GCC unroll 12
     for (int r = 0; r < rg; r++) {
       if (i0 + r >= n) break;
@@ -310,23 +320,12 @@ static inline __attribute__((always_inline)) void attn_pv(const int cv, int n, i
                                                           float *o, size_t ldo) {
   const int rg = 8 / cv > 2 ? 8 / cv : 2;
   for (int i0 = 0; i0 < n; i0 += rg) {
-    __m512 acc[8][4];
+    __m512 acc[ATTN_SMALL_ROWS][4];
+    const float *pr[ATTN_SMALL_ROWS];
     const int rows = n - i0 < rg ? n - i0 : rg;
 #pragma GCC unroll 8
-    for (int r = 0; r < rg; r++)
-#pragma GCC unroll 4
-      for (int u = 0; u < cv; u++) acc[r][u] = _mm512_setzero_ps();
-    for (int j = 0; j < n; j++) {
-      __m512 b[4];
-#pragma GCC unroll 4
-      for (int u = 0; u < cv; u++) b[u] = _mm512_loadu_ps(v + (size_t)j * ld + 16 * u);
-#pragma GCC unroll 8
-      for (int r = 0; r < rg; r++) {
-        __m512 a = _mm512_set1_ps(p[(size_t)(i0 + (r < rows ? r : 0)) * w + j]);
-#pragma GCC unroll 4
-        for (int u = 0; u < cv; u++) acc[r][u] = _mm512_fmadd_ps(a, b[u], acc[r][u]);
-      }
-    }
+    for (int r = 0; r < rg; r++) pr[r] = p + (size_t)(i0 + (r < rows ? r : 0)) * w;
+    rows_fma(rg, cv, n, pr, v, ld, acc);
 #pragma GCC unroll 8
     for (int r = 0; r < rg; r++) {
       if (r >= rows) break;
