@@ -251,22 +251,6 @@ static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int c
                   j->res ? j->res + (size_t)i0 * j->ldr + (size_t)j0 : NULL, j->ldr);
 }
 
-/* Fetches the C rows (and residual rows, when apart) of the tile at (i0, j0) into cache while
- * the micro-kernel runs: rows of a tile lie a row stride apart, which hardware prefetchers do not
- * follow, and by the epilogue the FFN's weights and intermediate have pushed them out of L2
- * (perf: the epilogue's residual loads were a third of its time). No effect on results. */
-static void qlinear_prefetch(const qlinear_job *j, int i0, int j0, int rows, int cols) {
-  for (int i = 0; i < rows; i++) {
-    const float *c = j->c + (size_t)(i0 + i) * j->ldc + (size_t)j0;
-    const float *r = j->res ? j->res + (size_t)(i0 + i) * j->ldr + (size_t)j0 : NULL;
-    for (int x = 0; x < cols; x += 16) __builtin_prefetch(c + x, 1);
-    __builtin_prefetch(c + cols - 1, 1);
-    if (!r || r == c) continue;
-    for (int x = 0; x < cols; x += 16) __builtin_prefetch(r + x, 0);
-    __builtin_prefetch(r + cols - 1, 0);
-  }
-}
-
 static _Atomic int force_slow; /* qgemm_debug_force_slow() */
 
 void qgemm_debug_force_slow(int on) {
@@ -291,7 +275,6 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
         const int cols = nb - jr < nr ? nb - jr : nr;
         qgemm_dq dq = {j->sa + i0 + ir, j->za + i0 + ir, j->w->scale + j0 + jr,
                        j->w->colsum + j0 + jr};
-        qlinear_prefetch(j, i0 + ir, j0 + jr, rows, cols);
         qk->micro(ng, ap, j->ldq, j->w->data + (size_t)(j0 + jr) / (size_t)nr * panel, &dq, tile);
         qlinear_finish(j, i0 + ir, j0 + jr, rows, cols, tile);
       }
