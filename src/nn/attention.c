@@ -164,6 +164,10 @@ static void attn_task(void *ctx, size_t begin, size_t end, int worker) {
         j->kern->softmax(sr, (size_t)n, 1.0f);
       }
     } else {
+      /* a short sequence in one block: the kernel's register path, if it has one (same bits) */
+      if (rows == n && j->kern->attn_small &&
+          j->kern->attn_small(n, j->head_dim, q, k, v, j->ld_qkv, j->scale, o, j->ld_out))
+        continue;
       gemm_serial(j->kern, 0, 1, rows, n, (int)hd, 1.0f, q, (int)j->ld_qkv, k, (int)j->ld_qkv, 0.0f,
                   s, n);
       for (int r = 0; r < rows; r++)

@@ -125,7 +125,9 @@ static inline __m512 erf16(__m512 x) {
   ax = _mm512_min_ps(_mm512_set1_ps(MP_ERF_CLAMP), ax); /* NaN stays NaN */
   __m512i idx = _mm512_min_epi32(_mm512_cvttps_epi32(ax), _mm512_set1_epi32(3));
   __m512 u = _mm512_sub_ps(_mm512_sub_ps(ax, _mm512_cvtepi32_ps(idx)), _mm512_set1_ps(0.5f));
-#define COEF(j) _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_loadu_ps(MP_ERF[j])))
+  /* each 128-bit lane holds the 4-entry table: an in-lane permute (vpermilps) picks the same
+   * coefficient as a cross-lane one, at a lower cost (GELU is most of the int8 epilogue) */
+#define COEF(j) _mm512_permutevar_ps(_mm512_broadcast_f32x4(_mm_loadu_ps(MP_ERF[j])), idx)
   __m512 r = COEF(MP_ERF_DEGREE);
 #pragma GCC unroll 16
   for (int j = MP_ERF_DEGREE - 1; j >= 0; j--) r = _mm512_fmadd_ps(r, u, COEF(j));
@@ -165,8 +167,18 @@ static void avx512_epilogue(int rows, int cols, const float *src, size_t lds, fl
     const float *s = src + i * lds;
     float *d = dst + i * ldd;
     const float *r = res ? res + i * ldr : NULL;
-    for (int j = 0; j < cols; j += 16) {
-      __mmask16 m = cols - j >= 16 ? (__mmask16)0xffff : mask16((size_t)(cols - j));
+    int j = 0;
+    /* whole vectors with plain loads and stores: a masked load cannot take its data from the
+     * micro-kernel's store still in flight (store-to-load forwarding) and waits for it */
+    for (; j + 16 <= cols; j += 16) {
+      __m512 v = _mm512_loadu_ps(s + j);
+      if (bias) v = _mm512_add_ps(v, _mm512_loadu_ps(bias + j));
+      if (gelu) v = gelu16(v);
+      if (r) v = _mm512_add_ps(v, _mm512_loadu_ps(r + j));
+      _mm512_storeu_ps(d + j, v);
+    }
+    if (j < cols) {
+      __mmask16 m = mask16((size_t)(cols - j));
       __m512 v = _mm512_maskz_loadu_ps(m, s + j);
       if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
       if (gelu) v = gelu16(v);
@@ -183,26 +195,184 @@ static void avx512_gelu(float *x, size_t n) {
   }
 }
 
+/* Loads and stores of whole vectors are plain ones (see avx512_epilogue); a tail is masked. */
+static inline __m512 load_n(const float *x, size_t n) {
+  return n >= 16 ? _mm512_loadu_ps(x) : _mm512_maskz_loadu_ps(mask16(n), x);
+}
+static inline void store_n(float *x, size_t n, __m512 v) {
+  if (n >= 16)
+    _mm512_storeu_ps(x, v);
+  else
+    _mm512_mask_storeu_ps(x, mask16(n), v);
+}
+
 static void avx512_softmax(float *x, size_t n, float scale) {
   __m512 vmax = _mm512_set1_ps(-FLT_MAX);
   for (size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, x + i));
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, load_n(x + i, n - i));
   }
   __m512 sc = _mm512_set1_ps(scale), smx = _mm512_set1_ps(scale * _mm512_reduce_max_ps(vmax));
   __m512 vsum = _mm512_setzero_ps();
   for (size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    __m512 e =
-        _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, _mm512_maskz_loadu_ps(m, x + i), smx)));
-    _mm512_mask_storeu_ps(x + i, m, e);
+    __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, load_n(x + i, n - i), smx)));
+    store_n(x + i, n - i, e);
     vsum = _mm512_add_ps(vsum, e);
   }
   __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
-  for (size_t i = 0; i < n; i += 16) {
-    __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : mask16(n - i);
-    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
+  for (size_t i = 0; i < n; i += 16)
+    store_n(x + i, n - i, _mm512_mul_ps(load_n(x + i, n - i), inv));
+}
+
+/* ---- attention of one head over a short sequence ---------------------------------------- */
+
+/* avx512_softmax's steps on a row held in nv vectors (n <= 16 nv scores; lanes past n are
+ * ignored and come out 0): the same operations in the same order, so the same bits. */
+static inline __attribute__((always_inline)) void softmax_regs(__m512 *x, const int nv, int n,
+                                                               float scale) {
+  __m512 vmax = _mm512_set1_ps(-FLT_MAX);
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    __mmask16 m = n - 16 * v >= 16 ? (__mmask16)0xffff : mask16((size_t)(n - 16 * v));
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_mov_ps(m, x[v]));
   }
+  __m512 sc = _mm512_set1_ps(scale), smx = _mm512_set1_ps(scale * _mm512_reduce_max_ps(vmax));
+  __m512 vsum = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    __mmask16 m = n - 16 * v >= 16 ? (__mmask16)0xffff : mask16((size_t)(n - 16 * v));
+    x[v] = _mm512_maskz_mov_ps(m, exp16(_mm512_fmsub_ps(sc, x[v], smx)));
+    vsum = _mm512_add_ps(vsum, x[v]);
+  }
+  __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) x[v] = _mm512_mul_ps(x[v], inv);
+}
+
+#define ATTN_SMALL_MAX 64  /* keys: at most 4 vectors of scores per row */
+#define ATTN_SMALL_HD 128  /* head_dim limit of the stack buffers */
+#define ATTN_SMALL_ROWS 12 /* score accumulators per row group (rows x nv) */
+
+/* acc[r][v] = sum over k < kc of a[r][k] * b[k * ldb + 16 v] for r < rg, v < nv: one FMA chain
+ * per lane from 0 in increasing k, as avx512_micro computes a tile. */
+static inline __attribute__((always_inline)) void rows_fma(const int rg, const int nv, int kc,
+                                                           const float *const *a, const float *b,
+                                                           size_t ldb,
+                                                           __m512 acc[ATTN_SMALL_ROWS][4]) {
+#pragma GCC unroll 12
+  for (int r = 0; r < rg; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 bv[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_ps(b + (size_t)k * ldb + 16 * v);
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) {
+      __m512 x = _mm512_set1_ps(a[r][k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(x, bv[v], acc[r][v]);
+    }
+  }
+}
+
+/* S = Q K^T softmaxed, rows of w = 16 nv floats in p: K is transposed once (kt: hd x w, zero
+ * past n), then groups of rows run as FMA chains in increasing c from 0, as avx512_micro does. */
+static inline __attribute__((always_inline)) void attn_scores(const int nv, int n, int hd,
+                                                              const float *q, const float *k,
+                                                              size_t ld, float scale, float *p) {
+  _Alignas(64) float kt[ATTN_SMALL_HD * ATTN_SMALL_MAX];
+  const int w = 16 * nv, rg = ATTN_SMALL_ROWS / nv;
+#pragma GCC unroll 4
+  for (int h = 0; h < nv; h++)
+    for (int c0 = 0; c0 < hd; c0 += 16) {
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; t++)
+        r[t] = h * 16 + t < n ? _mm512_loadu_ps(k + (size_t)(h * 16 + t) * ld + c0)
+                              : _mm512_setzero_ps();
+      transpose16(r);
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; t++) _mm512_store_ps(kt + (size_t)(c0 + t) * w + h * 16, r[t]);
+    }
+  for (int i0 = 0; i0 < n; i0 += rg) {
+    __m512 acc[ATTN_SMALL_ROWS][4];
+    const float *qr[ATTN_SMALL_ROWS];
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) /* rows past n: recomputed, not stored */
+      qr[r] = q + (size_t)(i0 + r < n ? i0 + r : n - 1) * ld;
+    rows_fma(rg, nv, hd, qr, kt, (size_t)w, acc);
+#pragma GCC unroll 12
+    for (int r = 0; r < rg; r++) {
+      if (i0 + r >= n) break;
+      softmax_regs(acc[r], nv, n, scale);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) _mm512_store_ps(p + (size_t)(i0 + r) * w + 16 * v, acc[r][v]);
+    }
+  }
+}
+
+/* O = P V for cv vectors of columns from c0: FMA chains in increasing key j from 0 (V read in
+ * place), as avx512_micro does with V as its B panel. */
+static inline __attribute__((always_inline)) void attn_pv(const int cv, int n, int w,
+                                                          const float *p, const float *v, size_t ld,
+                                                          float *o, size_t ldo) {
+  const int rg = 8 / cv > 2 ? 8 / cv : 2;
+  for (int i0 = 0; i0 < n; i0 += rg) {
+    __m512 acc[ATTN_SMALL_ROWS][4];
+    const float *pr[ATTN_SMALL_ROWS];
+    const int rows = n - i0 < rg ? n - i0 : rg;
+#pragma GCC unroll 8
+    for (int r = 0; r < rg; r++) pr[r] = p + (size_t)(i0 + (r < rows ? r : 0)) * w;
+    rows_fma(rg, cv, n, pr, v, ld, acc);
+#pragma GCC unroll 8
+    for (int r = 0; r < rg; r++) {
+      if (r >= rows) break;
+#pragma GCC unroll 4
+      for (int u = 0; u < cv; u++) _mm512_storeu_ps(o + (size_t)(i0 + r) * ldo + 16 * u, acc[r][u]);
+    }
+  }
+}
+
+/* kernel.h's attn_small: one head's softmax(scale Q K^T) V for n <= ATTN_SMALL_MAX tokens. */
+static int avx512_attn_small(int n, int hd, const float *q, const float *k, const float *v,
+                             size_t ld, float scale, float *o, size_t ldo) {
+  if (n < 1 || n > ATTN_SMALL_MAX || hd < 16 || hd > ATTN_SMALL_HD || hd % 16) return 0;
+  _Alignas(64) float p[ATTN_SMALL_MAX * ATTN_SMALL_MAX];
+  const int nv = (n + 15) / 16;
+  switch (nv) {
+    case 1:
+      attn_scores(1, n, hd, q, k, ld, scale, p);
+      break;
+    case 2:
+      attn_scores(2, n, hd, q, k, ld, scale, p);
+      break;
+    case 3:
+      attn_scores(3, n, hd, q, k, ld, scale, p);
+      break;
+    default:
+      attn_scores(4, n, hd, q, k, ld, scale, p);
+      break;
+  }
+  for (int c0 = 0; c0 < hd; c0 += 64) {
+    const int w = 16 * nv, cv = hd - c0 >= 64 ? 4 : (hd - c0) / 16;
+    switch (cv) {
+      case 1:
+        attn_pv(1, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      case 2:
+        attn_pv(2, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      case 3:
+        attn_pv(3, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+      default:
+        attn_pv(4, n, w, p, v + c0, ld, o + c0, ldo);
+        break;
+    }
+  }
+  return 1;
 }
 
 /* ---- LayerNorm row ---------------------------------------------------------------------- */
@@ -233,34 +403,66 @@ static inline double lanes_sum_pd(__m512d v) {
   return s;
 }
 
-/* layernorm_row_ref's bits (kernel.h): lane l of one zmm of doubles is partial sum l, so every
- * sum is the same additions in the same order (a tail adds exact zeros to the lanes it lacks). */
-static void avx512_layernorm(int cols, const float *x, const float *gamma, const float *beta,
-                             float eps, float *y) {
-  __m512d acc = _mm512_setzero_pd();
-  for (int i = 0; i < cols; i += 8) acc = _mm512_add_pd(acc, load8_pd(x + i, cols - i));
-  const __m512d mean = _mm512_set1_pd(lanes_sum_pd(acc) / cols);
-  acc = _mm512_setzero_pd();
+/* layernorm_row_ref's bits (kernel.h) for nr rows at once (1 or 2): lane l of one zmm of doubles
+ * is partial sum l, so every sum is the same additions in the same order (a tail adds exact zeros
+ * to the lanes it lacks). Each sum is one dependent chain of adds; two rows interleave two. */
+static inline __attribute__((always_inline)) void ln_rows_avx512(const int nr, int cols,
+                                                                 const float *const *x,
+                                                                 const float *gamma,
+                                                                 const float *beta, float eps,
+                                                                 float *const *y) {
+  __m512d acc[2], mean[2], rstd[2];
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) acc[r] = _mm512_setzero_pd();
+  for (int i = 0; i < cols; i += 8)
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) acc[r] = _mm512_add_pd(acc[r], load8_pd(x[r] + i, cols - i));
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) {
+    mean[r] = _mm512_set1_pd(lanes_sum_pd(acc[r]) / cols);
+    acc[r] = _mm512_setzero_pd();
+  }
   for (int i = 0; i < cols; i += 8) {
     __mmask8 m = cols - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (cols - i)) - 1u);
-    __m512d d = _mm512_maskz_sub_pd(m, load8_pd(x + i, cols - i), mean);
-    acc = _mm512_add_pd(acc, nofuse_pd(_mm512_mul_pd(d, d)));
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) {
+      __m512d d = _mm512_maskz_sub_pd(m, load8_pd(x[r] + i, cols - i), mean[r]);
+      acc[r] = _mm512_add_pd(acc[r], nofuse_pd(_mm512_mul_pd(d, d)));
+    }
   }
-  const double var = lanes_sum_pd(acc) / cols;
-  const __m512d rstd = _mm512_set1_pd(1.0 / sqrt(var + (double)eps));
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++) {
+    const double var = lanes_sum_pd(acc[r]) / cols;
+    rstd[r] = _mm512_set1_pd(1.0 / sqrt(var + (double)eps));
+  }
   for (int i = 0; i < cols; i += 16) {
     const int n = cols - i;
     __mmask16 m = n >= 16 ? (__mmask16)0xffff : mask16((size_t)n);
-    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i, n), mean), rstd));
-    __m256 hi =
-        n > 8
-            ? _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x + i + 8, n - 8), mean), rstd))
-            : _mm256_setzero_ps();
-    __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
     __m512 g = gamma ? _mm512_maskz_loadu_ps(m, gamma + i) : _mm512_set1_ps(1.0f);
     __m512 b = beta ? _mm512_maskz_loadu_ps(m, beta + i) : _mm512_setzero_ps();
-    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(nofuse_ps(_mm512_mul_ps(v, g)), b));
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r++) {
+      __m256 lo =
+          _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(load8_pd(x[r] + i, n), mean[r]), rstd[r]));
+      __m256 hi = n > 8 ? _mm512_cvtpd_ps(_mm512_mul_pd(
+                              _mm512_sub_pd(load8_pd(x[r] + i + 8, n - 8), mean[r]), rstd[r]))
+                        : _mm256_setzero_ps();
+      __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+      _mm512_mask_storeu_ps(y[r] + i, m, _mm512_add_ps(nofuse_ps(_mm512_mul_ps(v, g)), b));
+    }
   }
+}
+
+static void avx512_layernorm(int cols, const float *x, const float *gamma, const float *beta,
+                             float eps, float *y) {
+  ln_rows_avx512(1, cols, &x, gamma, beta, eps, &y);
+}
+
+static void avx512_layernorm2(int cols, const float *x0, const float *x1, const float *gamma,
+                              const float *beta, float eps, float *y0, float *y1) {
+  const float *x[2] = {x0, x1};
+  float *y[2] = {y0, y1};
+  ln_rows_avx512(2, cols, x, gamma, beta, eps, y);
 }
 
 /* 16 independent FMA chains in zmm registers. */
@@ -299,7 +501,9 @@ const gemm_kernel gemm_kernel_avx512 = {
     .epilogue = avx512_epilogue,
     .gelu = avx512_gelu,
     .softmax = avx512_softmax,
+    .attn_small = avx512_attn_small,
     .layernorm = avx512_layernorm,
+    .layernorm2 = avx512_layernorm2,
     .fma_loop = avx512_fma_loop,
 };
 

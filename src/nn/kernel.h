@@ -52,10 +52,21 @@ struct gemm_kernel {
   /* in place: x[i] = exp(scale*x[i] - scale*max) / sum (scale > 0; attention folds its
    * 1/sqrt(head_dim) in here); n >= 1 */
   void (*softmax)(float *x, size_t n, float scale);
+  /* Optional (NULL: attention.c's general path). One head of attention over a short sequence
+   * in registers and on the stack: o[i] = softmax(scale q_i K^T) V for i < n, with q, k, v rows
+   * of n tokens at stride ld and o rows at stride ldo, the same bits as gemm_serial (Q K^T),
+   * softmax, gemm_serial (P V) with this kernel. Returns 0 without writing when it does not take
+   * the shape (n, head_dim hd), else 1. */
+  int (*attn_small)(int n, int hd, const float *q, const float *k, const float *v, size_t ld,
+                    float scale, float *o, size_t ldo);
   /* One LayerNorm row (layernorm_f32 in ops.h), or NULL where ops.c's portable
    * layernorm_row_ref serves; when set it must give the same bits as layernorm_row_ref. */
   void (*layernorm)(int cols, const float *x, const float *gamma, const float *beta, float eps,
                     float *y);
+  /* Optional: two such rows at once (x0 -> y0, x1 -> y1), each with layernorm's bits; their
+   * dependent sums interleave. NULL: rows one by one. */
+  void (*layernorm2)(int cols, const float *x0, const float *x1, const float *gamma,
+                     const float *beta, float eps, float *y0, float *y1);
   /* For benchmarks: a register-only loop of independent FMAs (n iterations); returns the
    * number of floating-point operations done. NULL where it means nothing (ref). */
   double (*fma_loop)(size_t n, float *sink);

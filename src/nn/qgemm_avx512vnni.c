@@ -61,9 +61,26 @@ static void vnni512_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t
   }
 }
 
+/* min and max are exact in any order: four pairs of accumulators keep four vectors in flight
+ * (one pair would make each step wait for the last one) */
 static void vnni512_range(const float *x, int k, float *lo, float *hi) {
   __m512 l = _mm512_setzero_ps(), h = _mm512_setzero_ps();
+  __m512 l1 = l, h1 = h, l2 = l, h2 = h, l3 = l, h3 = h;
   int i = 0;
+  for (; i + 64 <= k; i += 64) {
+    __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+    __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+    l = _mm512_min_ps(v0, l);
+    h = _mm512_max_ps(v0, h);
+    l1 = _mm512_min_ps(v1, l1);
+    h1 = _mm512_max_ps(v1, h1);
+    l2 = _mm512_min_ps(v2, l2);
+    h2 = _mm512_max_ps(v2, h2);
+    l3 = _mm512_min_ps(v3, l3);
+    h3 = _mm512_max_ps(v3, h3);
+  }
+  l = _mm512_min_ps(_mm512_min_ps(l, l1), _mm512_min_ps(l2, l3));
+  h = _mm512_max_ps(_mm512_max_ps(h, h1), _mm512_max_ps(h2, h3));
   for (; i + 16 <= k; i += 16) {
     __m512 v = _mm512_loadu_ps(x + i);
     l = _mm512_min_ps(v, l);
@@ -80,12 +97,13 @@ static void vnni512_range(const float *x, int k, float *lo, float *hi) {
 
 static void vnni512_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
   const __m512 vi = _mm512_set1_ps(inv);
-  const __m512i z = _mm512_set1_epi32(zero), top = _mm512_set1_epi32(255);
+  const __m512i z = _mm512_set1_epi32(zero);
   int i = 0;
   for (; i + 16 <= k; i += 16) {
     __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + i), vi)), z);
-    r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_setzero_si512()), top);
-    _mm_storeu_si128((__m128i *)(void *)(q + i), _mm512_cvtepi32_epi8(r));
+    /* clamp at 0, then vpmovusdb saturates at 255 (the same bytes as min(., 255) + vpmovdb) */
+    r = _mm512_max_epi32(r, _mm512_setzero_si512());
+    _mm_storeu_si128((__m128i *)(void *)(q + i), _mm512_cvtusepi32_epi8(r));
   }
   qgemm_quant_ref(x + i, k - i, inv, zero, q + i);
 }

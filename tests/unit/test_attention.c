@@ -4,7 +4,8 @@
  * written), ragged batches, len = 1 and len = 0, sequences longer than one query block, many
  * heads x head_dim combinations, padded leading dimensions; every kernel; bit-identical output
  * for 1..4 threads. The same for attention_alibi_f32() (JinaBERT's ALiBi bias -slope_h |i - j|),
- * with sequences long enough (700, 2000) that it shrinks its query blocks.
+ * with sequences long enough (700, 2000) that it shrinks its query blocks. A kernel's register
+ * path for short sequences (attn_small) gives the general path's bits.
  */
 #include <math.h>
 #include <stdint.h>
@@ -194,6 +195,49 @@ static void test_alibi(const gemm_kernel *kern, pool *p) {
   alibi = NULL;
 }
 
+/* The kernel's register path for short sequences (attn_small) against the general one it
+ * replaces, gemm_serial (Q K^T) + softmax + gemm_serial (P V) with the same kernel: bit for bit,
+ * for every length it takes (1..64) and head sizes of 1 to 8 vectors; it refuses what it cannot
+ * take without writing. */
+static void test_attn_small(const gemm_kernel *kern) {
+  static const int hds[] = {16, 32, 64, 80, 128};
+  const int maxn = 65, ld = 3 * 128 + 7, ldo = 128 + 5;
+  float *qkv = malloc(sizeof(float) * (size_t)maxn * ld);
+  float *s = malloc(sizeof(float) * (size_t)maxn * maxn);
+  float *ref = malloc(sizeof(float) * (size_t)maxn * ldo);
+  float *got = malloc(sizeof(float) * (size_t)maxn * ldo);
+  for (int i = 0; i < maxn * ld; i++) qkv[i] = frand() * (i % 7 == 0 ? 6.0f : 1.0f);
+  int bad = 0, taken = 0;
+  for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++) {
+    const int hd = hds[h];
+    const float *q = qkv, *k = qkv + 128, *v = qkv + 256, scale = 1.0f / sqrtf((float)hd);
+    for (int n = 1; n <= maxn; n += (quick && n > 20 ? 7 : 1)) {
+      for (int i = 0; i < maxn * ldo; i++) got[i] = ref[i] = OUT_SENTINEL;
+      if (!kern->attn_small(n, hd, q, k, v, (size_t)ld, scale, got, (size_t)ldo)) {
+        CHECK_MSG(n > 64, "%s attn_small refused n=%d hd=%d", kern->name, n, hd);
+        for (int i = 0; i < maxn * ldo; i++) bad += got[i] != OUT_SENTINEL;
+        continue;
+      }
+      taken++;
+      gemm_serial(kern, 0, 1, n, n, hd, 1.0f, q, ld, k, ld, 0.0f, s, n);
+      for (int r = 0; r < n; r++) kern->softmax(s + (size_t)r * n, (size_t)n, scale);
+      gemm_serial(kern, 0, 0, n, hd, n, 1.0f, s, n, v, ld, 0.0f, ref, ldo);
+      if (memcmp(ref, got, sizeof(float) * (size_t)maxn * ldo) != 0) {
+        bad++;
+        fprintf(stderr, "%s attn_small n=%d hd=%d differs from the general path\n", kern->name, n,
+                hd);
+      }
+    }
+  }
+  CHECK_MSG(bad == 0, "%s attn_small: %d cases differ", kern->name, bad);
+  CHECK(taken > 0);
+  CHECK(!kern->attn_small(4, 24, qkv, qkv, qkv, (size_t)ld, 1.0f, got, (size_t)ldo));
+  free(qkv);
+  free(s);
+  free(ref);
+  free(got);
+}
+
 int main(void) {
   const char *q = getenv("BRASS_TEST_QUICK");
   quick = q && *q && strcmp(q, "0") != 0;
@@ -206,6 +250,7 @@ int main(void) {
     test_kernel(kern, p);
     test_determinism(kern);
     test_alibi(kern, p);
+    if (kern->attn_small) test_attn_small(kern);
     printf("kernel %s: %s\n", kern->name, check_failed == before ? "ok" : "FAILED");
   }
   /* NULL kernel means the default one */

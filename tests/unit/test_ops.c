@@ -250,6 +250,17 @@ static void test_layernorm_kernels(void) {
         int same = memcmp(y0, y1, sizeof(float) * (size_t)cols) == 0;
         CHECK_MSG(same, "%s layernorm row: cols=%d kind=%d differs from the portable row", names[k],
                   cols, kind);
+        if (kern->layernorm2) { /* two rows at once: x and x reversed */
+          float *xr = malloc(sizeof(float) * 3 * (size_t)cols), *yr = xr + cols, *y2 = yr + cols;
+          for (int c = 0; c < cols; c++) xr[c] = x[cols - 1 - c], y1[c] = y2[c] = -1.0f;
+          layernorm_row_ref(cols, xr, gg, bb, 1e-12f, yr);
+          kern->layernorm2(cols, x, xr, gg, bb, 1e-12f, y1, y2);
+          CHECK_MSG(memcmp(y0, y1, sizeof(float) * (size_t)cols) == 0 &&
+                        memcmp(yr, y2, sizeof(float) * (size_t)cols) == 0,
+                    "%s layernorm2: cols=%d kind=%d differs from the portable row", names[k], cols,
+                    kind);
+          free(xr);
+        }
         /* in place */
         kern->layernorm(cols, x, gg, bb, 1e-12f, x);
         CHECK_MSG(memcmp(y0, x, sizeof(float) * (size_t)cols) == 0,
