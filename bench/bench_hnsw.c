@@ -4,7 +4,7 @@
  *
  *   bench_hnsw [--dir DIR] [--n 100000] [--dim 384] [--nq 1000] [--threads 1,2] [--ef LIST]
  *              [--rank 64] [--noise 1.3] [--data FILE.f32 --queries FILE.f32]
- *              [--min-time 0.5] [--stop-recall R] [--vectors f32|int8]
+ *              [--min-time 0.5] [--stop-recall R] [--vectors f32|int8] [--index FILE]
  *
  * Without --data it generates clustered synthetic vectors (200 centres, each spread over a
  * rank-dimensional subspace of its own plus isotropic noise of the given norm; the recipe of
@@ -19,6 +19,9 @@
  * --stop-recall ends the sweep at the first efSearch whose recall reaches R (the short run of `make
  * bench` uses 0.99). --vectors int8 builds the index with int8 vectors (HNSW_VEC_INT8: integer
  * inner products, candidates re-ranked with the float query against the codes; no float32 copy).
+ * --index FILE loads the index from FILE (written by hnsw_serialize) instead of building it, or, if
+ * FILE does not exist yet, builds as usual and saves the last index there: search changes can then
+ * be compared on one fixed graph without a ~1 min CPU build per 100k run.
  */
 #include <math.h>
 #include <stdint.h>
@@ -108,6 +111,23 @@ static int write_file(const char *path, const void *p, size_t bytes) {
   return fclose(f);
 }
 
+/* The whole file, malloc'd; NULL if it cannot be read. */
+static uint8_t *read_bytes(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long bytes = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = bytes > 0 ? malloc((size_t)bytes) : NULL;
+  if (b && fread(b, 1, (size_t)bytes, f) != (size_t)bytes) {
+    free(b);
+    b = NULL;
+  }
+  fclose(f);
+  *len = b ? (size_t)bytes : 0;
+  return b;
+}
+
 static float *read_f32(const char *path, int dim, size_t *n) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
@@ -173,7 +193,7 @@ static int parse_list(const char *s, int *out, int cap) {
 }
 
 int main(int argc, char **argv) {
-  const char *dir = "bench-hnsw-data", *data = NULL, *queries = NULL;
+  const char *dir = "bench-hnsw-data", *data = NULL, *queries = NULL, *index_file = NULL;
   size_t n = 100000, nq = 1000;
   int dim = 384, threads[8] = {1, 2}, nthreads = 2, rank = 64;
   float noise = 1.3f;
@@ -201,6 +221,8 @@ int main(int argc, char **argv) {
       data = argv[i + 1];
     else if (!strcmp(argv[i], "--queries"))
       queries = argv[i + 1];
+    else if (!strcmp(argv[i], "--index"))
+      index_file = argv[i + 1];
     else if (!strcmp(argv[i], "--min-time"))
       min_time = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--stop-recall"))
@@ -238,10 +260,24 @@ int main(int argc, char **argv) {
   if (write_file(path, q, nq * (size_t)dim * 4)) return 1;
 
   pool *p = pool_create(2);
-  int32_t *gt = malloc(nq * K * sizeof *gt);
+  int32_t *gt = NULL;
   double t0 = now();
-  gt_job job = {base, q, n, dim, gt, dim % HNSW_DOT_LANES ? NULL : hnsw_dot_select()};
-  pool_for(p, nq, 8, gt_range, &job);
+  size_t gt_len = 0;
+  snprintf(path, sizeof path, "%s/gt.i32", dir);
+  FILE *idx = index_file ? fopen(index_file, "rb") : NULL;
+  if (idx) { /* a saved index: the data and so the exact top 10 are those of its first run */
+    fclose(idx);
+    gt = (int32_t *)read_bytes(path, &gt_len);
+    if (gt_len != nq * K * sizeof *gt) {
+      free(gt);
+      gt = NULL;
+    }
+  }
+  if (!gt) {
+    gt = malloc(nq * K * sizeof *gt);
+    gt_job job = {base, q, n, dim, gt, dim % HNSW_DOT_LANES ? NULL : hnsw_dot_select()};
+    pool_for(p, nq, 8, gt_range, &job);
+  }
   double t_gt = now() - t0;
   snprintf(path, sizeof path, "%s/gt.i32", dir);
   if (write_file(path, gt, nq * K * sizeof *gt)) return 1;
@@ -262,6 +298,19 @@ int main(int argc, char **argv) {
           vectors == HNSW_VEC_INT8 ? "int8" : "f32", n, dim);
 
   hnsw *h = NULL;
+  size_t cached_len = 0;
+  uint8_t *cached = index_file ? read_bytes(index_file, &cached_len) : NULL;
+  if (cached) {
+    brass_error err;
+    int lrc = hnsw_deserialize(cached, cached_len, &h, &err);
+    free(cached);
+    if (lrc) {
+      fprintf(stderr, "bench_hnsw: %s: %s\n", index_file, err.message);
+      return 1;
+    }
+    printf("index loaded from %s (no build)\n", index_file);
+    nthreads = 0;
+  }
   for (int t = 0; t < nthreads; t++) {
     hnsw_free(h);
     h = NULL;
@@ -293,6 +342,13 @@ int main(int argc, char **argv) {
             t ? ", " : "", threads[t], tb, cb, st.memory_bytes / 1e6, rss / 1e6, st.kernel);
   }
   fprintf(js, "], \"search\": [");
+  if (index_file && nthreads > 0) { /* built here: keep it for the next run */
+    uint8_t *ib = NULL;
+    size_t il = 0;
+    if (hnsw_serialize_alloc(h, &ib, &il, NULL) != 0 || write_file(index_file, ib, il) != 0)
+      return 1;
+    free(ib);
+  }
 
   /* Search sweep on the last index built: one query at a time, one thread. */
   printf("%6s %8s %10s %10s %10s\n", "ef", "recall", "QPS", "cpu QPS", "us/query");

@@ -9,6 +9,8 @@
 // Inner product space on the normalised vectors, M 16, efConstruction 200. hnswlib has no int8
 // space: this peer is float32 only.
 //   hnswlib_native --dir DIR [--threads 1,2] [--ef 10,16,...] [--min-time 0.5] [--stop-recall R]
+//                  [--index FILE]
+// --index FILE loads a saved index instead of building (or builds and saves it there if missing).
 #include <hnswlib/hnswlib.h>
 #include <time.h>
 
@@ -66,7 +68,7 @@ static std::vector<int> parse_list(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  std::string dir = ".";
+  std::string dir = ".", index_file;
   std::vector<int> threads = {1, 2}, efs = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512};
   double min_time = 0.5, stop_recall = 2.0;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -76,6 +78,8 @@ int main(int argc, char **argv) {
       threads = parse_list(argv[i + 1]);
     else if (!strcmp(argv[i], "--ef"))
       efs = parse_list(argv[i + 1]);
+    else if (!strcmp(argv[i], "--index"))
+      index_file = argv[i + 1];
     else if (!strcmp(argv[i], "--min-time"))
       min_time = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--stop-recall"))
@@ -102,6 +106,11 @@ int main(int argc, char **argv) {
   std::string js = "{\"library\": \"hnswlib-native " HNSWLIB_VERSION_TEXT "\", \"build\": [";
   hnswlib::HierarchicalNSW<float> *index = nullptr;
   char buf[512];
+  if (!index_file.empty() && std::ifstream(index_file).good()) {
+    index = new hnswlib::HierarchicalNSW<float>(&space, index_file);  // saved by an earlier run
+    printf("index loaded from %s (no build)\n", index_file.c_str());
+    threads.clear();
+  }
   for (size_t t = 0; t < threads.size(); t++) {
     delete index;
     long r0 = rss_kb();
@@ -126,11 +135,11 @@ int main(int argc, char **argv) {
              t ? ", " : "", nt, dt, ct, mem);
     js += buf;
   }
-  std::string tmp = dir + "/hnswlib-native.bin";
-  index->saveIndex(tmp);
+  std::string tmp = index_file.empty() ? dir + "/hnswlib-native.bin" : index_file;
+  if (!threads.empty()) index->saveIndex(tmp);
   std::ifstream sf(tmp, std::ios::binary | std::ios::ate);
   double serialized_mb = sf.tellg() / 1e6;
-  remove(tmp.c_str());
+  if (index_file.empty()) remove(tmp.c_str());
   js += "], \"search\": [";
   printf("%6s %8s %10s %10s %10s\n", "ef", "recall", "QPS", "cpu QPS", "us/query");
   for (size_t e = 0; e < efs.size(); e++) {
