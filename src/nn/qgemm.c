@@ -252,14 +252,6 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-/* The tile at (i0, j0): the micro-kernel's dequantized floats, finished by the f32 epilogue. */
-static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int cols,
-                           const float *tile) {
-  j->fk->epilogue(rows, cols, tile, (size_t)j->qk->nr, j->c + (size_t)i0 * j->ldc + (size_t)j0,
-                  j->ldc, j->bias ? j->bias + j0 : NULL, j->gelu,
-                  j->res ? j->res + (size_t)i0 * j->ldr + (size_t)j0 : NULL, j->ldr);
-}
-
 /* Makes row block blk (rows [blk * mc, +mc) of the padded rows) quantized: claims and quantizes
  * its slices until none is left, then waits for those another thread is still on. Rows are
  * quantized the same way whoever does it, so the bits never depend on the thread count. */
@@ -275,6 +267,14 @@ static void qlinear_block_ready(const qlinear_job *j, size_t blk) {
     atomic_fetch_add_explicit(done, 1, memory_order_release);
   }
   while (atomic_load_explicit(done, memory_order_acquire) < n) sched_yield();
+}
+
+/* The tile at (i0, j0): the micro-kernel's dequantized floats, finished by the f32 epilogue. */
+static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int cols,
+                           const float *tile) {
+  j->fk->epilogue(rows, cols, tile, (size_t)j->qk->nr, j->c + (size_t)i0 * j->ldc + (size_t)j0,
+                  j->ldc, j->bias ? j->bias + j0 : NULL, j->gelu,
+                  j->res ? j->res + (size_t)i0 * j->ldr + (size_t)j0 : NULL, j->ldr);
 }
 
 static _Atomic int force_slow; /* qgemm_debug_force_slow() */
