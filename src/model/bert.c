@@ -403,11 +403,38 @@ static void bert_gather_rows(void *ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* x = LN(GELU(x Wup + bup) Wdown + bdown + x) on nr rows xr, the intermediate in f. */
+static void bert_ffn_rows(const bert_model *m, pool *p, const bert_layer *y, int nr, float *xr,
+                          float *f) {
+  const int H = m->hidden, I = m->intermediate;
+  gemm_epilogue e_up = {.bias = y->ffn_up_bias, .gelu = 1};
+  gemm_linear(p, nr, xr, H, y->ffn_up, f, I, &e_up);
+  gemm_epilogue e_down = {.bias = y->ffn_down_bias, .residual = xr, .ld_residual = H};
+  gemm_linear(p, nr, f, I, y->ffn_down, xr, H, &e_down);
+  layernorm_f32(p, nr, H, xr, H, y->ln2_gamma, y->ln2_beta, m->ln_eps, xr, H);
+}
+
+typedef struct bert_ffn_job {
+  const bert_model *m;
+  const bert_layer *y;
+  float *x, *ffn;
+} bert_ffn_job;
+
+/* Whole BERT_FFN_ROWS-row blocks, each through the feed-forward on one thread. */
+static void bert_ffn_blocks(void *ctx, size_t begin, size_t end, int worker) {
+  const bert_ffn_job *j = ctx;
+  for (size_t b = begin; b < end; b++) {
+    const size_t r0 = b * BERT_FFN_ROWS;
+    bert_ffn_rows(j->m, NULL, j->y, BERT_FFN_ROWS, j->x + r0 * (size_t)j->m->hidden,
+                  j->ffn + r0 * (size_t)j->m->intermediate);
+  }
+}
+
 /* The rest of a layer after attention, on `rows` rows: x = LN(ctx Wo + bo + x), then
  * x = LN(GELU(x Wup + bup) Wdown + bdown + x). */
 static void bert_layer_tail(const bert_model *m, pool *p, const bert_layer *y, int rows,
                             const float *ctx, float *x, float *ffn) {
-  const int H = m->hidden, I = m->intermediate;
+  const int H = m->hidden;
   gemm_epilogue e_out = {.bias = y->attn_out_bias, .residual = x, .ld_residual = H};
   gemm_linear(p, rows, ctx, H, y->attn_out, x, H, &e_out);
   layernorm_f32(p, rows, H, x, H, y->ln1_gamma, y->ln1_beta, m->ln_eps, x, H);
@@ -415,18 +442,24 @@ static void bert_layer_tail(const bert_model *m, pool *p, const bert_layer *y, i
    * block's (rows, I) intermediate stays in cache between the two products (measured +8-17%
    * tokens per CPU second at 1 thread on short and 128-token texts). f32 runs all rows at once:
    * its 4x larger weights would be streamed once per block (blocks measured no faster). Every
-   * row is computed as before either way, so the bits do not change. */
-  const int fr = gemm_weight_dtype(y->ffn_up) == GEMM_INT8
-                     ? BERT_FFN_ROWS * (p ? pool_threads(p) : 1)
-                     : (rows > 0 ? rows : 1);
-  for (int r0 = 0; r0 < rows; r0 += fr) {
+   * row is computed as before either way, so the bits do not change.
+   * int8 on several threads: whole blocks, as many per thread, go to the pool as one job (each
+   * block on one thread, its intermediate in its own rows of ffn): one barrier for all of them
+   * instead of three per block, which cost most in the browser (slow thread wake-ups, int8's
+   * short products); the rows left over are split across the threads block by block. */
+  const int int8 = gemm_weight_dtype(y->ffn_up) == GEMM_INT8;
+  const int threads = p ? pool_threads(p) : 1;
+  int done = 0;
+  if (int8 && threads > 1) {
+    const int blocks = rows / BERT_FFN_ROWS / threads * threads;
+    bert_ffn_job job = {m, y, x, ffn};
+    if (blocks > 0) pool_for(p, (size_t)blocks, 1, bert_ffn_blocks, &job);
+    done = blocks * BERT_FFN_ROWS;
+  }
+  const int fr = int8 ? BERT_FFN_ROWS * threads : (rows > 0 ? rows : 1);
+  for (int r0 = done; r0 < rows; r0 += fr) {
     const int nr = rows - r0 < fr ? rows - r0 : fr;
-    float *xr = x + (size_t)r0 * (size_t)H;
-    gemm_epilogue e_up = {.bias = y->ffn_up_bias, .gelu = 1};
-    gemm_linear(p, nr, xr, H, y->ffn_up, ffn, I, &e_up);
-    gemm_epilogue e_down = {.bias = y->ffn_down_bias, .residual = xr, .ld_residual = H};
-    gemm_linear(p, nr, ffn, I, y->ffn_down, xr, H, &e_down);
-    layernorm_f32(p, nr, H, xr, H, y->ln2_gamma, y->ln2_beta, m->ln_eps, xr, H);
+    bert_ffn_rows(m, p, y, nr, x + (size_t)r0 * (size_t)H, ffn);
   }
 }
 

@@ -3,11 +3,15 @@
  * kernel choice, weight quantization and packing, the per-row activation quantization and the
  * blocked parallel qgemm_linear() that gemm_linear() hands int8 weights to.
  *
- * qgemm_linear (C = A * W^T + epilogue):
- *   1. A's rows are quantized (pool over rows) into one buffer owned by the calling thread:
- *      row i holds k values padded to a multiple of 4 (uint8, or uint8 values in int16 as the
- *      kernel wants), with its scale and zero point; rows are padded to a multiple of mr with zero
- * rows, so the micro-kernel always reads a full mr-row slice.
+ * qgemm_linear (C = A * W^T + epilogue), one pool_for:
+ *   1. A's rows are quantized into one buffer owned by the calling thread: row i holds k values
+ *      padded to a multiple of 4 (uint8, or uint8 values in int16 as the kernel wants), with its
+ *      scale and zero point; rows are padded to a multiple of mr with zero rows, so the
+ *      micro-kernel always reads a full mr-row slice. A row block is quantized by the tasks that
+ *      need it, when the first of them starts: each claims QSLICE-row slices of the block until
+ *      none is left, then waits for the slices others claimed (a few microseconds). This was a
+ *      pool_for of its own, i.e. one barrier more per int8 product: in the browser, where waking
+ *      a thread is slow, the int8 path has about 3x as many barriers as f32 per layer.
  *   2. Tasks of mc rows x nc columns (gemm_task_layout, as the f32 driver) go to the pool. A
  *      task walks its mr-row slices (mr x k bytes, in L1) against each nr-column panel of its
  *      weight block (in L2); the micro-kernel returns the exact int32 tile, which is turned into
@@ -22,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "base/cpu.h"
 #include "nn/qkernel.h"
@@ -213,7 +219,10 @@ typedef struct qlinear_job {
   const float *res;
   size_t ldr;
   int mc, nc, tasks_n;
+  atomic_int *qstate; /* per row block of mc rows: slices claimed, slices quantized */
 } qlinear_job;
+
+#define QSLICE 8 /* rows quantized per claim */
 
 /* Quantizes rows [begin, end) of A (rows past m become zero rows). */
 static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
@@ -243,6 +252,23 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* Makes row block blk (rows [blk * mc, +mc) of the padded rows) quantized: claims and quantizes
+ * its slices until none is left, then waits for those another thread is still on. Rows are
+ * quantized the same way whoever does it, so the bits never depend on the thread count. */
+static void qlinear_block_ready(const qlinear_job *j, size_t blk) {
+  const size_t r0 = blk * (size_t)j->mc;
+  const size_t r1 = r0 + (size_t)j->mc < (size_t)j->mp ? r0 + (size_t)j->mc : (size_t)j->mp;
+  const int n = (int)((r1 - r0 + QSLICE - 1) / QSLICE);
+  atomic_int *claimed = j->qstate + 2 * blk, *done = claimed + 1;
+  if (atomic_load_explicit(done, memory_order_acquire) == n) return;
+  for (int s; (s = atomic_fetch_add_explicit(claimed, 1, memory_order_relaxed)) < n;) {
+    const size_t b = r0 + (size_t)s * QSLICE;
+    qlinear_quantize((void *)j, b, b + QSLICE < r1 ? b + QSLICE : r1, 0);
+    atomic_fetch_add_explicit(done, 1, memory_order_release);
+  }
+  while (atomic_load_explicit(done, memory_order_acquire) < n) sched_yield();
+}
+
 /* The tile at (i0, j0): the micro-kernel's dequantized floats, finished by the f32 epilogue. */
 static void qlinear_finish(const qlinear_job *j, int i0, int j0, int rows, int cols,
                            const float *tile) {
@@ -265,6 +291,7 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
   _Alignas(QGEMM_ALIGN) float tile[QGEMM_TILE_MAX];
   (void)worker;
   for (size_t t = begin; t < end; t++) {
+    qlinear_block_ready(j, t / (size_t)j->tasks_n);
     int i0 = (int)(t / (size_t)j->tasks_n) * j->mc, j0 = (int)(t % (size_t)j->tasks_n) * j->nc;
     int mb = j->m - i0 < j->mc ? j->m - i0 : j->mc;
     int nb = j->w->n - j0 < j->nc ? j->w->n - j0 : j->nc;
@@ -353,9 +380,13 @@ void qgemm_linear(pool *p, const gemm_kernel *fk, int m, const float *a, int lda
   }
   static const float zero_row[4];
   if (w->k == 0) j.a = zero_row, j.lda = 0; /* A is not read */
+  gemm_task_layout(m, w->n, w->qk->mr, w->qk->nr, w->qk->mc, w->qk->nc, &j.mc, &j.nc);
+  j.tasks_n = (w->n + j.nc - 1) / j.nc;
+  const size_t blocks = (size_t)((m + j.mc - 1) / j.mc);
   const size_t qbytes = round_up((size_t)j.mp * j.ldq, QGEMM_ALIGN);
+  const size_t sbytes = (size_t)j.mp * (sizeof(float) + sizeof(int32_t));
   uint8_t *buf =
-      force_slow ? NULL : gemm_scratch_q(qbytes + (size_t)j.mp * (sizeof(float) + sizeof(int32_t)));
+      force_slow ? NULL : gemm_scratch_q(qbytes + sbytes + 2 * blocks * sizeof(atomic_int));
   if (!buf) {
     qlinear_slow(&j);
     return;
@@ -363,9 +394,7 @@ void qgemm_linear(pool *p, const gemm_kernel *fk, int m, const float *a, int lda
   j.qa = buf;
   j.sa = (float *)(void *)(buf + qbytes);
   j.za = (int32_t *)(void *)(j.sa + j.mp);
-  pool_for(p, (size_t)j.mp, 8, qlinear_quantize, &j);
-  gemm_task_layout(m, w->n, w->qk->mr, w->qk->nr, w->qk->mc, w->qk->nc, &j.mc, &j.nc);
-  j.tasks_n = (w->n + j.nc - 1) / j.nc;
-  size_t tasks = (size_t)((m + j.mc - 1) / j.mc) * (size_t)j.tasks_n;
-  pool_for(p, tasks, 1, qlinear_task, &j);
+  j.qstate = (atomic_int *)(void *)(buf + qbytes + sbytes);
+  for (size_t b = 0; b < 2 * blocks; b++) atomic_init(&j.qstate[b], 0);
+  pool_for(p, blocks * (size_t)j.tasks_n, 1, qlinear_task, &j);
 }

@@ -222,6 +222,8 @@ int main(void) {
   for (int s = 0; s < nshapes; s++) shape_case(p, shapes[s][0], shapes[s][1], shapes[s][2]);
   threads_case(quick ? 29 : 77, 131, 200);
   threads_case(19, 64, 1100); /* k past any stack buffer */
+  /* many row blocks, each quantized by the tasks that share it */
+  threads_case(quick ? 150 : 300, 24, 70);
   public_case(p);
   pool_destroy(p);
   CHECK_DONE();
