@@ -110,9 +110,8 @@ static void jina_geglu_rows(void *ctx, size_t begin, size_t end, int worker) {
   const jina_geglu_job *j = ctx;
   (void)worker;
   for (size_t r = begin; r < end; r++) {
-    float *a = j->g + r * 2 * j->I, *gate = a + j->I;
-    gelu_f32(a, j->I);
-    for (size_t i = 0; i < j->I; i++) a[i] *= gate[i];
+    float *a = j->g + r * 2 * j->I;
+    geglu_f32(a, a + j->I, j->I);
   }
 }
 

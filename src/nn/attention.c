@@ -192,15 +192,18 @@ typedef struct attn_pack_job {
   gemm_weight **kw; /* (2 x npairs) out: keys, then values; NULL where one query block covers
                        the sequence, or out of memory */
   float *knorm;     /* (npairs) out: max over the keys of |k|, for attn_window */
-  char *arena;      /* the calling thread's gemm_scratch_kv: the packed pairs at off[i], then one
-                       V^T buffer of vt_stride bytes per worker; NULL: each pair allocates its own */
+  char *arena;      /* the calling thread's gemm_scratch_kv: the packed pairs at off[i]; NULL:
+                       each pair allocates its own */
   const size_t *off;
-  size_t vt_stride, vt_base;
 } attn_pack_job;
 
-/* Packs w (n x k) at `at` in the arena, or into memory of its own when at is NULL. */
+/* Packs w (n x k; given as w^T, k x n, when trans) at `at` in the arena, or into memory of its
+ * own when at is NULL. */
 static gemm_weight *attn_pack(const gemm_kernel *kern, char *at, int n, int k, const float *w,
-                              int ldw) {
+                              int ldw, int trans) {
+  if (trans)
+    return at ? gemm_weight_pack_t_in(at, kern, n, k, w, ldw)
+              : gemm_weight_pack_t(kern, n, k, w, ldw);
   return at ? gemm_weight_pack_in(at, kern, n, k, w, ldw) : gemm_weight_pack(kern, n, k, w, ldw);
 }
 
@@ -218,9 +221,11 @@ static float attn_max_norm(const float *k, size_t n, size_t hd, size_t ld) {
 
 /* Packs the keys and values of (sequence, head) pairs [begin, end) as GEMM weights, once for
  * all query blocks: S = Q K^T is gemm_linear(Q, K) and S V is gemm_linear(S, V^T), both
- * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key). */
+ * cache-blocked along the sequence (a strided V read in place would cost a TLB miss per key).
+ * V^T's panels are copies of V's rows (gemm_weight_pack_t): no transposed V is written. */
 static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
   const attn_pack_job *j = ctx;
+  (void)worker;
   for (size_t i = begin; i < end; i++) {
     size_t b = i / (size_t)j->heads, h = i % (size_t)j->heads, hd = (size_t)j->head_dim;
     size_t n = j->len[b] > 0 ? (size_t)j->len[b] : 0;
@@ -229,16 +234,9 @@ static void attn_pack_kv(void *ctx, size_t begin, size_t end, int worker) {
     const float *v = k + (size_t)j->heads * hd;
     j->knorm[i] = attn_max_norm(k, n, hd, j->ld_qkv);
     char *at = j->arena ? j->arena + j->off[i] : NULL;
-    j->kw[i] = attn_pack(j->kern, at, (int)n, (int)hd, k, (int)j->ld_qkv);
-    /* V^T (hd, n): in this worker's slice of the arena, or in a buffer of its own */
-    float *own = at ? NULL : malloc(n * hd * sizeof(float));
-    float *vt = at ? (float *)(void *)(j->arena + j->vt_base + (size_t)worker * j->vt_stride) : own;
-    if (!vt) continue;
-    for (size_t t = 0; t < n; t++)
-      for (size_t c = 0; c < hd; c++) vt[c * n + t] = v[t * j->ld_qkv + c];
+    j->kw[i] = attn_pack(j->kern, at, (int)n, (int)hd, k, (int)j->ld_qkv, 0);
     if (at) at += gemm_weight_pack_size(j->kern, (int)n, (int)hd); /* after the keys */
-    j->kw[j->npairs + i] = attn_pack(j->kern, at, (int)hd, (int)n, vt, (int)n);
-    free(own);
+    j->kw[j->npairs + i] = attn_pack(j->kern, at, (int)hd, (int)n, v, (int)j->ld_qkv, 1);
   }
 }
 
@@ -250,10 +248,9 @@ static void attn_free_kv(gemm_weight **kw, size_t n, int in_arena) {
 }
 
 /* Lays out the arena for the pairs that have several query blocks (off[i]) and returns its size
- * in bytes, with nthreads V^T buffers at *vt_base, *vt_stride bytes apart. */
+ * in bytes. */
 static size_t attn_arena_layout(const gemm_kernel *kern, const int *len, int heads, int head_dim,
-                                size_t npairs, int qblock, int nthreads, size_t max_len,
-                                size_t *off, size_t *vt_base, size_t *vt_stride) {
+                                size_t npairs, int qblock, size_t *off) {
   size_t total = 0;
   for (size_t i = 0; i < npairs; i++) {
     int n = len[i / (size_t)heads];
@@ -261,9 +258,7 @@ static size_t attn_arena_layout(const gemm_kernel *kern, const int *len, int hea
     off[i] = total;
     total += gemm_weight_pack_size(kern, n, head_dim) + gemm_weight_pack_size(kern, head_dim, n);
   }
-  *vt_base = total;
-  *vt_stride = (max_len * (size_t)head_dim * sizeof(float) + 63) / 64 * 64;
-  return total ? total + (size_t)nthreads * *vt_stride : 0;
+  return total;
 }
 
 int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
@@ -315,8 +310,7 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
      * cost a page fault per 4 KB, 6% of a 2,048-token int8 forward). */
     off = calloc(npairs, sizeof *off);
     if (off) {
-      size_t bytes = attn_arena_layout(kern, len, heads, head_dim, npairs, qblock, nthreads,
-                                       (size_t)max_len, off, &pj.vt_base, &pj.vt_stride);
+      size_t bytes = attn_arena_layout(kern, len, heads, head_dim, npairs, qblock, off);
       pj.arena = bytes ? gemm_scratch_kv(bytes) : NULL;
       pj.off = off;
     }

@@ -219,21 +219,28 @@ static void weight_shape(gemm_weight *pw, const gemm_kernel *kern, int n, int k)
   pw->bytes = round_up((floats ? floats : 1) * sizeof(float), GEMM_ALIGN);
 }
 
-static void weight_fill(gemm_weight *pw, const float *w, int ldw) {
+/* The panels from W (n x k, ldw), or from W^T (k x n, ldw) when trans: then each panel row is
+ * a plain copy of nr consecutive floats of one row of W^T (pack_b), no transpose needed. */
+static void weight_fill(gemm_weight *pw, const float *w, int ldw, int trans) {
   const int nr = pw->kern->nr, n = pw->n, k = pw->k;
   for (int p = 0; p < pw->npanels && k > 0; p++) {
     int rows = n - p * nr < nr ? n - p * nr : nr;
-    pw->kern->pack_bt(w + (size_t)p * nr * (size_t)ldw, (size_t)ldw, rows, k,
-                      pw->data + (size_t)p * (size_t)k * (size_t)nr);
+    float *dst = pw->data + (size_t)p * (size_t)k * (size_t)nr;
+    if (trans)
+      pack_b(pw->kern, w + (size_t)p * nr, (size_t)ldw, 0, rows, k, dst);
+    else
+      pw->kern->pack_bt(w + (size_t)p * nr * (size_t)ldw, (size_t)ldw, rows, k, dst);
   }
 }
 
-static int weight_args_ok(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
-  return kern && n > 0 && k >= 0 && ldw >= k && (w || k == 0);
+static int weight_args_ok(const gemm_kernel *kern, int n, int k, const float *w, int ldw,
+                          int trans) {
+  return kern && n > 0 && k >= 0 && ldw >= (trans ? n : k) && (w || k == 0);
 }
 
-gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
-  if (!weight_args_ok(kern, n, k, w, ldw)) return NULL;
+static gemm_weight *weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw,
+                                int trans) {
+  if (!weight_args_ok(kern, n, k, w, ldw, trans)) return NULL;
   gemm_weight *pw = calloc(1, sizeof *pw);
   if (!pw) return NULL;
   weight_shape(pw, kern, n, k);
@@ -242,8 +249,16 @@ gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float
     free(pw);
     return NULL;
   }
-  weight_fill(pw, w, ldw);
+  weight_fill(pw, w, ldw, trans);
   return pw;
+}
+
+gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float *w, int ldw) {
+  return weight_pack(kern, n, k, w, ldw, 0);
+}
+
+gemm_weight *gemm_weight_pack_t(const gemm_kernel *kern, int n, int k, const float *wt, int ldwt) {
+  return weight_pack(kern, n, k, wt, ldwt, 1);
 }
 
 /* the handle first, then the panels at the next 64-byte boundary */
@@ -256,15 +271,25 @@ size_t gemm_weight_pack_size(const gemm_kernel *kern, int n, int k) {
   return WEIGHT_HEAD + shape.bytes;
 }
 
-gemm_weight *gemm_weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
-                                 int ldw) {
-  if (!mem || !weight_args_ok(kern, n, k, w, ldw)) return NULL;
+static gemm_weight *weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
+                                   int ldw, int trans) {
+  if (!mem || !weight_args_ok(kern, n, k, w, ldw, trans)) return NULL;
   gemm_weight *pw = mem;
   memset(pw, 0, sizeof *pw);
   weight_shape(pw, kern, n, k);
   pw->data = (float *)(void *)((char *)mem + WEIGHT_HEAD);
-  weight_fill(pw, w, ldw);
+  weight_fill(pw, w, ldw, trans);
   return pw;
+}
+
+gemm_weight *gemm_weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
+                                 int ldw) {
+  return weight_pack_in(mem, kern, n, k, w, ldw, 0);
+}
+
+gemm_weight *gemm_weight_pack_t_in(void *mem, const gemm_kernel *kern, int n, int k,
+                                   const float *wt, int ldwt) {
+  return weight_pack_in(mem, kern, n, k, wt, ldwt, 1);
 }
 
 gemm_weight *gemm_weight_pack_dtype(const gemm_kernel *kern, gemm_dtype dtype, int n, int k,

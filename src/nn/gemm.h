@@ -52,6 +52,11 @@ void gemm_weight_free(gemm_weight *w);
 size_t gemm_weight_pack_size(const gemm_kernel *kern, int n, int k);
 gemm_weight *gemm_weight_pack_in(void *mem, const gemm_kernel *kern, int n, int k, const float *w,
                                  int ldw);
+/* The same two from W^T (k rows of n floats, leading dimension ldwt >= n), as attention's values
+ * lie in memory: the same panels as packing W = wt^T, without a transposed copy. */
+gemm_weight *gemm_weight_pack_t(const gemm_kernel *kern, int n, int k, const float *wt, int ldwt);
+gemm_weight *gemm_weight_pack_t_in(void *mem, const gemm_kernel *kern, int n, int k,
+                                   const float *wt, int ldwt);
 int gemm_weight_n(const gemm_weight *w);
 int gemm_weight_k(const gemm_weight *w);
 /* Bytes held by the packed weight. */

@@ -163,6 +163,17 @@ static void avx2_gelu(float *x, size_t n) {
   }
 }
 
+static void avx2_geglu(float *x, const float *g, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(x + i, _mm256_mul_ps(gelu8(_mm256_loadu_ps(x + i)), _mm256_loadu_ps(g + i)));
+  if (i < n) {
+    __m256i m = mask8((int)(n - i));
+    __m256 v = gelu8(_mm256_maskload_ps(x + i, m));
+    _mm256_maskstore_ps(x + i, m, _mm256_mul_ps(v, _mm256_maskload_ps(g + i, m)));
+  }
+}
+
 static float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -248,6 +259,7 @@ const gemm_kernel gemm_kernel_avx2 = {
     .pack_bt = avx2_pack_bt,
     .epilogue = avx2_epilogue,
     .gelu = avx2_gelu,
+    .geglu = avx2_geglu,
     .softmax = avx2_softmax,
     .fma_loop = avx2_fma_loop,
 };

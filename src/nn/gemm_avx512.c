@@ -206,6 +206,11 @@ static inline void store_n(float *x, size_t n, __m512 v) {
     _mm512_mask_storeu_ps(x, mask16(n), v);
 }
 
+static void avx512_geglu(float *x, const float *g, size_t n) {
+  for (size_t i = 0; i < n; i += 16)
+    store_n(x + i, n - i, _mm512_mul_ps(gelu16(load_n(x + i, n - i)), load_n(g + i, n - i)));
+}
+
 static void avx512_softmax(float *x, size_t n, float scale) {
   __m512 vmax = _mm512_set1_ps(-FLT_MAX);
   for (size_t i = 0; i < n; i += 16) {
@@ -493,13 +498,14 @@ const gemm_kernel gemm_kernel_avx512 = {
     .name = "avx512",
     .mr = MR,
     .nr = NR,
-    .kc = 384,
+    .kc = 512, /* JinaBERT small's hidden 512 in one k-block: +4% on its products (Zen 5) */
     .mc = 96,
     .nc = 384,
     .micro = avx512_micro,
     .pack_bt = avx512_pack_bt,
     .epilogue = avx512_epilogue,
     .gelu = avx512_gelu,
+    .geglu = avx512_geglu,
     .softmax = avx512_softmax,
     .attn_small = avx512_attn_small,
     .layernorm = avx512_layernorm,

@@ -49,6 +49,9 @@ struct gemm_kernel {
   gemm_pack_bt_fn pack_bt;
   gemm_epilogue_fn epilogue;
   void (*gelu)(float *x, size_t n); /* in place, exact GELU with the shared erf polynomial */
+  /* x[i] = gelu(x[i]) * g[i] in one pass (JinaBERT's GEGLU), the bits of gelu() then a float
+   * multiply; NULL where ops.c's two passes serve. */
+  void (*geglu)(float *x, const float *g, size_t n);
   /* in place: x[i] = exp(scale*x[i] - scale*max) / sum (scale > 0; attention folds its
    * 1/sqrt(head_dim) in here); n >= 1 */
   void (*softmax)(float *x, size_t n, float scale);

@@ -26,6 +26,16 @@ void gelu_f32(float *x, size_t n) {
   gemm_kernel_default()->gelu(x, n);
 }
 
+void geglu_f32(float *x, const float *g, size_t n) {
+  const gemm_kernel *k = gemm_kernel_default();
+  if (k->geglu) {
+    k->geglu(x, g, n);
+    return;
+  }
+  k->gelu(x, n);
+  for (size_t i = 0; i < n; i++) x[i] *= g[i];
+}
+
 void softmax_f32(float *x, int n) {
   if (n > 0) gemm_kernel_default()->softmax(x, (size_t)n, 1.0f);
 }

@@ -24,6 +24,10 @@ void softmax_f32(float *x, int n);
 /* In-place exact GELU, 0.5*x*(1+erf(x/sqrt(2))), with a vectorised erf accurate to ~1e-7. */
 void gelu_f32(float *x, size_t n);
 
+/* x[i] = GELU(x[i]) * g[i] (JinaBERT's GEGLU; x and g do not overlap): the bits of gelu_f32
+ * followed by a float multiply, in one pass where the kernel has one. */
+void geglu_f32(float *x, const float *g, size_t n);
+
 /* erf of one float with the polynomial every kernel's GELU uses (nn/mathpoly.h): absolute
  * error about 1e-7 at most (for tests). */
 float erf_f32(float x);

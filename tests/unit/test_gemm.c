@@ -3,7 +3,8 @@
  * gemm_linear() on many shapes (odd, edge, K = 1, K across several k-blocks), every epilogue
  * combination, padded leading dimensions (padding must stay untouched), residual aliasing C;
  * gemm_serial() in all four transpose combinations with alpha/beta; bit-identical results for
- * 1..4 threads and for the stack-only fallback path. BRASS_TEST_QUICK=1 shrinks the big shapes.
+ * 1..4 threads and for the stack-only fallback path; weights packed from W^T (gemm_weight_pack_t)
+ * equal to packed from W. BRASS_TEST_QUICK=1 shrinks the big shapes.
  */
 #include <math.h>
 #include <stdint.h>
@@ -150,6 +151,45 @@ static void test_linear_k0(const gemm_kernel *kern) {
   CHECK(gemm_weight_pack(kern, 2, 4, bias, 3) == NULL); /* ldw < k */
 }
 
+/* gemm_weight_pack_t(_in) from W^T gives the products of gemm_weight_pack(_in) from W, bit for
+ * bit, for widths around the panel width (attention packs its values this way). */
+static void test_pack_t(const gemm_kernel *kern) {
+  static const int shapes[][2] = {{64, 200}, {1, 7}, {33, 1}, {31, 130}, {65, 64}}; /* n, k */
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    const int n = shapes[s][0], k = shapes[s][1], m = 13, ldt = n + 3;
+    float *w = rand_buf((size_t)n * k), *a = rand_buf((size_t)m * k);
+    float *wt = calloc((size_t)k * ldt, sizeof(float));
+    float *c0 = calloc((size_t)m * n, sizeof(float)), *c1 = calloc((size_t)m * n, sizeof(float));
+    float *c2 = calloc((size_t)m * n, sizeof(float));
+    for (int r = 0; r < n; r++)
+      for (int c = 0; c < k; c++) wt[(size_t)c * ldt + r] = w[(size_t)r * k + c];
+    size_t bytes = gemm_weight_pack_size(kern, n, k);
+    void *mem = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    gemm_weight *p0 = gemm_weight_pack(kern, n, k, w, k),
+                *p1 = gemm_weight_pack_t(kern, n, k, wt, ldt);
+    gemm_weight *p2 = gemm_weight_pack_t_in(mem, kern, n, k, wt, ldt);
+    CHECK(p0 && p1 && p2);
+    if (p0 && p1 && p2) {
+      gemm_linear(NULL, m, a, k, p0, c0, n, NULL);
+      gemm_linear(NULL, m, a, k, p1, c1, n, NULL);
+      gemm_linear(NULL, m, a, k, p2, c2, n, NULL);
+      CHECK_MSG(
+          memcmp(c0, c1, sizeof(float) * m * n) == 0 && memcmp(c0, c2, sizeof(float) * m * n) == 0,
+          "%s pack_t n=%d k=%d differs from pack", kern->name, n, k);
+    }
+    CHECK(gemm_weight_pack_t(kern, n, k, wt, n - 1) == NULL); /* ldwt < n */
+    gemm_weight_free(p0);
+    gemm_weight_free(p1);
+    free(mem);
+    free(w);
+    free(a);
+    free(wt);
+    free(c0);
+    free(c1);
+    free(c2);
+  }
+}
+
 /* Bit-identical results for 1..4 threads and for the stack-only fallback. */
 static void test_determinism(const gemm_kernel *kern) {
   int m = quick ? 61 : 203, n = 1152, k = 384;
@@ -279,6 +319,7 @@ int main(void) {
     test_linear_k0(kern);
     test_determinism(kern);
     test_serial(kern);
+    test_pack_t(kern);
     printf("kernel %s (%dx%d): %s\n", kern->name, kern->mr, kern->nr,
            check_failed == before ? "ok" : "FAILED");
   }

@@ -131,6 +131,44 @@ static void test_kernels(void) {
   CHECK_NEAR(g[1], gelu_d(-1.0), 2e-7);
 }
 
+/* Each kernel's one-pass GEGLU gives the bits of its GELU followed by a float multiply, and the
+ * public geglu_f32 those of gelu_f32 then the multiply (JinaBERT's feed-forward relies on it). */
+static void test_geglu(void) {
+  static const char *const names[] = {"ref", "avx2", "avx512", "wasm"};
+  enum { N = 1000 };
+  float *x = malloc(N * sizeof(float)), *g = malloc(N * sizeof(float));
+  float *y0 = malloc(N * sizeof(float)), *y1 = malloc(N * sizeof(float));
+  CHECK(x && g && y0 && y1);
+  for (int i = 0; i < N; i++) {
+    x[i] = (float)((i * 7919) % 2001 - 1000) / 150.0f; /* -6.7 .. 6.7 */
+    g[i] = (float)((i * 104729) % 1999 - 999) / 333.0f;
+  }
+  for (size_t k = 0; k <= sizeof names / sizeof names[0]; k++) {
+    const gemm_kernel *kern = k < 4 ? gemm_kernel_by_name(names[k]) : NULL;
+    if (k < 4 && (!kern || !kern->geglu)) continue;
+    for (size_t n = 0; n <= N; n += n < 40 ? 1 : 479) {
+      memcpy(y0, x, n * sizeof(float));
+      memcpy(y1, x, n * sizeof(float));
+      if (kern) {
+        kern->gelu(y0, n);
+        for (size_t i = 0; i < n; i++) y0[i] *= g[i];
+        kern->geglu(y1, g, n);
+      } else {
+        gelu_f32(y0, n);
+        for (size_t i = 0; i < n; i++) y0[i] *= g[i];
+        geglu_f32(y1, g, n);
+      }
+      CHECK_MSG(memcmp(y0, y1, n * sizeof(float)) == 0, "%s geglu n=%zu differs from gelu * g",
+                kern ? names[k] : "geglu_f32", n);
+    }
+    printf("%s geglu: bit-identical to gelu then multiply\n", kern ? names[k] : "geglu_f32");
+  }
+  free(x);
+  free(g);
+  free(y0);
+  free(y1);
+}
+
 static void layernorm_ref(int rows, int cols, const float *x, int ldx, const float *gamma,
                           const float *beta, double eps, double *y) {
   for (int r = 0; r < rows; r++) {
@@ -298,6 +336,7 @@ int main(void) {
   test_kernels();
   test_layernorm();
   test_layernorm_kernels();
+  test_geglu();
   test_l2();
   gemm_scratch_release();
   CHECK_DONE();
