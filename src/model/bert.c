@@ -426,7 +426,7 @@ static void bert_ffn_blocks(void *ctx, size_t begin, size_t end, int worker) {
   for (size_t b = begin; b < end; b++) {
     const size_t r0 = b * BERT_FFN_ROWS;
     bert_ffn_rows(j->m, NULL, j->y, BERT_FFN_ROWS, j->x + r0 * (size_t)j->m->hidden,
-                  j->ffn + r0 * (size_t)j->m->intermediate);
+                  j->ffn + (size_t)worker * BERT_FFN_ROWS * (size_t)j->m->intermediate);
   }
 }
 
@@ -444,7 +444,8 @@ static void bert_layer_tail(const bert_model *m, pool *p, const bert_layer *y, i
    * its 4x larger weights would be streamed once per block (blocks measured no faster). Every
    * row is computed as before either way, so the bits do not change.
    * int8 on several threads: whole blocks, as many per thread, go to the pool as one job (each
-   * block on one thread, its intermediate in its own rows of ffn): one barrier for all of them
+   * block on one thread, its intermediate in that worker's BERT_FFN_ROWS rows of ffn, so only
+   * threads x BERT_FFN_ROWS rows of it are ever touched): one barrier for all of them
    * instead of three per block, which cost most in the browser (slow thread wake-ups, int8's
    * short products); the rows left over are split across the threads block by block. */
   const int int8 = gemm_weight_dtype(y->ffn_up) == GEMM_INT8;
