@@ -93,7 +93,7 @@ int brass_model_threads(const brass_model *model);
 /* A short description, e.g. "bert 6 layers, hidden 384, mean pooling, normalized". */
 const char *brass_model_describe(const brass_model *model);
 /* The chunk size in tokens that indexing with this model uses when none is given
- * (brass_index_options.chunk_tokens = 0): 512 for models longer than 512 tokens, else 256, never
+ * (brass_index_options.chunk_tokens = 0): 256 tokens for every model, never
  * more than fits. *max_tokens (may be NULL): the largest chunk the model takes (larger settings are
  * cut to it). The CLI and the web app's setting follow it. */
 int brass_model_chunk_tokens(const brass_model *model, int *max_tokens);
@@ -204,7 +204,7 @@ enum { BRASS_VECTORS_DEFAULT = 0, BRASS_VECTORS_F32 = 1, BRASS_VECTORS_INT8 = 2 
 
 typedef struct brass_index_options {
   int64_t max_file_bytes; /* files larger than this are skipped; 0 = 16 MiB */
-  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 (512 for models of > 512) */
+  int chunk_tokens;       /* chunk size in model tokens; 0 = 256 (or what fits) */
   int batch_chunks;       /* chunks embedded and committed per transaction; 0 = 64 */
   /* NULL: sources are stored as absolute paths. Otherwise an absolute folder holding uploaded
    * copies (the browser build): files under it are stored by their path relative to it

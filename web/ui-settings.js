@@ -9,8 +9,8 @@ export function maxThreads() {
 }
 
 // rerank is off by default: a MiniLM-L-6 cross-encoder over the top 20 takes 2-3.5 s in a browser on 2 loaded cores.
-// chunk_tokens = 0 means "the model's": the engine's rule (brass_model_chunk_tokens: 512 for
-// models longer than 512 tokens, else 256), the same default as the CLI's.
+// chunk_tokens = 0 means "the model's": the engine's rule (brass_model_chunk_tokens: 256, or
+// what fits), the same default as the CLI's.
 export const DEFAULTS = Object.freeze({ threads: 0, dtype: '', chunk_tokens: 0, rrf_k: 60, k: 20, mode: 'hybrid', rerank: false });
 
 const LIMITS = {

@@ -426,10 +426,9 @@ static void ck_utf16_ranges(const char *src, size_t len, chunk_list *out, size_t
 int chunk_default_tokens(int model_max_length, int nspecial, int *max_tokens) {
   int model_max = model_max_length > 0 ? model_max_length : 512;
   int room = model_max - nspecial;
-  /* Long-context models (JinaBERT: 8,192) get CHUNK_LONG_TOKENS by default (docs/chunking.md) */
-  int d = model_max > 512 ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
+  /* long-context models (JinaBERT: 8,192) too: docs/chunking.md, "Long-context models" */
   if (max_tokens) *max_tokens = room;
-  return d < room ? d : room;
+  return CHUNK_TOKENS < room ? CHUNK_TOKENS : room;
 }
 
 int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind kind,

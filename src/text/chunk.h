@@ -19,20 +19,20 @@
 #include "text/extract.h"
 #include "text/tokenizer.h"
 
-/* Default chunk sizes: for models of up to 512 tokens, and for long-context ones (JinaBERT v2's
- * 8,192), whose training length was 512 and whose cost per token grows with the length. */
+/* The default chunk size, for every model, long-context ones (JinaBERT v2's 8,192) included:
+ * `brass eval` ranks keyword search better with 256-token chunks than with 512 or 1,024 on every
+ * evaluation set measured (docs/chunking.md, "Long-context models"). */
 #define CHUNK_TOKENS 256
-#define CHUNK_LONG_TOKENS 512
 
 /* The chunk size (tokens without specials) used when none is given, for a model of
- * model_max_length tokens (counting its nspecial specials; 0 = 512): CHUNK_LONG_TOKENS beyond 512,
- * else CHUNK_TOKENS, never more than fits. *max_tokens (may be NULL) gets the most that fits. The
+ * model_max_length tokens (counting its nspecial specials; 0 = 512): CHUNK_TOKENS, never more
+ * than fits. *max_tokens (may be NULL) gets the most that fits. The
  * one rule behind the CLI's default and the web app's chunk-size setting. */
 int chunk_default_tokens(int model_max_length, int nspecial, int *max_tokens);
 
 typedef struct chunk_options {
-  int max_tokens;       /* target chunk size in tokens without specials; 0 = CHUNK_TOKENS, or
-                           CHUNK_LONG_TOKENS when model_max_length > 512 */
+  int max_tokens;       /* target chunk size in tokens without specials; 0 = CHUNK_TOKENS (never
+                           more than fits) */
   int overlap_tokens;   /* tokens repeated from the previous chunk: 0 = 15% of max_tokens,
                            negative = none */
   int model_max_length; /* hard limit counting [CLS]/[SEP]; 0 = tok_max_length(tok), or 512 */

@@ -265,11 +265,11 @@ static void test_long_text(void) {
           strstr(err.message, "chunk"));
     chunk_list_free(&l);
   }
-  /* default sizes: 256 tokens for a 512-token model, 512 for a long-context one (8,192) */
+  /* default size: 256 tokens for a 512-token model and for a long-context one (8,192) */
   if (g_tok) {
     for (int k = 0; k < 2; k++) {
       chunk_options o = {.model_max_length = k ? 8192 : 512};
-      const int want = k ? CHUNK_LONG_TOKENS : CHUNK_TOKENS;
+      const int want = CHUNK_TOKENS;
       chunk_list l = {0};
       CHECK(chunk_document(g_tok, t, n, DOC_TEXT, &o, &l, NULL) == 0);
       check_chunks(t, n, DOC_TEXT, &l, g_tok, want);
@@ -570,20 +570,21 @@ static void test_utf16(void) {
 }
 
 /* The default chunk size per model length (the CLI's default and the web app's setting): 256,
- * 512 beyond 512 tokens, never more than fits beside the specials; and chunk_document using it. */
+ * long-context models included (docs/chunking.md), never more than fits beside the specials; and
+ * chunk_document using it. */
 static void test_default_tokens(void) {
   int mx = 0;
   CHECK(chunk_default_tokens(512, 2, &mx) == 256 && mx == 510);
   CHECK(chunk_default_tokens(256, 2, &mx) == 254 && mx == 254); /* MiniLM: 256 positions */
   CHECK(chunk_default_tokens(128, 2, &mx) == 126 && mx == 126);
-  CHECK(chunk_default_tokens(8192, 2, &mx) == 512 && mx == 8190); /* JinaBERT v2 */
+  CHECK(chunk_default_tokens(8192, 2, &mx) == 256 && mx == 8190); /* JinaBERT v2 */
   CHECK(chunk_default_tokens(0, 2, NULL) == 256);                 /* unknown: as 512 */
-  /* a text of ~3,000 tokens: the largest default chunk is 512 tokens for an 8,192 model */
+  /* a text of ~3,000 tokens: the largest default chunk is 256 tokens for an 8,192 model too */
   char *t = malloc(40000);
   size_t n = 0;
   for (int i = 0; i < 700; i++) n += (size_t)sprintf(t + n, "word%d beta gamma. ", i % 50);
   chunk_options o = {0};
-  int want[2] = {256, 512}, lens[2] = {512, 8192};
+  int want[2] = {256, 256}, lens[2] = {512, 8192};
   for (int k = 0; k < 2; k++) {
     o.model_max_length = lens[k];
     chunk_list l = {0};

@@ -25,7 +25,7 @@ const el = (v = '') => ({ value: v, max: '', placeholder: '', checked: false });
 const form = { elements: { threads: el(), dtype: el(), chunk_tokens: el(), rrf_k: el(), k: el(), rerank: el() } };
 // what web_open reports (wasm/web_api.c) for a 256-position MiniLM and an 8,192-position JinaBERT
 const minilm = { name: 'minilm', max_length: 256, chunk_tokens: 254, chunk_tokens_max: 254 };
-const jina = { name: 'jina', max_length: 8192, chunk_tokens: 512, chunk_tokens_max: 8190 };
+const jina = { name: 'jina', max_length: 8192, chunk_tokens: 256, chunk_tokens_max: 8190 };
 
 expect('default chunk size is the model\'s (0)', S.normalize(null).chunk_tokens, 0);
 localStorage.setItem('brass.settings', JSON.stringify({ chunk_tokens: 256, k: 10 }));
@@ -43,11 +43,11 @@ expect('saved default reads back as 0', S.loadSettings().chunk_tokens, 0);
 
 expect('limits without a model', S.chunkLimits(null), { auto: 256, max: 8192 });
 expect('limits for MiniLM', S.chunkLimits(minilm), { auto: 254, max: 254 });
-expect('limits for JinaBERT', S.chunkLimits(jina), { auto: 512, max: 8190 });
+expect('limits for JinaBERT', S.chunkLimits(jina), { auto: 256, max: 8190 });
 
 S.fillForm(form, S.normalize(null), jina);
 expect('JinaBERT: control max', form.elements.chunk_tokens.max, '8190');
-expect('JinaBERT: placeholder', form.elements.chunk_tokens.placeholder, "model's (512)");
+expect('JinaBERT: placeholder', form.elements.chunk_tokens.placeholder, "model's (256)");
 expect('empty control', form.elements.chunk_tokens.value, '');
 expect('empty control reads back as 0', S.readForm(form, S.normalize(null)).chunk_tokens, 0);
 S.fillForm(form, S.normalize(null), minilm);
