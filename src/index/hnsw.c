@@ -47,11 +47,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "base/error.h"
+#include "base/mem.h"
 #include "index/hnsw_internal.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -62,21 +60,10 @@
  * with 4 KiB pages nearly every row it scores costs a TLB miss (a page walk) on top of its cache
  * misses. The advice is only a hint (THP off, or no huge page free: plain pages, same results). */
 #define HNSW_HUGE_MIN ((size_t)4 << 20)
-#define HNSW_HUGE_ALIGN ((size_t)2 << 20)
 static void *alloc_aligned(size_t bytes) {
-  size_t align = 64;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= HNSW_HUGE_MIN) align = HNSW_HUGE_ALIGN;
-#endif
-  size_t rounded = (bytes + align - 1) / align * align;
-  if (rounded < bytes) return NULL;
-  if (!rounded) rounded = align;
-  void *p = aligned_alloc(align, rounded);
-  if (!p) return NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (align == HNSW_HUGE_ALIGN) (void)madvise(p, rounded, MADV_HUGEPAGE);
-#endif
-  memset(p, 0, rounded);
+  size_t rounded = 0;
+  void *p = mem_alloc_large(bytes, 64, HNSW_HUGE_MIN, &rounded);
+  if (p) memset(p, 0, rounded);
   return p;
 }
 

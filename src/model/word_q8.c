@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "brass.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 enum { WORD_Q8_DISCARD_ROWS = 512 }; /* rows quantized between two file_map_discard calls */
 
@@ -59,29 +56,16 @@ static float row_quantize(const float *x, size_t n, float mx, int8_t *q) {
   return mx / 127.0f;
 }
 
-/* The table's block. On Linux, in 2 MB huge pages where the system allows them on request
- * (transparent_hugepage "madvise"): the whole block is written at load, and MiniLM's 11.8 MB
- * would otherwise take ~2,900 page faults, which cost more than the quantization itself. */
-static unsigned char *word_q8_alloc(size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const size_t huge = (size_t)2 << 20;
-  if (bytes >= huge) {
-    size_t cap = (bytes + huge - 1) / huge * huge;
-    unsigned char *p = aligned_alloc(huge, cap);
-    if (p) madvise(p, cap, MADV_HUGEPAGE); /* a hint: no huge pages is fine too */
-    return p;
-  }
-#endif
-  return malloc(bytes ? bytes : 1);
-}
-
 int word_q8_build(word_q8 *w, st_dtype dtype, const unsigned char *src, size_t rows, size_t cols,
                   file_map *map, size_t offset, size_t *bad_row) {
   memset(w, 0, sizeof *w);
   const size_t es = st_dtype_size(dtype), row_bytes = cols * es;
   size_t bytes = rows * sizeof(float) + rows * cols;
   float *x = malloc((cols ? cols : 1) * sizeof *x);
-  unsigned char *block = word_q8_alloc(bytes);
+  /* in huge pages where the system allows them on request (transparent_hugepage "madvise"): the
+   * whole block is written at load, and MiniLM's 11.8 MB would otherwise take ~2,900 page faults,
+   * which cost more than the quantization itself */
+  unsigned char *block = mem_alloc_large(bytes, 64, (size_t)2 << 20, NULL);
   if (!x || !block) {
     free(x);
     free(block);

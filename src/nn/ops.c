@@ -80,7 +80,9 @@ typedef struct ln_job {
   float *y;
   size_t ldy;
   void (*row)(int, const float *, const float *, const float *, float, float *);
-  const gemm_kernel *k; /* its layernorm2, if any, takes rows in pairs (same bits) */
+  /* the kernel's layernorm2, or NULL: rows in pairs, each with row's bits */
+  void (*pair)(int, const float *, const float *, const float *, const float *, float, float *,
+               float *);
 } ln_job;
 
 void layernorm_row_ref(int cols, const float *x, const float *gamma, const float *beta, float eps,
@@ -98,10 +100,10 @@ static void ln_rows(void *ctx, size_t begin, size_t end, int worker) {
   const ln_job *j = ctx;
   (void)worker;
   size_t r = begin;
-  if (j->k && j->k->layernorm2)
+  if (j->pair)
     for (; r + 2 <= end; r += 2)
-      j->k->layernorm2(j->cols, j->x + r * j->ldx, j->x + (r + 1) * j->ldx, j->gamma, j->beta,
-                       j->eps, j->y + r * j->ldy, j->y + (r + 1) * j->ldy);
+      j->pair(j->cols, j->x + r * j->ldx, j->x + (r + 1) * j->ldx, j->gamma, j->beta, j->eps,
+              j->y + r * j->ldy, j->y + (r + 1) * j->ldy);
   for (; r < end; r++)
     j->row(j->cols, j->x + r * j->ldx, j->gamma, j->beta, j->eps, j->y + r * j->ldy);
 }
@@ -110,10 +112,16 @@ void layernorm_f32(pool *p, int rows, int cols, const float *x, int ldx, const f
                    const float *beta, float eps, float *y, int ldy) {
   if (rows <= 0 || cols <= 0) return;
   const gemm_kernel *k = gemm_kernel_default();
-  ln_job job = {cols,  x,           (size_t)ldx,
-                gamma, beta,        eps,
-                y,     (size_t)ldy, k->layernorm ? k->layernorm : layernorm_row_ref,
-                k};
+  ln_job job = {cols,
+                x,
+                (size_t)ldx,
+                gamma,
+                beta,
+                eps,
+                y,
+                (size_t)ldy,
+                k->layernorm ? k->layernorm : layernorm_row_ref,
+                k->layernorm2};
   pool_for(p, (size_t)rows, LN_ROWS_PER_TASK, ln_rows, &job);
 }
 
