@@ -15,8 +15,7 @@ void *mem_alloc_large(size_t bytes, size_t align, size_t huge_min, size_t *round
   const int huge = bytes >= huge_min;
   if (huge) align = MEM_HUGE_PAGE;
 #else
-  const int huge = 0;
-  (void)huge_min;
+  (void)huge_min; /* no huge pages to ask for */
 #endif
   size_t size = (bytes + align - 1) / align * align;
   if (size < bytes) return NULL;
