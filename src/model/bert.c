@@ -137,47 +137,62 @@ int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k
   return 0;
 }
 
-static int bl_layer(bert_loader *L, int l, bert_layer *y) {
+int bl_layer_tensors(bert_loader *L, int l, const bl_layer_names *nm, bert_layer *y) {
   const int H = L->m->hidden, I = L->m->intermediate;
   char n[6][96];
-  static const char *const lin[6] = {"attention.self.query", "attention.self.key",
-                                     "attention.self.value", "attention.output.dense",
-                                     "intermediate.dense",   "output.dense"};
-  for (int i = 0; i < 6; i++) snprintf(n[i], sizeof n[i], "encoder.layer.%d.%s.weight", l, lin[i]);
+  for (int i = 0; i < 6; i++)
+    snprintf(n[i], sizeof n[i], "encoder.layer.%d.%s.weight", l, nm->linear[i]);
   const char *qkv[3] = {n[0], n[1], n[2]}, *o = n[3], *up = n[4], *down = n[5];
   int rc;
   if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv)) ||
       (rc = bl_linear(L, &o, 1, H, H, &y->attn_out)) ||
-      (rc = bl_linear(L, &up, 1, I, H, &y->ffn_up)) ||
+      (rc = bl_linear(L, &up, 1, nm->up_parts * I, H, &y->ffn_up)) ||
       (rc = bl_linear(L, &down, 1, H, I, &y->ffn_down)))
     return rc;
 
   /* Biases and LayerNorm parameters. The three QKV biases land back to back in the block. */
-  char b[9][96];
-  static const char *const vec[9] = {"attention.self.query.bias",
-                                     "attention.self.key.bias",
-                                     "attention.self.value.bias",
-                                     "attention.output.dense.bias",
-                                     "attention.output.LayerNorm.weight",
-                                     "attention.output.LayerNorm.bias",
-                                     "intermediate.dense.bias",
-                                     "output.dense.bias",
-                                     "output.LayerNorm.weight"};
-  for (int i = 0; i < 9; i++) snprintf(b[i], sizeof b[i], "encoder.layer.%d.%s", l, vec[i]);
-  char ln2b[96];
-  snprintf(ln2b, sizeof ln2b, "encoder.layer.%d.output.LayerNorm.bias", l);
+  const char *vec[10] = {"attention.self.query.bias",
+                         "attention.self.key.bias",
+                         "attention.self.value.bias",
+                         "attention.output.dense.bias",
+                         "attention.output.LayerNorm.weight",
+                         "attention.output.LayerNorm.bias",
+                         nm->up_bias,
+                         nm->down_bias,
+                         nm->ln2_gamma,
+                         nm->ln2_beta};
   const float *bk, *bv;
-  if ((rc = bl_vector(L, b[0], H, -1, H, &y->qkv_bias)) ||
-      (rc = bl_vector(L, b[1], H, -1, H, &bk)) || (rc = bl_vector(L, b[2], H, -1, H, &bv)) ||
-      (rc = bl_vector(L, b[3], H, -1, H, &y->attn_out_bias)) ||
-      (rc = bl_vector(L, b[4], H, -1, H, &y->ln1_gamma)) ||
-      (rc = bl_vector(L, b[5], H, -1, H, &y->ln1_beta)) ||
-      (rc = bl_vector(L, b[6], I, -1, I, &y->ffn_up_bias)) ||
-      (rc = bl_vector(L, b[7], H, -1, H, &y->ffn_down_bias)) ||
-      (rc = bl_vector(L, b[8], H, -1, H, &y->ln2_gamma)) ||
-      (rc = bl_vector(L, ln2b, H, -1, H, &y->ln2_beta)))
-    return rc;
+  const float **dst[10] = {&y->qkv_bias,
+                           &bk,
+                           &bv,
+                           &y->attn_out_bias,
+                           &y->ln1_gamma,
+                           &y->ln1_beta,
+                           &y->ffn_up_bias,
+                           &y->ffn_down_bias,
+                           &y->ln2_gamma,
+                           &y->ln2_beta};
+  const int len[10] = {H, H, H, H, H, H, I, H, H, H};
+  y->ffn_up_bias = NULL;
+  for (int i = 0; i < 10; i++) {
+    if (!vec[i]) continue; /* no FFN up bias (a gated FFN) */
+    char b[96];
+    snprintf(b, sizeof b, "encoder.layer.%d.%s", l, vec[i]);
+    if ((rc = bl_vector(L, b, len[i], -1, (size_t)len[i], dst[i]))) return rc;
+  }
   return 0;
+}
+
+static int bl_layer(bert_loader *L, int l, bert_layer *y) {
+  static const bl_layer_names bert = {
+      .linear = {"attention.self.query", "attention.self.key", "attention.self.value",
+                 "attention.output.dense", "intermediate.dense", "output.dense"},
+      .up_parts = 1,
+      .up_bias = "intermediate.dense.bias",
+      .down_bias = "output.dense.bias",
+      .ln2_gamma = "output.LayerNorm.weight",
+      .ln2_beta = "output.LayerNorm.bias"};
+  return bl_layer_tensors(L, l, &bert, y);
 }
 
 /* int8 models keep the word embeddings in int8 too (model/word_q8.h), dropping the file's rows. */

@@ -33,4 +33,17 @@ int bl_vector(bert_loader *L, const char *name, int64_t d0, int64_t d1, size_t c
 int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k,
               gemm_weight **out);
 
+/* The tensor names of one encoder layer, after "encoder.layer.<l>.": the six Linear weights
+ * (query, key, value, attention output, FFN up, FFN down; ".weight" is added) and the vectors
+ * that differ between families. The attention biases and its LayerNorm are the same in all. */
+typedef struct bl_layer_names {
+  const char *linear[6];
+  int up_parts;        /* FFN up's output rows in intermediates: 1, or 2 for a gated FFN */
+  const char *up_bias; /* NULL: the FFN up projection has none */
+  const char *down_bias, *ln2_gamma, *ln2_beta;
+} bl_layer_names;
+
+/* Loads (or, in the check pass, checks) one encoder layer's weights and vectors into y. */
+int bl_layer_tensors(bert_loader *L, int l, const bl_layer_names *nm, bert_layer *y);
+
 #endif

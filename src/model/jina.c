@@ -42,7 +42,6 @@
 /* ---- loading ---------------------------------------------------------------------------- */
 
 int jina_load_layer(bert_loader *L, int l, bert_layer *y) {
-  const int H = L->m->hidden, I = L->m->intermediate;
   char name[160];
   snprintf(name, sizeof name, "%sencoder.layer.%d.mlp.up_gated_layer.weight", L->prefix, l);
   if (safetensors_find(&L->m->file, name))
@@ -51,43 +50,15 @@ int jina_load_layer(bert_loader *L, int l, bert_layer *y) {
                    "which brass does not run (it runs jina-embeddings-v2-small-en and -base-en)",
                    L->path, name);
 
-  char n[6][96];
-  static const char *const lin[6] = {"attention.self.query", "attention.self.key",
-                                     "attention.self.value", "attention.output.dense",
-                                     "mlp.gated_layers",     "mlp.wo"};
-  for (int i = 0; i < 6; i++) snprintf(n[i], sizeof n[i], "encoder.layer.%d.%s.weight", l, lin[i]);
-  const char *qkv[3] = {n[0], n[1], n[2]}, *o = n[3], *gate = n[4], *wo = n[5];
-  int rc;
-  if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv)) ||
-      (rc = bl_linear(L, &o, 1, H, H, &y->attn_out)) ||
-      (rc = bl_linear(L, &gate, 1, 2 * I, H, &y->ffn_up)) ||
-      (rc = bl_linear(L, &wo, 1, H, I, &y->ffn_down)))
-    return rc;
-
-  /* Biases and LayerNorm parameters; the three QKV biases land back to back in the block. */
-  char b[9][96];
-  static const char *const vec[9] = {"attention.self.query.bias",
-                                     "attention.self.key.bias",
-                                     "attention.self.value.bias",
-                                     "attention.output.dense.bias",
-                                     "attention.output.LayerNorm.weight",
-                                     "attention.output.LayerNorm.bias",
-                                     "mlp.wo.bias",
-                                     "mlp.layernorm.weight",
-                                     "mlp.layernorm.bias"};
-  for (int i = 0; i < 9; i++) snprintf(b[i], sizeof b[i], "encoder.layer.%d.%s", l, vec[i]);
-  const float *bk, *bv;
-  y->ffn_up_bias = NULL;
-  if ((rc = bl_vector(L, b[0], H, -1, H, &y->qkv_bias)) ||
-      (rc = bl_vector(L, b[1], H, -1, H, &bk)) || (rc = bl_vector(L, b[2], H, -1, H, &bv)) ||
-      (rc = bl_vector(L, b[3], H, -1, H, &y->attn_out_bias)) ||
-      (rc = bl_vector(L, b[4], H, -1, H, &y->ln1_gamma)) ||
-      (rc = bl_vector(L, b[5], H, -1, H, &y->ln1_beta)) ||
-      (rc = bl_vector(L, b[6], H, -1, H, &y->ffn_down_bias)) ||
-      (rc = bl_vector(L, b[7], H, -1, H, &y->ln2_gamma)) ||
-      (rc = bl_vector(L, b[8], H, -1, H, &y->ln2_beta)))
-    return rc;
-  return 0;
+  static const bl_layer_names jina = {
+      .linear = {"attention.self.query", "attention.self.key", "attention.self.value",
+                 "attention.output.dense", "mlp.gated_layers", "mlp.wo"},
+      .up_parts = 2,   /* the gate's and the value's rows, stacked */
+      .up_bias = NULL, /* the gated FFN's up projection has no bias */
+      .down_bias = "mlp.wo.bias",
+      .ln2_gamma = "mlp.layernorm.weight",
+      .ln2_beta = "mlp.layernorm.bias"};
+  return bl_layer_tensors(L, l, &jina, y);
 }
 
 void jina_alibi_slopes(int heads, float *out) {
