@@ -120,27 +120,23 @@ static void avx512_pack_bt(const float *src, size_t ld, int cols, int kb, float 
 
 /* ---- vector erf / GELU / exp ------------------------------------------------------------ */
 
-static inline __m512 erf16(__m512 x) {
-  __m512 ax = _mm512_abs_ps(x);
-  ax = _mm512_min_ps(_mm512_set1_ps(MP_ERF_CLAMP), ax); /* NaN stays NaN */
-  __m512i idx = _mm512_min_epi32(_mm512_cvttps_epi32(ax), _mm512_set1_epi32(3));
-  __m512 u = _mm512_sub_ps(_mm512_sub_ps(ax, _mm512_cvtepi32_ps(idx)), _mm512_set1_ps(0.5f));
-  /* each 128-bit lane holds the 4-entry table: an in-lane permute (vpermilps) picks the same
-   * coefficient as a cross-lane one, at a lower cost (GELU is most of the int8 epilogue) */
-#define COEF(j) _mm512_permutevar_ps(_mm512_broadcast_f32x4(_mm_loadu_ps(MP_ERF[j])), idx)
-  __m512 r = COEF(MP_ERF_DEGREE);
-#pragma GCC unroll 16
-  for (int j = MP_ERF_DEGREE - 1; j >= 0; j--) r = _mm512_fmadd_ps(r, u, COEF(j));
-#undef COEF
-  const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-  return _mm512_castsi512_ps(
-      _mm512_xor_si512(_mm512_castps_si512(r), _mm512_and_si512(sign, _mm512_castps_si512(x))));
-}
-
+/* GELU through mathpoly.h's MP_PHI: each coefficient is a 16-entry vpermps lookup by rne(t)
+ * (cvtps2dq rounds to nearest even like vreduceps' u = t - rne(t), so u and the index agree). */
 static inline __m512 gelu16(__m512 x) {
-  __m512 e = erf16(_mm512_mul_ps(x, _mm512_set1_ps(MP_SQRT1_2)));
-  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
-                       _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  __m512 t = _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(MP_PHI_SCALE));
+  t = _mm512_min_ps(_mm512_set1_ps(MP_PHI_TMAX), t); /* NaN stays NaN */
+  __m512i idx = _mm512_cvtps_epi32(t);
+  __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#define COEF(j) _mm512_permutexvar_ps(idx, _mm512_loadu_ps(MP_PHI[j]))
+  __m512 r = COEF(MP_PHI_DEGREE);
+#pragma GCC unroll 8
+  for (int j = MP_PHI_DEGREE - 1; j >= 0; j--) r = _mm512_fmadd_ps(r, u, COEF(j));
+#undef COEF
+  /* h takes x's sign (ternary logic 0x78: r ^ (x & sign)) */
+  const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+  __m512 h = _mm512_castsi512_ps(
+      _mm512_ternarylogic_epi32(_mm512_castps_si512(r), _mm512_castps_si512(x), sign, 0x78));
+  return _mm512_mul_ps(x, _mm512_add_ps(_mm512_set1_ps(0.5f), h));
 }
 
 static inline __m512 exp16(__m512 x) {

@@ -37,7 +37,7 @@ static void ref_pack_bt(const float *src, size_t ld, int cols, int kb, float *ds
 }
 
 static float ref_gelu1(float x) {
-  return 0.5f * x * (1.0f + mp_erf(x * MP_SQRT1_2));
+  return mp_gelu(x);
 }
 
 static void ref_epilogue(int rows, int cols, const float *src, size_t lds, float *dst, size_t ldd,

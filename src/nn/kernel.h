@@ -48,7 +48,7 @@ struct gemm_kernel {
   gemm_micro_fn micro;
   gemm_pack_bt_fn pack_bt;
   gemm_epilogue_fn epilogue;
-  void (*gelu)(float *x, size_t n); /* in place, exact GELU with the shared erf polynomial */
+  void (*gelu)(float *x, size_t n); /* in place, exact GELU (mathpoly.h: MP_PHI or erf) */
   /* x[i] = gelu(x[i]) * g[i] in one pass (JinaBERT's GEGLU), the bits of gelu() then a float
    * multiply; NULL where ops.c's two passes serve. */
   void (*geglu)(float *x, const float *g, size_t n);
