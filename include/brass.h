@@ -92,6 +92,9 @@ int brass_model_max_length(const brass_model *model);
 int brass_model_threads(const brass_model *model);
 /* A short description, e.g. "bert 6 layers, hidden 384, mean pooling, normalized". */
 const char *brass_model_describe(const brass_model *model);
+/* 1 for a static embedding model (model2vec, StaticEmbedding: a mean of token rows, no encoder),
+ * else 0: callers size their batches by it (embedding is almost free there, writing is not). */
+int brass_model_is_static(const brass_model *model);
 /* The chunk size in tokens that indexing with this model uses when none is given
  * (brass_index_options.chunk_tokens = 0): 256 tokens for every model, never
  * more than fits. *max_tokens (may be NULL): the largest chunk the model takes (larger settings are

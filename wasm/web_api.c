@@ -23,6 +23,7 @@
 #define WEB_MARK_OPEN "\xee\x80\x80"  /* U+E000 */
 #define WEB_MARK_CLOSE "\xee\x80\x81" /* U+E001 */
 #define WEB_PREVIEW_CONTEXT 5         /* lines shown before and after the asked range */
+#define WEB_BATCH_STATIC 256          /* chunks per indexing transaction with a static model */
 
 static brass_library *web_lib;
 static char web_path[1024];
@@ -236,7 +237,11 @@ EMSCRIPTEN_KEEPALIVE char *web_index(const char *paths_json, int chunk_tokens) {
     brass_index_options io = {0};
     io.chunk_tokens = chunk_tokens > 0 ? chunk_tokens : 0;
     io.root = WEB_INPUT_ROOT;
-    io.batch_chunks = 32; /* progress after every batch: keep them short in a slower runtime */
+    /* A transformer: progress after every batch, so keep them short in a slower runtime. A static
+     * model embeds a batch in microseconds, and each batch is one transaction whose cost in OPFS
+     * (FTS5 segment flush and merges, WAL frames written one JS call each) dwarfs the embedding:
+     * larger batches, fewer transactions (the same crash rule: a commit is all or nothing). */
+    io.batch_chunks = brass_model_is_static(brass_library_model(web_lib)) ? WEB_BATCH_STATIC : 32;
     brass_index_summary sum;
     brass_error err = {0};
     if (brass_index(web_lib, (const char *const *)paths, (size_t)n, &io, &sum, web_progress, NULL,

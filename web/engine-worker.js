@@ -573,9 +573,9 @@ async function opIndex(args) {
       let bytes = 0;
       while (i < list.length && (batch.length === 0 || bytes + list[i].file.size <= BATCH_BYTES)) {
         const f = list[i++];
-        let bytes = new Uint8Array(await f.file.arrayBuffer());
-        if (/\.pdf$/i.test(f.path)) bytes = await pdfForEngine(f.path, bytes);
-        writeMem(INPUT_DIR + '/' + f.path, bytes);
+        let data = new Uint8Array(await f.file.arrayBuffer());
+        if (/\.pdf$/i.test(f.path)) data = await pdfForEngine(f.path, data);
+        writeMem(INPUT_DIR + '/' + f.path, data);
         batch.push(f.path);
         bytes += f.file.size;
       }

@@ -252,6 +252,9 @@ int brass_model_threads(const brass_model *m) {
 const char *brass_model_describe(const brass_model *m) {
   return m ? m->description : "";
 }
+int brass_model_is_static(const brass_model *m) {
+  return m && m->stat.kind != STATIC_NONE;
+}
 
 int brass_tokenize(const brass_model *m, const char *text, int32_t *ids, int cap,
                    brass_error *err) {

@@ -363,6 +363,7 @@ static void test_mean_normalized(void) {
   CHECK(brass_model_max_length(m1) == MAXPOS);
   CHECK(brass_model_threads(m3) == 3);
   CHECK_MSG(strstr(brass_model_describe(m1), "2 layers") != NULL, "%s", brass_model_describe(m1));
+  CHECK(brass_model_is_static(m1) == 0 && brass_model_is_static(NULL) == 0);
 
   const int n = 1100; /* more than one window */
   char **texts = make_texts(n);
