@@ -102,6 +102,20 @@ float qgemm_quantize_row(const float *x, int k, int8_t *q) {
   return mx / 127.0f;
 }
 
+int qgemm_rounding_along(int n, int k, const float *w, int ldw, const float *mu, float *out) {
+  int8_t *q = malloc((size_t)(k > 0 ? k : 1));
+  if (!q) return -1;
+  for (int j = 0; j < n; j++) {
+    const float *row = w + (size_t)j * (size_t)ldw;
+    const float s = qgemm_quantize_row(row, k, q);
+    double e = 0.0;
+    for (int i = 0; i < k; i++) e += ((double)row[i] - (double)(s * (float)q[i])) * (double)mu[i];
+    out[j] += (float)e;
+  }
+  free(q);
+  return 0;
+}
+
 float qgemm_act_params(float lo, float hi, float *inv, int32_t *zero) {
   float span = hi - lo;
   if (!(span > 0.0f) || !isfinite(span)) {
