@@ -38,7 +38,6 @@
 #include "model/jina.h"
 #include "nn/attention.h"
 #include "nn/ops.h"
-#include "nn/qkernel.h"
 
 /* ---- loading ---------------------------------------------------------------------------- */
 
@@ -133,10 +132,11 @@ int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k
                      "%s: tensor '%s' holds a non-finite value (row %zu), which int8 cannot "
                      "quantize; use --dtype f32",
                      L->path, names[bad / part], bad % part / (size_t)k);
-    if (fix_mu && fix_bias && qgemm_rounding_along(n * nparts, k, src, k, fix_mu, fix_bias))
-      return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
   }
-  *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
+  if (L->m->dtype == GEMM_INT8 && fix_mu && fix_bias)
+    *out = gemm_weight_pack_int8_fix(L->m->kern, n * nparts, k, src, k, fix_mu, fix_bias);
+  else
+    *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
   if (!*out)
     return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
   L->m->packed_bytes += gemm_weight_bytes(*out);

@@ -18,10 +18,11 @@ int bert_calib_begin(bert_calib *c, const bert_model *m) {
   const int n = m->max_seq < BERT_CALIB_TOKENS ? m->max_seq : BERT_CALIB_TOKENS;
   if (n <= 0 || m->vocab <= 0) return 0; /* nothing to calibrate with: no correction */
   const size_t per = (size_t)5 * (size_t)H + (size_t)I, wide = (size_t)(H > I ? H : I);
-  c->block = malloc(((size_t)n * per + wide) * sizeof(float));
+  c->block = malloc(((size_t)n * per + 3 * wide) * sizeof(float));
   if (!c->block) return BRASS_ENOMEM;
   c->n = n;
-  c->x = c->block;
+  c->sum = c->block; /* first: malloc's alignment suits doubles */
+  c->x = (float *)(void *)(c->sum + wide);
   c->qkv = c->x + (size_t)n * (size_t)H;
   c->ctx = c->qkv + (size_t)n * 3 * (size_t)H;
   c->f = c->ctx + (size_t)n * (size_t)H;
@@ -52,11 +53,11 @@ void bert_calib_free(bert_calib *c) {
 }
 
 const float *bert_calib_mean(bert_calib *c, const float *a, int lda, int k) {
-  for (int i = 0; i < k; i++) {
-    double s = 0.0;
-    for (int r = 0; r < c->n; r++) s += a[(size_t)r * (size_t)lda + (size_t)i];
-    c->mu[i] = (float)(s / c->n);
-  }
+  double *sum = c->sum;
+  for (int i = 0; i < k; i++) sum[i] = 0.0;
+  for (int r = 0; r < c->n; r++) /* row by row: each column's sum in row order */
+    for (int i = 0; i < k; i++) sum[i] += a[(size_t)r * (size_t)lda + (size_t)i];
+  for (int i = 0; i < k; i++) c->mu[i] = (float)(sum[i] / c->n);
   return c->mu;
 }
 

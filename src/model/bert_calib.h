@@ -23,6 +23,7 @@ typedef struct bert_calib {
   int n;                    /* calibration tokens (rows) */
   float *x, *qkv, *ctx, *f; /* (n, H), (n, 3H), (n, H), (n, I) */
   float *mu;                /* (max(H, I)): the last bert_calib_mean */
+  double *sum;              /* (max(H, I)): its column sums */
   void *block;
 } bert_calib;
 

@@ -95,6 +95,11 @@ typedef struct qgemm_weight qgemm_weight;
 
 /* Quantizes and packs W (n x k, leading dimension ldw) for qk. NULL when out of memory. */
 qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const float *w, int ldw);
+/* The same, and with mu (k values) also adds to fix[j] row j's rounding error along mu:
+ * sum_k (w[j][k] - sw[j] * q[j][k]) * mu[k], in a fixed order of float sums. With mu the layer's
+ * mean input this is int8's bias correction (model/bert_calib.h). */
+qgemm_weight *qgemm_weight_pack_fix(const qgemm_kernel *qk, int n, int k, const float *w, int ldw,
+                                    const float *mu, float *fix);
 void qgemm_weight_free(qgemm_weight *w);
 size_t qgemm_weight_bytes(const qgemm_weight *w);
 const qgemm_kernel *qgemm_weight_kernel(const qgemm_weight *w);
@@ -111,11 +116,6 @@ void qgemm_debug_force_slow(int on);
 /* Quantizes one weight row x (k values) to q in -127..127 and returns its scale max|x| / 127
  * (0 for an all-zero row). Rounding: half away from zero. */
 float qgemm_quantize_row(const float *x, int k, int8_t *q);
-/* Adds to out[j], for each of the n rows of w (row stride ldw), the row's int8 rounding error
- * along mu: sum_k (w[j][k] - sw[j] * q[j][k]) * mu[k], with q and sw as qgemm_quantize_row gives
- * them (so as qgemm_weight_pack packs them); sums in double. With mu the layer's mean input, this
- * is the bias correction of docs/int8.md. 0, or -1 without memory. */
-int qgemm_rounding_along(int n, int k, const float *w, int ldw, const float *mu, float *out);
 /* Quantizes one activation row to q in 0..255 with *zero; returns the scale (see above), using
  * kernel qk's range and quant. */
 float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero);
