@@ -4,7 +4,9 @@
  * floats), on odd and model shapes, with every epilogue and the residual aliasing C; against a
  * double-precision product of the unquantized floats within the quantization error bound;
  * bit-identical for 1..4 threads and for the allocation-free fallback; the rounding rule and
- * corner cases of the row quantizer; gemm_weight_pack_dtype() routing through gemm_linear().
+ * corner cases of the row quantizer; gemm_weight_pack_dtype() routing through gemm_linear();
+ * gemm_weight_pack_int8_fix(): the same packed weights, and each row's rounding error along mu
+ * (the bias correction), which cancels the weights' error for inputs equal to mu.
  * BRASS_TEST_QUICK=1 shrinks the big shapes.
  */
 #include <math.h>
@@ -204,6 +206,52 @@ static void public_case(pool *p) {
   free(w);
 }
 
+/* The bias correction: fix[j] gains sum_k (w - sw q) mu exactly as the packed weights round, the
+ * packed weights are those of the plain pack, and with fix as the bias an input row equal to mu
+ * lands much nearer the f32 product than without it. */
+static void correction_case(pool *p) {
+  const int n = 48, k = 256, m = 4;
+  float *w = rand_buf((size_t)n * k), *mu = rand_buf((size_t)k), fix[48], zero[48] = {0};
+  float *a = malloc(sizeof(float) * (size_t)m * k);
+  for (int i = 0; i < k; i++) mu[i] = 0.5f + 0.25f * mu[i]; /* a one-sided mean, as GELU's */
+  for (int r = 0; r < m; r++) memcpy(a + (size_t)r * k, mu, sizeof(float) * k);
+  for (int j = 0; j < n; j++) fix[j] = (float)j; /* added to, not overwritten */
+  gemm_weight *plain = gemm_weight_pack_dtype(gemm_kernel_default(), GEMM_INT8, n, k, w, k);
+  gemm_weight *fixed = gemm_weight_pack_int8_fix(gemm_kernel_default(), n, k, w, k, mu, fix);
+  CHECK(plain && fixed && gemm_weight_dtype(fixed) == GEMM_INT8);
+  CHECK(gemm_weight_pack_int8_fix(gemm_kernel_default(), n, k, w, k, mu, NULL) == NULL);
+  int8_t q[256];
+  for (int j = 0; j < n; j++) {
+    const float s = qgemm_quantize_row(w + (size_t)j * k, k, q);
+    double e = 0.0;
+    for (int i = 0; i < k; i++) e += ((double)w[(size_t)j * k + i] - (double)s * q[i]) * mu[i];
+    CHECK(fabs((double)fix[j] - j - e) <= 1e-5 * (1.0 + fabs(e)));
+    fix[j] -= (float)j;
+  }
+  float *c0 = malloc(sizeof(float) * (size_t)m * n), *c1 = malloc(sizeof(float) * (size_t)m * n);
+  gemm_epilogue e0 = {.bias = zero}, e1 = {.bias = fix};
+  gemm_linear(p, m, a, k, plain, c0, n, &e0);
+  gemm_linear(p, m, a, k, fixed, c1, n, &e0);
+  CHECK(memcmp(c0, c1, sizeof(float) * (size_t)m * n) == 0); /* the same packed weights */
+  gemm_linear(p, m, a, k, fixed, c1, n, &e1);
+  double err0 = 0.0, err1 = 0.0;
+  for (int j = 0; j < n; j++) {
+    double ref = 0.0;
+    for (int i = 0; i < k; i++) ref += (double)w[(size_t)j * k + i] * mu[i];
+    err0 += (c0[j] - ref) * (c0[j] - ref);
+    err1 += (c1[j] - ref) * (c1[j] - ref);
+  }
+  fprintf(stderr, "bias correction: squared error along mu %.3g -> %.3g\n", err0, err1);
+  CHECK(err1 < 0.5 * err0);
+  gemm_weight_free(plain);
+  gemm_weight_free(fixed);
+  free(c0);
+  free(c1);
+  free(a);
+  free(mu);
+  free(w);
+}
+
 int main(void) {
   quick = getenv("BRASS_TEST_QUICK") != NULL;
   for (int q = 0; q < NQ; q++) {
@@ -225,6 +273,7 @@ int main(void) {
   /* many row blocks, each quantized by the tasks that share it */
   threads_case(quick ? 150 : 300, 24, 70);
   public_case(p);
+  correction_case(p);
   pool_destroy(p);
   CHECK_DONE();
 }
