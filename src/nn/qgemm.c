@@ -131,7 +131,6 @@ struct qgemm_weight {
   uint8_t *data;   /* npanels panels of (kp / 4 groups) x nr columns x 4 bytes */
   float *scale;    /* (npanels * nr): sw[j], 0 past n */
   int32_t *colsum; /* (npanels * nr): sum_k qw[j][k], for the activations' zero points */
-  float *shift;    /* (k) or NULL: subtracted from every activation row before it is quantized */
   size_t bytes;
 };
 
@@ -139,19 +138,19 @@ qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const floa
   return qgemm_weight_pack_fix(qk, n, k, w, ldw, NULL, NULL);
 }
 
-/* sum_k w[k] * mu[k], in 16 interleaved float partial sums that the compiler can keep in vector
- * registers (one dependent chain per row cost as much load time as the calibration pass); the
- * order is fixed, so the result is too */
+/* sum_k (w[k] - s * q[k]) * mu[k], in 16 interleaved float partial sums that the compiler can
+ * keep in vector registers (a double chain per row cost as much load time as the whole
+ * calibration pass); the order is fixed, so the result is too */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic"))) /* GCC's -O2 does not */
 #endif
 static float
-dot_along(const float *w, const float *mu, int k) {
+rounding_along(const float *w, const int8_t *q, float s, const float *mu, int k) {
   float part[16] = {0};
   int i = 0;
   for (; i + 16 <= k; i += 16)
-    for (int t = 0; t < 16; t++) part[t] += w[i + t] * mu[i + t];
-  for (; i < k; i++) part[0] += w[i] * mu[i];
+    for (int t = 0; t < 16; t++) part[t] += (w[i + t] - s * (float)q[i + t]) * mu[i + t];
+  for (; i < k; i++) part[0] += (w[i] - s * (float)q[i]) * mu[i];
   for (int h = 8; h > 0; h /= 2)
     for (int t = 0; t < h; t++) part[t] += part[t + h];
   return part[0];
@@ -198,19 +197,12 @@ qgemm_weight *qgemm_weight_pack_fix(const qgemm_kernel *qk, int n, int k, const 
       }
     }
     pw->colsum[j] = sum;
-    if (mu) fix[j] += dot_along(w + (size_t)j * (size_t)ldw, mu, k);
+    if (mu) fix[j] += rounding_along(w + (size_t)j * (size_t)ldw, row, pw->scale[j], mu, k);
   }
   free(row);
-  if (mu) {
-    pw->shift = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
-    if (!pw->shift) goto oom_row_freed;
-    if (k > 0) memcpy(pw->shift, mu, sizeof(float) * (size_t)k);
-    pw->bytes += sizeof(float) * (size_t)k;
-  }
   return pw;
 oom:
   free(row);
-oom_row_freed:
   qgemm_weight_free(pw);
   return NULL;
 }
@@ -220,7 +212,6 @@ void qgemm_weight_free(qgemm_weight *w) {
   free(w->data);
   free(w->scale);
   free(w->colsum);
-  free(w->shift);
   free(w);
 }
 
@@ -256,38 +247,6 @@ typedef struct qlinear_job {
 } qlinear_job;
 
 #define QSLICE 8 /* rows quantized per claim */
-#define QSHIFT_CHUNK 256
-
-/* qgemm_quantize_act of the row x - shift, QSHIFT_CHUNK values at a time on the stack, so that
- * nothing is allocated: the range chunk by chunk (min and max are exact in any order), then the
- * values, recomputed, chunk by chunk (quant is element by element). Every kernel and path sees
- * the same floats x[i] - shift[i], so the integers stay the same on all of them. */
-static float quantize_act_shifted(const qgemm_kernel *qk, const float *x, const float *shift, int k,
-                                  uint8_t *q, int32_t *zero) {
-  float t[QSHIFT_CHUNK], lo = 0.0f, hi = 0.0f, inv;
-  for (int c = 0; c < k; c += QSHIFT_CHUNK) {
-    const int n = k - c < QSHIFT_CHUNK ? k - c : QSHIFT_CHUNK;
-    float l, h;
-    for (int i = 0; i < n; i++) t[i] = x[c + i] - shift[c + i];
-    qk->range(t, n, &l, &h);
-    lo = l < lo ? l : lo;
-    hi = h > hi ? h : hi;
-  }
-  const float s = qgemm_act_params(lo, hi, &inv, zero);
-  for (int c = 0; c < k; c += QSHIFT_CHUNK) {
-    const int n = k - c < QSHIFT_CHUNK ? k - c : QSHIFT_CHUNK;
-    for (int i = 0; i < n; i++) t[i] = x[c + i] - shift[c + i];
-    qk->quant(t, n, inv, *zero, q + c);
-  }
-  return s;
-}
-
-/* Row i of A quantized into q (k values), with the weight's shift if it has one. */
-static float qlinear_quantize_row(const qlinear_job *j, size_t i, uint8_t *q, int32_t *zero) {
-  const float *x = j->a + i * j->lda;
-  if (j->w->shift) return quantize_act_shifted(j->qk, x, j->w->shift, j->w->k, q, zero);
-  return qgemm_quantize_act(j->qk, x, j->w->k, q, zero);
-}
 
 /* Quantizes rows [begin, end) of A (rows past m become zero rows). */
 static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
@@ -307,11 +266,11 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
        * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
       uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
-      j->sa[i] = qlinear_quantize_row(j, i, hi, &j->za[i]);
+      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, hi, &j->za[i]);
       for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
       for (int kk = k; kk < kp; kk++) d[kk] = 0;
     } else {
-      j->sa[i] = qlinear_quantize_row(j, i, q, &j->za[i]);
+      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, q, &j->za[i]);
       memset(q + k, 0, (size_t)(kp - k));
     }
   }
@@ -389,13 +348,8 @@ static void qlinear_slow(const qlinear_job *j) {
   for (int i0 = 0; i0 < j->m; i0 += mr) {
     const int rows = j->m - i0 < mr ? j->m - i0 : mr;
     for (int i = 0; i < rows; i++) {
-      float lo = 0.0f, hi = 0.0f;
-      const float *x = j->a + (size_t)(i0 + i) * j->lda;
-      for (int kk = 0; kk < k; kk++) { /* the range of x - shift, as qgemm_range_ref takes it */
-        const float v = w->shift ? x[kk] - w->shift[kk] : x[kk];
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-      }
+      float lo, hi;
+      qgemm_range_ref(j->a + (size_t)(i0 + i) * j->lda, k, &lo, &hi);
       sa[i] = qgemm_act_params(lo, hi, &inv[i], &za[i]);
     }
     one.a = j->a + (size_t)i0 * j->lda;
@@ -418,9 +372,7 @@ static void qlinear_slow(const qlinear_job *j) {
               wq = (int8_t)cell[kk % per];
             }
             uint8_t qa;
-            const float *x = j->a + (size_t)(i0 + i) * j->lda + kk;
-            const float v = w->shift ? *x - w->shift[kk] : *x;
-            qgemm_quant_ref(&v, 1, inv[i], za[i], &qa);
+            qgemm_quant_ref(j->a + (size_t)(i0 + i) * j->lda + kk, 1, inv[i], za[i], &qa);
             s += qa * wq;
           }
           tile[i * nr + c] = (float)(s - za[i] * w->colsum[j0 + c]) * (sa[i] * w->scale[j0 + c]);

@@ -95,11 +95,9 @@ typedef struct qgemm_weight qgemm_weight;
 
 /* Quantizes and packs W (n x k, leading dimension ldw) for qk. NULL when out of memory. */
 qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const float *w, int ldw);
-/* The same, and with mu (k values) non-NULL centres the activations on mu: every row x is
- * quantized as x - mu when the weight runs, and fix[j] (the caller's bias) gains
- * sum_k w[j][k] * mu[k] (f32 weights, a fixed order of float sums) to give the product back. With
- * mu the layer's mean input, this is int8's mean correction (model/bert_calib.h): the weights'
- * rounding error along the mean disappears and the rows' ranges shrink. */
+/* The same, and with mu (k values) also adds to fix[j] row j's rounding error along mu:
+ * sum_k (w[j][k] - sw[j] * q[j][k]) * mu[k], in a fixed order of float sums. With mu the layer's
+ * mean input this is int8's bias correction (model/bert_calib.h). */
 qgemm_weight *qgemm_weight_pack_fix(const qgemm_kernel *qk, int n, int k, const float *w, int ldw,
                                     const float *mu, float *fix);
 void qgemm_weight_free(qgemm_weight *w);
