@@ -186,9 +186,9 @@ static int bl_layer(bert_loader *L, int l, bert_layer *y) {
       return rc;
     return 0;
   }
-  /* int8: each Linear's bias absorbs its weights' rounding error along its mean input, measured
-   * on the calibration rows run through the layers packed so far (bert_calib.h). The vectors
-   * were just converted into the model's own block, so the biases are writable here. */
+  /* int8: each Linear's activations are centred on its mean input, measured on the calibration
+   * rows run through the layers packed so far, and its bias gains W mu (bert_calib.h). The
+   * vectors were just converted into the model's own block, so the biases are writable here. */
   bert_calib *c = L->calib;
   L->fix_mu = bert_calib_mean(c, c->x, H, H);
   L->fix_bias = (float *)y->qkv_bias;

@@ -1,11 +1,12 @@
 /*
  * bert_calib.h - int8 bias correction for BERT models, at load time (internal to src/model).
  *
- * Rounding a Linear layer's weights to int8 moves each output channel j by
- * sum_k r[j][k] x[k] (r = W - sw q). Over the tokens of real text the layer inputs x share a
- * large common part, their mean mu (LayerNorm's beta, the biases, GELU's positive mean), so
- * part of that error is the same for every token: sum_k r[j][k] mu[k]. Subtracting it from the
- * weights' error is free at run time: it is added to the layer's bias once, at load.
+ * A Linear layer's inputs share a large mean across the tokens of real text (LayerNorm's beta,
+ * the biases, GELU's positive mean). int8 with activations centred on that mean: each row is
+ * quantized as x - mu (a narrower range, so a finer step) and W mu goes into the bias, once, at
+ * load (qgemm_weight_pack_fix). The weights' rounding error along mu, the same for every token
+ * and amplified by 12 random layers, disappears with it; the run-time cost is a subtraction per
+ * value in the activations' quantization.
  * mu is measured, not guessed: while the layers are quantized one by one, a short sequence of
  * pseudo-random tokens (BERT_CALIB_TOKENS, fixed ids) runs through each layer as soon as it is
  * packed, on one thread, and each Linear's mean input is taken from it. Random tokens give the

@@ -2,7 +2,7 @@
 # test_int8_parity.sh - `--dtype int8` against brass's own f32 on generated random-weight models
 # (MiniLM and bge shapes, odd shapes, F32, F16, BF16; the same families as test_model_parity.sh)
 # and real texts (Debian package descriptions, Unicode, over-long lines):
-#   - per-text cosine int8 vs f32: mean >= 0.999 (bge-shaped 12 layers: 0.9988), min >= 0.995, for
+#   - per-text cosine int8 vs f32: mean >= 0.999, min >= 0.995, for
 #     every model and for every
 #     int8 kernel this CPU has (BRASS_KERNEL=ref, avx2, avx-vnni, avx512);
 #   - --threads 1, 2, 3, 4 give byte-identical int8 output (MiniLM and F16 CLS models; 1, 2 on
@@ -65,9 +65,9 @@ check minilm "$work/texts.txt" 4 0.999
 if [ "$QUICK" != 1 ]; then
   mk bge --preset bge-small --dtype bf16 --bert-prefix --seed 6
   # 12 random layers amplify any perturbation (int8 in layer 0 alone costs twice what layer 11
-  # does); measured mean 0.99894, min 0.9978 with the bias correction (0.99830 without it): the
-  # bound here is 0.9988 (docs/int8.md, "Accuracy")
-  check bge "$work/texts-bge.txt" 1 0.9988
+  # does): measured mean 0.99910, min 0.9982 with the activations centred on their means (0.99830
+  # without; docs/int8.md, "Accuracy"), so this bound fails without the mean correction
+  check bge "$work/texts-bge.txt" 1 0.999
 fi
 # 3. odd shape: hidden 48, 3 heads, K and N not multiples of any tile
 mk tiny --layers 2 --hidden 48 --heads 3 --intermediate 80 --max-pos 64 --max-seq 40 \
