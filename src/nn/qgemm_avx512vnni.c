@@ -69,7 +69,8 @@ static inline __m512 ld16(const float *x, const float *mu, int i) {
   return mu ? _mm512_sub_ps(v, _mm512_loadu_ps(mu + i)) : v;
 }
 
-static void vnni512_range(const float *x, const float *mu, int k, float *lo, float *hi) {
+static inline __attribute__((always_inline)) void range_body(const float *x, const float *mu, int k,
+                                                             float *lo, float *hi) {
   __m512 l = _mm512_setzero_ps(), h = _mm512_setzero_ps();
   __m512 l1 = l, h1 = h, l2 = l, h2 = h, l3 = l, h3 = h;
   int i = 0;
@@ -103,8 +104,8 @@ static void vnni512_range(const float *x, const float *mu, int k, float *lo, flo
   *hi = _mm512_reduce_max_ps(h);
 }
 
-static void vnni512_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
-                          uint8_t *q) {
+static inline __attribute__((always_inline)) void quant_body(const float *x, const float *mu, int k,
+                                                             float inv, int32_t zero, uint8_t *q) {
   const __m512 vi = _mm512_set1_ps(inv);
   const __m512i z = _mm512_set1_epi32(zero);
   int i = 0;
@@ -115,6 +116,22 @@ static void vnni512_quant(const float *x, const float *mu, int k, float inv, int
     _mm_storeu_si128((__m128i *)(void *)(q + i), _mm512_cvtusepi32_epi8(r));
   }
   qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, q + i);
+}
+
+/* one copy of each loop with mu, one without: no test of mu per vector */
+static void vnni512_range(const float *x, const float *mu, int k, float *lo, float *hi) {
+  if (mu)
+    range_body(x, mu, k, lo, hi);
+  else
+    range_body(x, NULL, k, lo, hi);
+}
+
+static void vnni512_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
+                          uint8_t *q) {
+  if (mu)
+    quant_body(x, mu, k, inv, zero, q);
+  else
+    quant_body(x, NULL, k, inv, zero, q);
 }
 
 /* 16 independent vpdpbusd chains in zmm registers. */
