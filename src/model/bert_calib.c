@@ -1,5 +1,5 @@
 /*
- * bert_calib.c - the load-time calibration pass behind int8's bias correction (bert_calib.h):
+ * bert_calib.c - the load-time calibration pass behind int8's mean centring (bert_calib.h):
  * a fixed sequence of pseudo-random tokens run through each BERT layer as it is packed, on one
  * thread, with the model's own kernels, giving each Linear layer its mean input.
  */

@@ -1,5 +1,5 @@
 /*
- * bert_calib.h - int8 bias correction for BERT models, at load time (internal to src/model).
+ * bert_calib.h - int8 mean centring for BERT models, set up at load time (internal to src/model).
  *
  * A Linear layer's inputs share a large mean across the tokens of real text (LayerNorm's beta,
  * the biases, GELU's positive mean). int8 with activations centred on that mean: each row is

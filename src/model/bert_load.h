@@ -20,9 +20,9 @@ typedef struct bert_loader {
   size_t tmp_cap;      /* floats */
   float *vec_next;     /* bump allocator over m->vectors */
   int check_only;      /* first pass: find and check every tensor, convert and pack nothing */
-  bert_calib *calib;   /* int8 BERT: the calibration rows for the bias correction, or NULL */
-  const float *fix_mu; /* for the next bl_linear (int8) only, then cleared: the weights' rounding */
-  float *fix_bias;     /* error along fix_mu is added to fix_bias (bert_calib.h) */
+  bert_calib *calib;   /* int8 BERT: the calibration rows for the mean centring, or NULL */
+  const float *fix_mu; /* for the next bl_linear (int8) only, then cleared: its activations are */
+  float *fix_bias;     /* centred on fix_mu and fix_bias gains W fix_mu (bert_calib.h) */
   brass_error *err;
 } bert_loader;
 
