@@ -121,6 +121,10 @@ int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k
     for (int i = 0; i < nparts; i++) st_to_f32(t[i]->dtype, t[i]->data, part, L->tmp + i * part);
     src = L->tmp;
   }
+  const float *fix_mu = L->fix_mu;
+  float *fix_bias = L->fix_bias;
+  L->fix_mu = NULL;
+  L->fix_bias = NULL;
   if (L->m->dtype == GEMM_INT8) { /* a scale of inf or NaN would quantize the row to nothing */
     size_t bad = bl_first_nonfinite(src, part * (size_t)nparts);
     if (bad != (size_t)-1)
@@ -129,7 +133,10 @@ int bl_linear(bert_loader *L, const char *const *names, int nparts, int n, int k
                      "quantize; use --dtype f32",
                      L->path, names[bad / part], bad % part / (size_t)k);
   }
-  *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
+  if (L->m->dtype == GEMM_INT8 && fix_mu && fix_bias)
+    *out = gemm_weight_pack_int8_fix(L->m->kern, n * nparts, k, src, k, fix_mu, fix_bias);
+  else
+    *out = gemm_weight_pack_dtype(L->m->kern, L->m->dtype, n * nparts, k, src, k);
   if (!*out)
     return err_set(L->err, BRASS_ENOMEM, "%s: out of memory packing '%s'", L->path, names[0]);
   L->m->packed_bytes += gemm_weight_bytes(*out);
@@ -144,12 +151,6 @@ int bl_layer_tensors(bert_loader *L, int l, const bl_layer_names *nm, bert_layer
     snprintf(n[i], sizeof n[i], "encoder.layer.%d.%s.weight", l, nm->linear[i]);
   const char *qkv[3] = {n[0], n[1], n[2]}, *o = n[3], *up = n[4], *down = n[5];
   int rc;
-  if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv)) ||
-      (rc = bl_linear(L, &o, 1, H, H, &y->attn_out)) ||
-      (rc = bl_linear(L, &up, 1, nm->up_parts * I, H, &y->ffn_up)) ||
-      (rc = bl_linear(L, &down, 1, H, I, &y->ffn_down)))
-    return rc;
-
   /* Biases and LayerNorm parameters. The three QKV biases land back to back in the block. */
   const char *vec[10] = {"attention.self.query.bias",
                          "attention.self.key.bias",
@@ -180,6 +181,36 @@ int bl_layer_tensors(bert_loader *L, int l, const bl_layer_names *nm, bert_layer
     snprintf(b, sizeof b, "encoder.layer.%d.%s", l, vec[i]);
     if ((rc = bl_vector(L, b, len[i], -1, (size_t)len[i], dst[i]))) return rc;
   }
+  /* JinaBERT's gated FFN is not calibrated (bert_calib runs the BERT layer): plain packing */
+  if (L->check_only || !L->calib || !L->calib->n || nm->up_parts != 1) {
+    if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv)) ||
+        (rc = bl_linear(L, &o, 1, H, H, &y->attn_out)) ||
+        (rc = bl_linear(L, &up, 1, nm->up_parts * I, H, &y->ffn_up)) ||
+        (rc = bl_linear(L, &down, 1, H, I, &y->ffn_down)))
+      return rc;
+    return 0;
+  }
+  /* int8: each Linear's activations are centred on its mean input, measured on the calibration
+   * rows run through the layers packed so far, and its bias gains W mu (bert_calib.h). The
+   * vectors were just converted into the model's own block, so the biases are writable here. */
+  bert_calib *c = L->calib;
+  L->fix_mu = bert_calib_mean(c, c->x, H, H);
+  L->fix_bias = (float *)y->qkv_bias;
+  if ((rc = bl_linear(L, qkv, 3, H, H, &y->qkv))) return rc;
+  if ((rc = bert_calib_attention(c, L->m, y)))
+    return err_set(L->err, rc, "%s: out of memory loading the model", L->path);
+  L->fix_mu = bert_calib_mean(c, c->ctx, H, H);
+  L->fix_bias = (float *)y->attn_out_bias;
+  if ((rc = bl_linear(L, &o, 1, H, H, &y->attn_out))) return rc;
+  bert_calib_out(c, L->m, y);
+  L->fix_mu = bert_calib_mean(c, c->x, H, H);
+  L->fix_bias = (float *)y->ffn_up_bias;
+  if ((rc = bl_linear(L, &up, 1, nm->up_parts * I, H, &y->ffn_up))) return rc;
+  bert_calib_up(c, L->m, y);
+  L->fix_mu = bert_calib_mean(c, c->f, I, I);
+  L->fix_bias = (float *)y->ffn_down_bias;
+  if ((rc = bl_linear(L, &down, 1, H, I, &y->ffn_down))) return rc;
+  bert_calib_down(c, L->m, y);
   return 0;
 }
 
@@ -244,6 +275,8 @@ static int bl_all(bert_loader *L, const model_config *cfg, bert_layer *dummy) {
       st_to_f32(type->dtype, type->data + H * st_dtype_size(type->dtype), H, type1);
       m->type_emb1 = type1;
     }
+    if (m->dtype == GEMM_INT8 && !jina && L->calib && (rc = bert_calib_begin(L->calib, m)))
+      return err_set(L->err, rc, "%s: out of memory loading the model", L->path);
   }
   for (int l = 0; l < m->layers; l++) {
     bert_layer *y = dummy ? dummy : &m->layer[l];
@@ -292,7 +325,11 @@ int bert_load(const char *path, const model_config *cfg, const gemm_kernel *kern
     goto fail;
   }
   L.vec_next = m->vectors;
-  if ((rc = bl_all(&L, cfg, NULL))) goto fail;
+  bert_calib calib = {0};
+  L.calib = &calib;
+  rc = bl_all(&L, cfg, NULL);
+  bert_calib_free(&calib);
+  if (rc) goto fail;
   if (m->arch == MODEL_ARCH_JINA) {
     jina_alibi_slopes(m->heads, L.vec_next);
     m->alibi = L.vec_next;

@@ -10,15 +10,19 @@
 #define BRASS_MODEL_BERT_LOAD_H
 
 #include "model/bert.h"
+#include "model/bert_calib.h"
 
 typedef struct bert_loader {
   bert_model *m;
   const char *path;
-  const char *prefix; /* "bert." or "" */
-  float *tmp;         /* conversion buffer for Linear weights */
-  size_t tmp_cap;     /* floats */
-  float *vec_next;    /* bump allocator over m->vectors */
-  int check_only;     /* first pass: find and check every tensor, convert and pack nothing */
+  const char *prefix;  /* "bert." or "" */
+  float *tmp;          /* conversion buffer for Linear weights */
+  size_t tmp_cap;      /* floats */
+  float *vec_next;     /* bump allocator over m->vectors */
+  int check_only;      /* first pass: find and check every tensor, convert and pack nothing */
+  bert_calib *calib;   /* int8 BERT: the calibration rows for the mean centring, or NULL */
+  const float *fix_mu; /* for the next bl_linear (int8) only, then cleared: its activations are */
+  float *fix_bias;     /* centred on fix_mu and fix_bias gains W fix_mu (bert_calib.h) */
   brass_error *err;
 } bert_loader;
 

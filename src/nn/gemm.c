@@ -295,13 +295,19 @@ gemm_weight *gemm_weight_pack_t_in(void *mem, const gemm_kernel *kern, int n, in
 gemm_weight *gemm_weight_pack_dtype(const gemm_kernel *kern, gemm_dtype dtype, int n, int k,
                                     const float *w, int ldw) {
   if (dtype == GEMM_F32) return gemm_weight_pack(kern, n, k, w, ldw);
-  if (dtype != GEMM_INT8 || !kern || n <= 0 || k < 0 || ldw < k || (!w && k > 0)) return NULL;
+  if (dtype != GEMM_INT8) return NULL;
+  return gemm_weight_pack_int8_fix(kern, n, k, w, ldw, NULL, NULL);
+}
+
+gemm_weight *gemm_weight_pack_int8_fix(const gemm_kernel *kern, int n, int k, const float *w,
+                                       int ldw, const float *mu, float *fix) {
+  if (!kern || n <= 0 || k < 0 || ldw < k || (!w && k > 0) || (mu && !fix)) return NULL;
   gemm_weight *pw = calloc(1, sizeof *pw);
   if (!pw) return NULL;
   pw->kern = kern;
   pw->n = n;
   pw->k = k;
-  pw->q = qgemm_weight_pack(qgemm_kernel_default(), n, k, w, ldw);
+  pw->q = qgemm_weight_pack_fix(qgemm_kernel_default(), n, k, w, ldw, mu, fix);
   if (!pw->q) {
     free(pw);
     return NULL;

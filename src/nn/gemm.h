@@ -41,6 +41,10 @@ gemm_weight *gemm_weight_pack(const gemm_kernel *kern, int n, int k, const float
  * (qgemm_kernel_default()), keeping kern for the epilogue. */
 gemm_weight *gemm_weight_pack_dtype(const gemm_kernel *kern, gemm_dtype dtype, int n, int k,
                                     const float *w, int ldw);
+/* INT8, and with mu (k values) non-NULL, activations centred on mu, W mu added to fix
+ * (qgemm_weight_pack_fix: the mean correction of docs/int8.md). */
+gemm_weight *gemm_weight_pack_int8_fix(const gemm_kernel *kern, int n, int k, const float *w,
+                                       int ldw, const float *mu, float *fix);
 gemm_dtype gemm_weight_dtype(const gemm_weight *w);
 /* Name of the kernel doing w's products ("avx512", "avx512-vnni", ...). */
 const char *gemm_weight_kernel_name(const gemm_weight *w);

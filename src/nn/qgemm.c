@@ -114,12 +114,17 @@ float qgemm_act_params(float lo, float hi, float *inv, int32_t *zero) {
   return span / 255.0f;
 }
 
-float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero) {
+float qgemm_quantize_act_mu(const qgemm_kernel *qk, const float *x, const float *mu, int k,
+                            uint8_t *q, int32_t *zero) {
   float lo, hi, inv;
-  qk->range(x, k, &lo, &hi);
+  qk->range(x, mu, k, &lo, &hi);
   float s = qgemm_act_params(lo, hi, &inv, zero);
-  qk->quant(x, k, inv, *zero, q);
+  qk->quant(x, mu, k, inv, *zero, q);
   return s;
+}
+
+float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero) {
+  return qgemm_quantize_act_mu(qk, x, NULL, k, q, zero);
 }
 
 /* ---- packed weights --------------------------------------------------------------------- */
@@ -131,10 +136,34 @@ struct qgemm_weight {
   uint8_t *data;   /* npanels panels of (kp / 4 groups) x nr columns x 4 bytes */
   float *scale;    /* (npanels * nr): sw[j], 0 past n */
   int32_t *colsum; /* (npanels * nr): sum_k qw[j][k], for the activations' zero points */
+  float *shift;    /* (k) or NULL: subtracted from every activation row before it is quantized */
   size_t bytes;
 };
 
 qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const float *w, int ldw) {
+  return qgemm_weight_pack_fix(qk, n, k, w, ldw, NULL, NULL);
+}
+
+/* sum_k w[k] * mu[k], in 16 interleaved float partial sums that the compiler can keep in vector
+ * registers (one dependent chain per row cost as much load time as the calibration pass); the
+ * order is fixed, so the result is too */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic"))) /* GCC's -O2 does not */
+#endif
+static float
+dot_along(const float *w, const float *mu, int k) {
+  float part[16] = {0};
+  int i = 0;
+  for (; i + 16 <= k; i += 16)
+    for (int t = 0; t < 16; t++) part[t] += w[i + t] * mu[i + t];
+  for (; i < k; i++) part[0] += w[i] * mu[i];
+  for (int h = 8; h > 0; h /= 2)
+    for (int t = 0; t < h; t++) part[t] += part[t + h];
+  return part[0];
+}
+
+qgemm_weight *qgemm_weight_pack_fix(const qgemm_kernel *qk, int n, int k, const float *w, int ldw,
+                                    const float *mu, float *fix) {
   /* 255 * 127 * k must fit in int32: k <= 65536 (models have k <= 16384) */
   if (!qk || n <= 0 || k < 0 || k > 65536) return NULL;
   qgemm_weight *pw = calloc(1, sizeof *pw);
@@ -174,11 +203,19 @@ qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const floa
       }
     }
     pw->colsum[j] = sum;
+    if (mu) fix[j] += dot_along(w + (size_t)j * (size_t)ldw, mu, k);
   }
   free(row);
+  if (mu) {
+    pw->shift = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
+    if (!pw->shift) goto oom_row_freed;
+    if (k > 0) memcpy(pw->shift, mu, sizeof(float) * (size_t)k);
+    pw->bytes += sizeof(float) * (size_t)k;
+  }
   return pw;
 oom:
   free(row);
+oom_row_freed:
   qgemm_weight_free(pw);
   return NULL;
 }
@@ -188,6 +225,7 @@ void qgemm_weight_free(qgemm_weight *w) {
   free(w->data);
   free(w->scale);
   free(w->colsum);
+  free(w->shift);
   free(w);
 }
 
@@ -223,6 +261,11 @@ typedef struct qlinear_job {
 } qlinear_job;
 
 #define QSLICE 8 /* rows quantized per claim */
+/* Row i of A quantized into q (k values), with the weight's shift if it has one. */
+static float qlinear_quantize_row(const qlinear_job *j, size_t i, uint8_t *q, int32_t *zero) {
+  const float *x = j->a + i * j->lda;
+  return qgemm_quantize_act_mu(j->qk, x, j->w->shift, j->w->k, q, zero);
+}
 
 /* Quantizes rows [begin, end) of A (rows past m become zero rows). */
 static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
@@ -242,11 +285,11 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
        * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
       uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
-      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, hi, &j->za[i]);
+      j->sa[i] = qlinear_quantize_row(j, i, hi, &j->za[i]);
       for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
       for (int kk = k; kk < kp; kk++) d[kk] = 0;
     } else {
-      j->sa[i] = qgemm_quantize_act(j->qk, j->a + i * j->lda, k, q, &j->za[i]);
+      j->sa[i] = qlinear_quantize_row(j, i, q, &j->za[i]);
       memset(q + k, 0, (size_t)(kp - k));
     }
   }
@@ -325,7 +368,7 @@ static void qlinear_slow(const qlinear_job *j) {
     const int rows = j->m - i0 < mr ? j->m - i0 : mr;
     for (int i = 0; i < rows; i++) {
       float lo, hi;
-      qgemm_range_ref(j->a + (size_t)(i0 + i) * j->lda, k, &lo, &hi);
+      qgemm_range_ref(j->a + (size_t)(i0 + i) * j->lda, w->shift, k, &lo, &hi);
       sa[i] = qgemm_act_params(lo, hi, &inv[i], &za[i]);
     }
     one.a = j->a + (size_t)i0 * j->lda;
@@ -348,7 +391,8 @@ static void qlinear_slow(const qlinear_job *j) {
               wq = (int8_t)cell[kk % per];
             }
             uint8_t qa;
-            qgemm_quant_ref(j->a + (size_t)(i0 + i) * j->lda + kk, 1, inv[i], za[i], &qa);
+            qgemm_quant_ref(j->a + (size_t)(i0 + i) * j->lda + kk, w->shift ? w->shift + kk : NULL,
+                            1, inv[i], za[i], &qa);
             s += qa * wq;
           }
           tile[i * nr + c] = (float)(s - za[i] * w->colsum[j0 + c]) * (sa[i] * w->scale[j0 + c]);

@@ -47,12 +47,13 @@ static void qavx2_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *
     for (int v = 0; v < NV; v++) ymm_store_dq(acc[i][v], i, v, NR, dq, c);
 }
 
-static void qavx2_range(const float *x, int k, float *lo, float *hi) {
-  ymm_range(x, k, lo, hi);
+static void qavx2_range(const float *x, const float *mu, int k, float *lo, float *hi) {
+  ymm_range(x, mu, k, lo, hi);
 }
 
-static void qavx2_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
-  ymm_quant(x, k, inv, zero, q);
+static void qavx2_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
+                        uint8_t *q) {
+  ymm_quant(x, mu, k, inv, zero, q);
 }
 
 /* 12 independent vpmaddwd + vpaddd chains in ymm registers. */

@@ -63,13 +63,20 @@ static void vnni512_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t
 
 /* min and max are exact in any order: four pairs of accumulators keep four vectors in flight
  * (one pair would make each step wait for the last one) */
-static void vnni512_range(const float *x, int k, float *lo, float *hi) {
+/* 16 values of the row from x + i, less mu + i where mu is given (qkernel.h) */
+static inline __m512 ld16(const float *x, const float *mu, int i) {
+  const __m512 v = _mm512_loadu_ps(x + i);
+  return mu ? _mm512_sub_ps(v, _mm512_loadu_ps(mu + i)) : v;
+}
+
+static inline __attribute__((always_inline)) void range_body(const float *x, const float *mu, int k,
+                                                             float *lo, float *hi) {
   __m512 l = _mm512_setzero_ps(), h = _mm512_setzero_ps();
   __m512 l1 = l, h1 = h, l2 = l, h2 = h, l3 = l, h3 = h;
   int i = 0;
   for (; i + 64 <= k; i += 64) {
-    __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
-    __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+    __m512 v0 = ld16(x, mu, i), v1 = ld16(x, mu, i + 16);
+    __m512 v2 = ld16(x, mu, i + 32), v3 = ld16(x, mu, i + 48);
     l = _mm512_min_ps(v0, l);
     h = _mm512_max_ps(v0, h);
     l1 = _mm512_min_ps(v1, l1);
@@ -82,12 +89,14 @@ static void vnni512_range(const float *x, int k, float *lo, float *hi) {
   l = _mm512_min_ps(_mm512_min_ps(l, l1), _mm512_min_ps(l2, l3));
   h = _mm512_max_ps(_mm512_max_ps(h, h1), _mm512_max_ps(h2, h3));
   for (; i + 16 <= k; i += 16) {
-    __m512 v = _mm512_loadu_ps(x + i);
+    __m512 v = ld16(x, mu, i);
     l = _mm512_min_ps(v, l);
     h = _mm512_max_ps(v, h);
   }
   if (i < k) {
-    __m512 v = _mm512_maskz_loadu_ps((__mmask16)((1u << (k - i)) - 1u), x + i);
+    const __mmask16 m = (__mmask16)((1u << (k - i)) - 1u);
+    __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    if (mu) v = _mm512_sub_ps(v, _mm512_maskz_loadu_ps(m, mu + i));
     l = _mm512_min_ps(v, l);
     h = _mm512_max_ps(v, h);
   }
@@ -95,17 +104,34 @@ static void vnni512_range(const float *x, int k, float *lo, float *hi) {
   *hi = _mm512_reduce_max_ps(h);
 }
 
-static void vnni512_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+static inline __attribute__((always_inline)) void quant_body(const float *x, const float *mu, int k,
+                                                             float inv, int32_t zero, uint8_t *q) {
   const __m512 vi = _mm512_set1_ps(inv);
   const __m512i z = _mm512_set1_epi32(zero);
   int i = 0;
   for (; i + 16 <= k; i += 16) {
-    __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + i), vi)), z);
+    __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(ld16(x, mu, i), vi)), z);
     /* clamp at 0, then vpmovusdb saturates at 255 (the same bytes as min(., 255) + vpmovdb) */
     r = _mm512_max_epi32(r, _mm512_setzero_si512());
     _mm_storeu_si128((__m128i *)(void *)(q + i), _mm512_cvtusepi32_epi8(r));
   }
-  qgemm_quant_ref(x + i, k - i, inv, zero, q + i);
+  qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, q + i);
+}
+
+/* one copy of each loop with mu, one without: no test of mu per vector */
+static void vnni512_range(const float *x, const float *mu, int k, float *lo, float *hi) {
+  if (mu)
+    range_body(x, mu, k, lo, hi);
+  else
+    range_body(x, NULL, k, lo, hi);
+}
+
+static void vnni512_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
+                          uint8_t *q) {
+  if (mu)
+    quant_body(x, mu, k, inv, zero, q);
+  else
+    quant_body(x, NULL, k, inv, zero, q);
 }
 
 /* 16 independent vpdpbusd chains in zmm registers. */

@@ -26,18 +26,19 @@ static void qref_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b
       c[i * QREF_NR + j] = (float)(acc[i][j] - dq->za[i] * dq->colsum[j]) * (dq->sa[i] * dq->sw[j]);
 }
 
-void qgemm_quant_ref(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+void qgemm_quant_ref(const float *x, const float *mu, int k, float inv, int32_t zero, uint8_t *q) {
   for (int i = 0; i < k; i++) {
-    int v = (int)nearbyintf(x[i] * inv) + zero;
+    int v = (int)nearbyintf((mu ? x[i] - mu[i] : x[i]) * inv) + zero;
     q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
   }
 }
 
-void qgemm_range_ref(const float *x, int k, float *lo, float *hi) {
+void qgemm_range_ref(const float *x, const float *mu, int k, float *lo, float *hi) {
   float l = 0.0f, h = 0.0f;
   for (int i = 0; i < k; i++) {
-    l = x[i] < l ? x[i] : l;
-    h = x[i] > h ? x[i] : h;
+    const float v = mu ? x[i] - mu[i] : x[i];
+    l = v < l ? v : l;
+    h = v > h ? v : h;
   }
   *lo = l;
   *hi = h;

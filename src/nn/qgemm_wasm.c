@@ -76,16 +76,22 @@ static void qwasm_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *
   }
 }
 
-static void qwasm_range(const float *x, int k, float *lo, float *hi) {
+/* 4 values of the row from x + i, less mu + i where mu is given (qkernel.h) */
+static inline v128_t ld4(const float *x, const float *mu, int i) {
+  const v128_t v = wasm_v128_load(x + i);
+  return mu ? wasm_f32x4_sub(v, wasm_v128_load(mu + i)) : v;
+}
+
+static void qwasm_range(const float *x, const float *mu, int k, float *lo, float *hi) {
   v128_t l = wasm_f32x4_splat(0.0f), h = wasm_f32x4_splat(0.0f);
   int i = 0;
   for (; i + 4 <= k; i += 4) {
-    v128_t v = wasm_v128_load(x + i);
+    v128_t v = ld4(x, mu, i);
     l = wasm_f32x4_pmin(v, l); /* v < l ? v : l, as the scalar code */
     h = wasm_f32x4_pmax(v, h);
   }
   float tl, th;
-  qgemm_range_ref(x + i, k - i, &tl, &th);
+  qgemm_range_ref(x + i, mu ? mu + i : NULL, k - i, &tl, &th);
   for (int j = 0; j < 4; j++) {
     float a = wasm_f32x4_extract_lane(l, 0), b = wasm_f32x4_extract_lane(h, 0);
     tl = a < tl ? a : tl;
@@ -97,20 +103,20 @@ static void qwasm_range(const float *x, int k, float *lo, float *hi) {
   *hi = th;
 }
 
-static void qwasm_quant(const float *x, int k, float inv, int32_t zero, uint8_t *q) {
+static void qwasm_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
+                        uint8_t *q) {
   const v128_t vi = wasm_f32x4_splat(inv), z = wasm_i32x4_splat(zero);
   const v128_t top = wasm_i32x4_splat(255), bottom = wasm_i32x4_splat(0);
   int i = 0;
   for (; i + 4 <= k; i += 4) {
-    v128_t r =
-        wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i), vi)));
+    v128_t r = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(ld4(x, mu, i), vi)));
     r = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_add(r, z), bottom), top);
     v128_t b =
         wasm_u8x16_narrow_i16x8(wasm_u16x8_narrow_i32x4(r, r), wasm_u16x8_narrow_i32x4(r, r));
     uint32_t w = wasm_i32x4_extract_lane(b, 0);
     memcpy(q + i, &w, 4);
   }
-  qgemm_quant_ref(x + i, k - i, inv, zero, q + i);
+  qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, q + i);
 }
 
 /* 8 independent dot + add chains. */

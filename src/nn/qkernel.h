@@ -45,12 +45,15 @@ typedef struct qgemm_dq {
 typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
                                const qgemm_dq *dq, float *c);
 
-/* Quantizes an activation row: q[i] = clamp(rne(x[i] * inv) + zero, 0, 255) for i < k, with rne
+/* Quantizes an activation row: q[i] = clamp(rne(v[i] * inv) + zero, 0, 255) for i < k, with
+ * v[i] = x[i] - mu[i] (mu non-NULL: the row centred on a mean, computed as that one float
+ * subtraction on every kernel) or x[i]; rne
  * rounding half to even (the default floating-point rounding mode), so that vector conversions
  * and the scalar nearbyintf() agree. */
-typedef void (*qgemm_quant_fn)(const float *x, int k, float inv, int32_t zero, uint8_t *q);
-/* min(0, x[0..k)) and max(0, x[0..k)): exact in any order. */
-typedef void (*qgemm_range_fn)(const float *x, int k, float *lo, float *hi);
+typedef void (*qgemm_quant_fn)(const float *x, const float *mu, int k, float inv, int32_t zero,
+                               uint8_t *q);
+/* min(0, v[0..k)) and max(0, v[0..k)), v as above: exact in any order. */
+typedef void (*qgemm_range_fn)(const float *x, const float *mu, int k, float *lo, float *hi);
 
 typedef struct qgemm_kernel {
   const char *name;
@@ -95,6 +98,13 @@ typedef struct qgemm_weight qgemm_weight;
 
 /* Quantizes and packs W (n x k, leading dimension ldw) for qk. NULL when out of memory. */
 qgemm_weight *qgemm_weight_pack(const qgemm_kernel *qk, int n, int k, const float *w, int ldw);
+/* The same, and with mu (k values) non-NULL centres the activations on mu: every row x is
+ * quantized as x - mu when the weight runs, and fix[j] (the caller's bias) gains
+ * sum_k w[j][k] * mu[k] (f32 weights, a fixed order of float sums) to give the product back. With
+ * mu the layer's mean input, this is int8's mean correction (model/bert_calib.h): the weights'
+ * rounding error along the mean disappears and the rows' ranges shrink. */
+qgemm_weight *qgemm_weight_pack_fix(const qgemm_kernel *qk, int n, int k, const float *w, int ldw,
+                                    const float *mu, float *fix);
 void qgemm_weight_free(qgemm_weight *w);
 size_t qgemm_weight_bytes(const qgemm_weight *w);
 const qgemm_kernel *qgemm_weight_kernel(const qgemm_weight *w);
@@ -114,13 +124,16 @@ float qgemm_quantize_row(const float *x, int k, int8_t *q);
 /* Quantizes one activation row to q in 0..255 with *zero; returns the scale (see above), using
  * kernel qk's range and quant. */
 float qgemm_quantize_act(const qgemm_kernel *qk, const float *x, int k, uint8_t *q, int32_t *zero);
+/* The same for the row x - mu (mu: k values, or NULL for x itself). */
+float qgemm_quantize_act_mu(const qgemm_kernel *qk, const float *x, const float *mu, int k,
+                            uint8_t *q, int32_t *zero);
 /* The row's parameters from its range (lo <= 0 <= hi): *inv = 255 / (hi - lo) and
  * *zero = rne(-lo * inv); returns the scale (hi - lo) / 255, or 0 with *inv = 0, *zero = 0 for
  * an empty or non-finite range. */
 float qgemm_act_params(float lo, float hi, float *inv, int32_t *zero);
 /* The portable quant and range (qgemm_ref.c), also for the other kernels' edges. */
-void qgemm_quant_ref(const float *x, int k, float inv, int32_t zero, uint8_t *q);
-void qgemm_range_ref(const float *x, int k, float *lo, float *hi);
+void qgemm_quant_ref(const float *x, const float *mu, int k, float inv, int32_t zero, uint8_t *q);
+void qgemm_range_ref(const float *x, const float *mu, int k, float *lo, float *hi);
 
 /* gemm.c's per-thread scratch for other drivers: at least `bytes` bytes, 64-byte aligned,
  * owned by the calling thread (slot SCRATCH_Q), or NULL. */

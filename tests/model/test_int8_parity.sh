@@ -2,13 +2,13 @@
 # test_int8_parity.sh - `--dtype int8` against brass's own f32 on generated random-weight models
 # (MiniLM and bge shapes, odd shapes, F32, F16, BF16; the same families as test_model_parity.sh)
 # and real texts (Debian package descriptions, Unicode, over-long lines):
-#   - per-text cosine int8 vs f32: mean >= 0.999 (bge-shaped 12 layers: 0.998), min >= 0.995, for
+#   - per-text cosine int8 vs f32: mean >= 0.999, min >= 0.995, for
 #     every model and for every
 #     int8 kernel this CPU has (BRASS_KERNEL=ref, avx2, avx-vnni, avx512);
 #   - --threads 1, 2, 3, 4 give byte-identical int8 output (MiniLM and F16 CLS models; 1, 2 on
 #     the odd shape);
 #   - retrieval: the exact top-10 neighbours of 40 queries among 600 real descriptions agree with
-#     f32's for >= 85% (mean overlap; measured 0.89: a random-weight model packs the texts so
+#     f32's for >= 85% (mean overlap; measured 0.93: a random-weight model packs the texts so
 #     tightly that the 10th and 11th neighbours differ by a median 0.0005 in cosine);
 #   - BRASS_DTYPE=int8 equals --dtype int8; --dtype f32 equals the default; a bad --dtype or
 #     BRASS_DTYPE value, or a weight that cannot be quantized (inf), is a one-line error.
@@ -65,8 +65,9 @@ check minilm "$work/texts.txt" 4 0.999
 if [ "$QUICK" != 1 ]; then
   mk bge --preset bge-small --dtype bf16 --bert-prefix --seed 6
   # 12 random layers amplify any perturbation (int8 in layer 0 alone costs twice what layer 11
-  # does); measured mean 0.9985, min 0.997: the bound here is 0.998 (docs/int8.md)
-  check bge "$work/texts-bge.txt" 1 0.998
+  # does): measured mean 0.99910, min 0.9982 with the activations centred on their means (0.99830
+  # without; docs/int8.md, "Accuracy"), so this bound fails without the mean correction
+  check bge "$work/texts-bge.txt" 1 0.999
 fi
 # 3. odd shape: hidden 48, 3 heads, K and N not multiples of any tile
 mk tiny --layers 2 --hidden 48 --heads 3 --intermediate 80 --max-pos 64 --max-seq 40 \

@@ -4,7 +4,9 @@
  * floats), on odd and model shapes, with every epilogue and the residual aliasing C; against a
  * double-precision product of the unquantized floats within the quantization error bound;
  * bit-identical for 1..4 threads and for the allocation-free fallback; the rounding rule and
- * corner cases of the row quantizer; gemm_weight_pack_dtype() routing through gemm_linear().
+ * corner cases of the row quantizer; gemm_weight_pack_dtype() routing through gemm_linear();
+ * gemm_weight_pack_int8_fix() and qgemm_weight_pack_fix(): activations centred on mu, W mu in
+ * the bias, the same bits on every kernel, thread count and path.
  * BRASS_TEST_QUICK=1 shrinks the big shapes.
  */
 #include <math.h>
@@ -204,6 +206,88 @@ static void public_case(pool *p) {
   free(w);
 }
 
+/* The mean correction: fix[j] gains sum_k w[j][k] mu[k]; the packed weights are those of the
+ * plain pack; activation rows are quantized as x - mu, the same integers on every kernel, every
+ * thread count and the allocation-free path (k = 700 crosses the shift's 256-value chunks); a row
+ * equal to mu gives exactly bias + W mu, nearer the f32 product than the plain int8 one. */
+static void correction_case(void) {
+  const int n = 48, k = 700, m = 21;
+  float *w = rand_buf((size_t)n * k), *mu = rand_buf((size_t)k), fix[48], zero[48] = {0};
+  float *a = rand_buf((size_t)m * k), *bias = rand_buf((size_t)n);
+  for (int i = 0; i < k; i++) mu[i] = 0.5f + 0.25f * mu[i]; /* a one-sided mean, as GELU's */
+  for (int r = 0; r < m; r++)
+    for (int i = 0; i < k; i++) a[(size_t)r * k + i] += mu[i];
+  memcpy(a, mu, sizeof(float) * k);              /* row 0 is the mean itself */
+  for (int j = 0; j < n; j++) fix[j] = (float)j; /* added to, not overwritten */
+  gemm_weight *plain = gemm_weight_pack_dtype(gemm_kernel_default(), GEMM_INT8, n, k, w, k);
+  gemm_weight *fixed = gemm_weight_pack_int8_fix(gemm_kernel_default(), n, k, w, k, mu, fix);
+  CHECK(plain && fixed && gemm_weight_dtype(fixed) == GEMM_INT8);
+  CHECK(gemm_weight_pack_int8_fix(gemm_kernel_default(), n, k, w, k, mu, NULL) == NULL);
+  CHECK(gemm_weight_bytes(fixed) == gemm_weight_bytes(plain) + sizeof(float) * k);
+  for (int j = 0; j < n; j++) {
+    double e = 0.0;
+    for (int i = 0; i < k; i++) e += (double)w[(size_t)j * k + i] * mu[i];
+    CHECK(fabs((double)fix[j] - j - e) <= 1e-5 * (1.0 + fabs(e)));
+    fix[j] -= (float)j;
+  }
+  float *c0 = malloc(sizeof(float) * (size_t)m * n), *c1 = malloc(sizeof(float) * (size_t)m * n);
+  gemm_epilogue e0 = {.bias = zero}, e1 = {.bias = fix};
+  gemm_linear(NULL, 1, a, k, plain, c0, n, &e0);
+  gemm_linear(NULL, 1, a, k, fixed, c1, n, &e1);
+  double err0 = 0.0, err1 = 0.0;
+  for (int j = 0; j < n; j++) {
+    CHECK(c1[j] == fix[j]); /* mu - mu quantizes to zero: the product is the bias alone */
+    double ref = 0.0;
+    for (int i = 0; i < k; i++) ref += (double)w[(size_t)j * k + i] * mu[i];
+    err0 += (c0[j] - ref) * (c0[j] - ref);
+    err1 += (c1[j] - ref) * (c1[j] - ref);
+  }
+  fprintf(stderr, "mean correction: squared error at mu %.3g -> %.3g\n", err0, err1);
+  CHECK(err1 < 0.01 * err0);
+  /* every kernel, 1..3 threads and the slow path: the bits of the ref kernel on one thread */
+  const int ldc = n + 3;
+  float *want = NULL;
+  for (int q = 0; q < NQ; q++) {
+    const qgemm_kernel *qk = qgemm_kernel_by_name(qnames[q]);
+    if (!qk) continue;
+    for (int t = 1; t <= 4; t++) {
+      pool *p = t > 1 && t < 4 ? pool_create(t) : NULL;
+      float *c = malloc(sizeof(float) * (size_t)m * ldc), f2[48];
+      memcpy(f2, zero, sizeof f2);
+      qgemm_weight *qw = qgemm_weight_pack_fix(qk, n, k, w, k, mu, f2);
+      CHECK(qw != NULL);
+      for (int j = 0; j < n; j++) f2[j] += bias[j];
+      gemm_epilogue ep = {.bias = f2, .gelu = 1};
+      if (t == 4) qgemm_debug_force_slow(1);
+      qgemm_linear(p, &gemm_kernel_ref, m, a, k, qw, c, ldc, &ep);
+      qgemm_debug_force_slow(0);
+      if (!want)
+        want = c;
+      else {
+        int same = 1;
+        for (int r = 0; r < m; r++)
+          same &= memcmp(c + (size_t)r * ldc, want + (size_t)r * ldc, sizeof(float) * n) == 0;
+        CHECK_MSG(same, "mean-centred int8 differs: kernel %s, %s", qk->name,
+                  t == 4  ? "slow path"
+                  : t > 1 ? "threads"
+                          : "1 thread");
+        free(c);
+      }
+      qgemm_weight_free(qw);
+      if (p) pool_destroy(p);
+    }
+  }
+  free(want);
+  gemm_weight_free(plain);
+  gemm_weight_free(fixed);
+  free(c0);
+  free(c1);
+  free(a);
+  free(bias);
+  free(mu);
+  free(w);
+}
+
 int main(void) {
   quick = getenv("BRASS_TEST_QUICK") != NULL;
   for (int q = 0; q < NQ; q++) {
@@ -225,6 +309,7 @@ int main(void) {
   /* many row blocks, each quantized by the tasks that share it */
   threads_case(quick ? 150 : 300, 24, 70);
   public_case(p);
+  correction_case();
   pool_destroy(p);
   CHECK_DONE();
 }
