@@ -23,6 +23,10 @@
 //     (query, chunk text) pairs, the scores match; the worker's `rerank` op scores pairs as the CLI
 //     does; with the switch off the order is the hybrid one again. (Flow A: without --rerank the
 //     switch gives "not reranked: ..." and the results still show.)
+//  F. `brass serve --model S` with a static (model2vec) model and a corpus of more than 256 chunks
+//     (the web build commits a static model's chunks 256 per transaction, a transformer's 32): the
+//     library holds as many chunks as native `brass index` of the same files makes, and keyword
+//     top-10 equals native, hybrid holds the same results.
 // Artifacts (screenshots, console log, native-vs-web.json) go to $BRASS_BUILD/web-artifacts.
 // Env: BRASS (native CLI with `serve`), BRASS_BUILD, BRASS_WEB_DIST (default web/dist),
 // BRASS_WEB_FLOWS (e.g. "AE": run only those flows, while working on them; default all).
@@ -339,8 +343,7 @@ async function flowIsolated(browser, model, corpus, files) {
   }
 }
 
-async function compareWithNative(page, model, corpus) {
-  const lib = path.join(tmp, 'native.db');
+async function compareWithNative(page, model, corpus, lib = path.join(tmp, 'native.db')) {
   native(['index', '--quiet', '--library', lib, '--model', model, corpus]);
   const queries = [['river', 'keyword'], ['stone lantern', 'keyword'], ['harbor window orchard', 'keyword'],
     ['river', 'hybrid'], ['stone lantern', 'hybrid'], ['copper garden thread', 'hybrid'], ['zapfhilde hedge', 'hybrid']];
@@ -349,7 +352,7 @@ async function compareWithNative(page, model, corpus) {
   for (const [q, mode] of queries) {
     const nat = JSON.parse(native(['search', '--json', '-n', '10', '--mode', mode, '--library', lib, q])).results
       .map((h) => `${rel(h.source)}:${h.line_start}-${h.line_end}`);
-    const web = (await search(page, q, mode)).hits.map((h) => `${rel(h.source)}:${h.line_start}-${h.line_end}`);
+    const web = (await search(page, q, mode)).hits.slice(0, 10).map((h) => `${rel(h.source)}:${h.line_start}-${h.line_end}`);
     if (nat.length < 3) empty++;
     if (nat.join() === web.join()) same++;
     else {
@@ -728,6 +731,58 @@ async function flowRerank(browser, model, ce, corpus, files) {
   }
 }
 
+// A corpus of more than 256 chunks for flow F: the fixture plus seeded longer documents.
+function makeBigCorpus(dir) {
+  makeFixture(dir);
+  const words = ('river stone lantern harbor window orchard signal copper garden thread engine ' +
+    'ledger meadow winter candle market bridge pepper velvet mirror compass tunnel falcon').split(' ');
+  let s = 777;
+  const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
+  for (let d = 0; d < 80; d++) {
+    const lines = [];
+    for (let l = 0; l < 60; l++) {
+      const n = 8 + Math.floor(r() * 8);
+      lines.push(Array.from({ length: n }, () => words[Math.floor(words.length * r())]).join(' ') + '.');
+    }
+    fs.mkdirSync(path.join(dir, 'big'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'big', `doc${String(d).padStart(2, '0')}.txt`), lines.join('\n') + '\n');
+  }
+}
+
+async function flowStatic(browser) {
+  console.log(`-- F: a static model, more than 256 chunks (${elapsed()})`);
+  const model = makeModel(path.join(tmp, 'static-model'), ['--kind', 'model2vec', '--hidden', '64', '--seed', '3']);
+  const corpus = path.join(tmp, 'corpus-static', 'corpus');
+  makeBigCorpus(corpus);
+  const files = listFiles(corpus);
+  const srv = await startBrassServe(BRASS, ['--root', DIST, '--model', model]);
+  const context = await browser.newContext();
+  const dialogs = [];
+  try {
+    const page = await context.newPage();
+    attach(page, 'F', dialogs);
+    await page.goto(srv.url);
+    await waitReady(page);
+    await page.setInputFiles('#folder-input', corpus);
+    await waitSources(page, files.length);
+    const lib = path.join(tmp, 'native-static.db');
+    await compareWithNative(page, model, corpus, lib);
+    const nat = JSON.parse(native(['status', '--json', '--library', lib]));
+    const summary = await page.textContent('#library-summary');
+    const m = /([\d,]+) chunks/.exec(summary || '');
+    const web = m ? parseInt(m[1].replace(/,/g, ''), 10) : -1;
+    check(nat.chunks > 256, `the static corpus makes more than 256 chunks natively (${nat.chunks}), so the web build commits several 256-chunk batches`);
+    check(web === nat.chunks && nat.vectors === nat.chunks,
+      `the browser library holds as many chunks as native \`brass index\` (${web} vs ${nat.chunks})`, summary);
+  } catch (e) {
+    fail(`flow F stopped: ${e.message.split('\n')[0]}`);
+    for (const p of context.pages()) await shot(p, 'failure-F.png').catch(() => {});
+  } finally {
+    await context.close();
+    await srv.close();
+  }
+}
+
 async function main() {
   if (!brassHasServe(BRASS)) throw new Error(`${BRASS} has no 'serve' command`);
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing (make wasm)`);
@@ -746,6 +801,7 @@ async function main() {
     if (want('C')) await flowPickedModel(browser, model, corpus);
     if (want('D')) await flowQuota(browser, model, corpus);
     if (want('E')) await flowRerank(browser, model, ce, corpus, files);
+    if (want('F')) await flowStatic(browser);
   } finally {
     await browser.close();
   }
