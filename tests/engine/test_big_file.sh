@@ -38,8 +38,12 @@ N=$(chunks_of "$T/ref.db")
 "$PY" - "$T/tty.out" <<'PYEOF' && ok "progress shown inside the file" || fail "no progress inside the file: $(tail -c 300 "$T/tty.out")"
 import re, sys
 d = open(sys.argv[1], "rb").read().decode()
+def num(t):
+    return float(t[:-1]) * 1000 if t.endswith("k") else float(t)
 parts = re.findall(r"big\.md (\d+(?:\.\d)?k?)/(\d+(?:\.\d)?k?) chunks", d)
-sys.exit(0 if len(set(parts)) >= 3 else 1)
+# a count drawn part-way through the file: the bar redraws at most 10 times a second and the
+# file takes well under a second on a fast build, so the number of draws is not asserted
+sys.exit(0 if any(0 < num(a) < num(b) for a, b in parts) else 1)
 PYEOF
 # the graph build (over 1024 vectors) shows its progress too
 grep -qaE "graph [0-9.]+k?/[0-9.]+k?" "$T/tty.out" && ok "graph build progress shown" || fail "no graph progress: $(tail -c 300 "$T/tty.out")"
