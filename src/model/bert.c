@@ -414,27 +414,28 @@ typedef struct bert_embed_job {
   float *x;
 } bert_embed_job;
 
-/* x[t] = (word[id] + type[type id]) + pos[p], in PyTorch's order of additions (no pos for
- * JinaBERT). */
+void bert_embed_row(const bert_model *m, size_t id, int type_id, int pos, float *x) {
+  const size_t H = (size_t)m->hidden;
+  const float *type = m->type_emb0;
+  if (type_id && m->type_emb1) type = m->type_emb1;
+  if (m->word_q8.q)
+    word_q8_row(&m->word_q8, id, H, x);
+  else
+    st_to_f32(m->word_dtype, m->word_emb + id * H * st_dtype_size(m->word_dtype), H, x);
+  if (!m->pos_emb) { /* JinaBERT: positions enter through the attention bias */
+    for (size_t i = 0; i < H; i++) x[i] += type[i];
+    return;
+  }
+  const float *p = m->pos_emb + (size_t)pos * H;
+  for (size_t i = 0; i < H; i++) x[i] = (x[i] + type[i]) + p[i];
+}
+
 static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
   const bert_embed_job *j = ctx;
-  const bert_model *m = j->m;
-  const size_t H = (size_t)m->hidden, row_bytes = H * st_dtype_size(m->word_dtype);
-  for (size_t t = begin; t < end; t++) {
-    float *x = j->x + t * H;
-    const float *type = m->type_emb0;
-    if (j->b->types && j->b->types[t] && m->type_emb1) type = m->type_emb1;
-    if (m->word_q8.q)
-      word_q8_row(&m->word_q8, (size_t)j->b->ids[t], H, x);
-    else
-      st_to_f32(m->word_dtype, m->word_emb + (size_t)j->b->ids[t] * row_bytes, H, x);
-    if (!m->pos_emb) { /* JinaBERT: positions enter through the attention bias */
-      for (size_t i = 0; i < H; i++) x[i] += type[i];
-      continue;
-    }
-    const float *pos = m->pos_emb + (size_t)j->b->pos[t] * H;
-    for (size_t i = 0; i < H; i++) x[i] = (x[i] + type[i]) + pos[i];
-  }
+  const size_t H = (size_t)j->m->hidden;
+  for (size_t t = begin; t < end; t++)
+    bert_embed_row(j->m, (size_t)j->b->ids[t], j->b->types ? j->b->types[t] : 0,
+                   j->b->pos ? j->b->pos[t] : 0, j->x + t * H);
 }
 
 typedef struct bert_gather_job {

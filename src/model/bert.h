@@ -77,6 +77,10 @@ typedef struct bert_scratch {
 } bert_scratch;
 
 /* Makes room for ntok tokens. Returns 0 or BRASS_ENOMEM (the old buffers stay valid). */
+/* x = (word[id] + type[type_id]) + pos[pos], the embedding row before its LayerNorm, in PyTorch's
+ * order of additions (no position row for JinaBERT, whose positions enter the attention). */
+void bert_embed_row(const bert_model *m, size_t id, int type_id, int pos, float *x);
+
 int bert_scratch_reserve(bert_scratch *s, const bert_model *m, size_t ntok);
 void bert_scratch_free(bert_scratch *s);
 

@@ -31,17 +31,9 @@ int bert_calib_begin(bert_calib *c, const bert_model *m) {
    * their special and unused tokens); positions 0 .. n-1, token type 0 */
   const uint32_t lo = (uint32_t)m->vocab / 16, span = (uint32_t)m->vocab - lo;
   uint32_t state = 12345u;
-  const size_t row_bytes = (size_t)H * st_dtype_size(m->word_dtype);
   for (int t = 0; t < n; t++) {
     state = state * 1664525u + 1013904223u;
-    const size_t id = lo + (state >> 8) % span;
-    float *x = c->x + (size_t)t * (size_t)H;
-    if (m->word_q8.q)
-      word_q8_row(&m->word_q8, id, (size_t)H, x);
-    else
-      st_to_f32(m->word_dtype, m->word_emb + id * row_bytes, (size_t)H, x);
-    const float *pos = m->pos_emb ? m->pos_emb + (size_t)t * (size_t)H : NULL;
-    for (int i = 0; i < H; i++) x[i] = (x[i] + m->type_emb0[i]) + (pos ? pos[i] : 0.0f);
+    bert_embed_row(m, lo + (state >> 8) % span, 0, t, c->x + (size_t)t * (size_t)H);
   }
   layernorm_f32(NULL, n, H, c->x, H, m->emb_ln_gamma, m->emb_ln_beta, m->ln_eps, c->x, H);
   return 0;
