@@ -16,10 +16,13 @@
  *      task walks its mr-row slices (mr x k bytes, in L1) against each nr-column panel of its
  *      weight block (in L2); the micro-kernel returns the exact int32 tile, which is turned into
  *      floats, (acc - za[i] * colsum[j]) * (sa[i] * sw[j]), and finished by the f32 kernel's
- * epilogue (bias, GELU, residual) straight into C. Determinism: the integers are exact, and every
- * float step is the same scalar code for a given element, so results do not depend on the thread
- * count, the blocking or the int8 kernel. Residual aliasing (residual == C): each C element is
- * written once, by the epilogue that reads its residual first, so no buffering is needed.
+ * epilogue (bias, GELU, residual) straight into C (a kernel with micro_epi, WebAssembly's, does
+ * that for whole tiles in its registers, with the same operations, when the f32 kernel is the one
+ * it reproduces: the tile's round trip and the epilogue's call cost ~5% in the browser).
+ * Determinism: the integers are exact, and every float step is the same scalar code for a given
+ * element, so results do not depend on the thread count, the blocking or the int8 kernel. Residual
+ * aliasing (residual == C): each C element is written once, by the epilogue that reads its residual
+ * first, so no buffering is needed.
  */
 #include <math.h>
 #include <stdint.h>
@@ -257,6 +260,7 @@ typedef struct qlinear_job {
   const float *res;
   size_t ldr;
   int mc, nc, tasks_n;
+  int fused;          /* whole tiles through qk->micro_epi (fk is the f32 kernel it reproduces) */
   atomic_int *qstate; /* per row block of mc rows: slices claimed, slices quantized */
 } qlinear_job;
 
@@ -280,7 +284,17 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
       j->za[i] = 0;
       continue;
     }
-    if (j->qk->w16) {
+    if (j->qk->quant16) {
+      /* int16 rows written directly (the widening loop below cannot be vectorised: its source
+       * and destination overlap) */
+      int16_t *d = (int16_t *)(void *)q;
+      const float *x = j->a + i * j->lda, *mu = j->w->shift;
+      float lo, hi, inv;
+      j->qk->range(x, mu, k, &lo, &hi);
+      j->sa[i] = qgemm_act_params(lo, hi, &inv, &j->za[i]);
+      j->qk->quant16(x, mu, k, inv, j->za[i], d);
+      for (int kk = k; kk < kp; kk++) d[kk] = 0;
+    } else if (j->qk->w16) {
       /* int16 rows: quantize into the row's last k bytes, then widen in increasing k (d[kk]
        * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
@@ -345,7 +359,16 @@ static void qlinear_task(void *ctx, size_t begin, size_t end, int worker) {
         const int cols = nb - jr < nr ? nb - jr : nr;
         qgemm_dq dq = {j->sa + i0 + ir, j->za + i0 + ir, j->w->scale + j0 + jr,
                        j->w->colsum + j0 + jr};
-        qk->micro(ng, ap, j->ldq, j->w->data + (size_t)(j0 + jr) / (size_t)nr * panel, &dq, tile);
+        const uint8_t *bp = j->w->data + (size_t)(j0 + jr) / (size_t)nr * panel;
+        if (j->fused && rows == mr && cols == nr) {
+          /* a whole tile: finished in the kernel's registers (the epilogue's bits) */
+          const size_t ic = (size_t)(i0 + ir), jc = (size_t)(j0 + jr);
+          qk->micro_epi(ng, ap, j->ldq, bp, &dq, j->c + ic * j->ldc + jc, j->ldc,
+                        j->bias ? j->bias + jc : NULL, j->gelu,
+                        j->res ? j->res + ic * j->ldr + jc : NULL, j->ldr);
+          continue;
+        }
+        qk->micro(ng, ap, j->ldq, bp, &dq, tile);
         qlinear_finish(j, i0 + ir, j0 + jr, rows, cols, tile);
       }
     }
@@ -422,6 +445,8 @@ void qgemm_linear(pool *p, const gemm_kernel *fk, int m, const float *a, int lda
     j.res = ep->residual;
     j.ldr = (size_t)ep->ld_residual;
   }
+  j.fused = w->qk->micro_epi && w->qk->epi_f32_kernel && fk &&
+            strcmp(fk->name, w->qk->epi_f32_kernel) == 0;
   static const float zero_row[4];
   if (w->k == 0) j.a = zero_row, j.lda = 0; /* A is not read */
   gemm_task_layout(m, w->n, w->qk->mr, w->qk->nr, w->qk->mc, w->qk->nc, &j.mc, &j.nc);

@@ -9,12 +9,19 @@
  * accuracy bounds when measured, and the exact two-instruction form was at most 1.2x this
  * kernel in Chromium (bench/web/int8dot). docs/int8.md has the numbers. All int8 wasm_simd128.h
  * intrinsics of brass live in this file.
+ *
+ * Around the micro-kernel (session 8, for short texts at 1 thread in the browser): activation
+ * rows are quantized straight into int16 (quant16) with the rounding done by the 2^23 magic
+ * number, and whole tiles are finished in registers (micro_epi: bias, GELU, residual with the
+ * f32 kernel's instructions from wasm_math.h; this file is compiled with relaxed SIMD in the
+ * relaxed build for that). The same integers and floats as before.
  */
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
 #include <string.h>
 #include <wasm_simd128.h>
 
 #include "nn/qkernel.h"
+#include "nn/wasm_math.h"
 
 #define MR 4
 #define NV 2
@@ -23,10 +30,13 @@
 /* The tile for row stride lda (bytes). Inlined into callers with a constant lda, the row
  * addresses become a load's constant offset (wasm addresses are one i32 plus an immediate), so a
  * pair of k costs 2 B loads, 4 splat loads, 8 dot + 8 add and two pointer steps: no address
- * arithmetic per row (which was 5 of ~32 machine instructions per step). */
-static inline __attribute__((always_inline)) void qwasm_tile(size_t ng, const uint8_t *a,
-                                                             size_t lda, const uint8_t *b,
-                                                             const qgemm_dq *dq, float *c) {
+ * arithmetic per row (which was 5 of ~32 machine instructions per step).
+ * With ldc = 0 the dequantized tile goes to c (nr floats a row); else the tile is finished into
+ * C (row stride ldc): + bias, GELU, + res (as given), as the f32 kernel's epilogue does it
+ * (wasm_math.h's gelu4), saving the tile's round trip through memory and the epilogue's call. */
+static inline __attribute__((always_inline)) void qwasm_tile(
+    size_t ng, const uint8_t *a, size_t lda, const uint8_t *b, const qgemm_dq *dq, float *c,
+    size_t ldc, const float *bias, int gelu, const float *res, size_t ldr) {
   v128_t acc[MR][NV];
   for (int i = 0; i < MR; i++)
     for (int v = 0; v < NV; v++) acc[i][v] = wasm_i32x4_splat(0);
@@ -48,7 +58,15 @@ static inline __attribute__((always_inline)) void qwasm_tile(size_t ng, const ui
       v128_t col = wasm_v128_load(dq->colsum + 4 * v);
       v128_t f = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(acc[i][v], wasm_i32x4_mul(za, col)));
       v128_t s = wasm_f32x4_mul(sa, wasm_v128_load(dq->sw + 4 * v));
-      wasm_v128_store(c + i * NR + 4 * v, wasm_f32x4_mul(f, s));
+      v128_t x = wasm_f32x4_mul(f, s);
+      if (!ldc) {
+        wasm_v128_store(c + i * NR + 4 * v, x);
+        continue;
+      }
+      if (bias) x = wasm_f32x4_add(x, wasm_v128_load(bias + 4 * v));
+      if (gelu) x = gelu4(x);
+      if (res) x = wasm_f32x4_add(x, wasm_v128_load(res + i * ldr + 4 * v));
+      wasm_v128_store(c + i * ldc + 4 * v, x);
     }
   }
 }
@@ -56,23 +74,42 @@ static inline __attribute__((always_inline)) void qwasm_tile(size_t ng, const ui
 /* The quantized rows' stride is 2 kp bytes (w16): constant-stride copies for the widths of the
  * BERT shapes brass runs (k = 384, 768, 1,536, 3,072: MiniLM / bge-small and base models' hidden
  * and intermediate sizes), the general loop for the rest. Same integers either way. */
+#define QWASM_BY_LDA(...)                          \
+  switch (lda) {                                   \
+    case 768:                                      \
+      qwasm_tile(ng, a, 768, b, dq, __VA_ARGS__);  \
+      return;                                      \
+    case 1536:                                     \
+      qwasm_tile(ng, a, 1536, b, dq, __VA_ARGS__); \
+      return;                                      \
+    case 3072:                                     \
+      qwasm_tile(ng, a, 3072, b, dq, __VA_ARGS__); \
+      return;                                      \
+    case 6144:                                     \
+      qwasm_tile(ng, a, 6144, b, dq, __VA_ARGS__); \
+      return;                                      \
+    default:                                       \
+      qwasm_tile(ng, a, lda, b, dq, __VA_ARGS__);  \
+  }
+
 static void qwasm_micro(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
                         const qgemm_dq *dq, float *c) {
-  switch (lda) {
-    case 768:
-      qwasm_tile(ng, a, 768, b, dq, c);
-      return;
-    case 1536:
-      qwasm_tile(ng, a, 1536, b, dq, c);
-      return;
-    case 3072:
-      qwasm_tile(ng, a, 3072, b, dq, c);
-      return;
-    case 6144:
-      qwasm_tile(ng, a, 6144, b, dq, c);
-      return;
-    default:
-      qwasm_tile(ng, a, lda, b, dq, c);
+  QWASM_BY_LDA(c, 0, NULL, 0, NULL, 0)
+}
+
+/* qgemm_micro_epi_fn: a whole tile into C, with bias, GELU (the f32 kernel's gelu4, wasm_math.h)
+ * and residual as given (ldc > 0). The common combinations get copies without the tests. */
+static void qwasm_micro_epi(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
+                            const qgemm_dq *dq, float *c, size_t ldc, const float *bias, int gelu,
+                            const float *res, size_t ldr) {
+  if (bias && !gelu && res) {
+    QWASM_BY_LDA(c, ldc, bias, 0, res, ldr)
+  } else if (bias && !gelu && !res) {
+    QWASM_BY_LDA(c, ldc, bias, 0, NULL, 0)
+  } else if (bias && gelu && !res) {
+    QWASM_BY_LDA(c, ldc, bias, 1, NULL, 0)
+  } else {
+    QWASM_BY_LDA(c, ldc, bias, gelu, res, ldr)
   }
 }
 
@@ -82,41 +119,76 @@ static inline v128_t ld4(const float *x, const float *mu, int i) {
   return mu ? wasm_f32x4_sub(v, wasm_v128_load(mu + i)) : v;
 }
 
+/* Four min/max pairs (min and max are exact in any order), so the loop is not one chain of
+ * dependent pmin/pmax. */
 static void qwasm_range(const float *x, const float *mu, int k, float *lo, float *hi) {
-  v128_t l = wasm_f32x4_splat(0.0f), h = wasm_f32x4_splat(0.0f);
+  v128_t l[4], h[4];
+  for (int t = 0; t < 4; t++) l[t] = h[t] = wasm_f32x4_splat(0.0f);
   int i = 0;
+  for (; i + 16 <= k; i += 16)
+    for (int t = 0; t < 4; t++) {
+      v128_t v = ld4(x, mu, i + 4 * t);
+      l[t] = wasm_f32x4_pmin(v, l[t]); /* v < l ? v : l, as the scalar code */
+      h[t] = wasm_f32x4_pmax(v, h[t]);
+    }
   for (; i + 4 <= k; i += 4) {
     v128_t v = ld4(x, mu, i);
-    l = wasm_f32x4_pmin(v, l); /* v < l ? v : l, as the scalar code */
-    h = wasm_f32x4_pmax(v, h);
+    l[0] = wasm_f32x4_pmin(v, l[0]);
+    h[0] = wasm_f32x4_pmax(v, h[0]);
+  }
+  for (int t = 1; t < 4; t++) {
+    l[0] = wasm_f32x4_pmin(l[t], l[0]);
+    h[0] = wasm_f32x4_pmax(h[t], h[0]);
   }
   float tl, th;
   qgemm_range_ref(x + i, mu ? mu + i : NULL, k - i, &tl, &th);
   for (int j = 0; j < 4; j++) {
-    float a = wasm_f32x4_extract_lane(l, 0), b = wasm_f32x4_extract_lane(h, 0);
+    float a = wasm_f32x4_extract_lane(l[0], 0), b = wasm_f32x4_extract_lane(h[0], 0);
     tl = a < tl ? a : tl;
     th = b > th ? b : th;
-    l = wasm_i32x4_shuffle(l, l, 1, 2, 3, 0);
-    h = wasm_i32x4_shuffle(h, h, 1, 2, 3, 0);
+    l[0] = wasm_i32x4_shuffle(l[0], l[0], 1, 2, 3, 0);
+    h[0] = wasm_i32x4_shuffle(h[0], h[0], 1, 2, 3, 0);
   }
   *lo = tl;
   *hi = th;
 }
 
+/* 4 quantized values as int32: clamp(rne(v * inv) + zero, 0, 255). rne through the magic
+ * number (|v * inv| <= 255 here, as the row's range holds v; f32x4.nearest and
+ * i32x4.trunc_sat_f32x4 cost ~10 machine instructions in V8), NaN as 0 as trunc_sat gave. */
+static inline v128_t qwasm_q4(v128_t v, v128_t vi, v128_t z) {
+  const v128_t magic = wasm_f32x4_splat(MAGIC_1P5_2P23);
+  v128_t t = wasm_f32x4_mul(v, vi);
+  t = wasm_v128_and(t, wasm_f32x4_eq(t, t));
+  v128_t r = wasm_i32x4_add(wasm_i32x4_sub(wasm_f32x4_add(t, magic), magic), z);
+  return wasm_i32x4_min(wasm_i32x4_max(r, wasm_i32x4_splat(0)), wasm_i32x4_splat(255));
+}
+
 static void qwasm_quant(const float *x, const float *mu, int k, float inv, int32_t zero,
                         uint8_t *q) {
   const v128_t vi = wasm_f32x4_splat(inv), z = wasm_i32x4_splat(zero);
-  const v128_t top = wasm_i32x4_splat(255), bottom = wasm_i32x4_splat(0);
   int i = 0;
   for (; i + 4 <= k; i += 4) {
-    v128_t r = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(ld4(x, mu, i), vi)));
-    r = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_add(r, z), bottom), top);
+    v128_t r = qwasm_q4(ld4(x, mu, i), vi, z);
     v128_t b =
         wasm_u8x16_narrow_i16x8(wasm_u16x8_narrow_i32x4(r, r), wasm_u16x8_narrow_i32x4(r, r));
     uint32_t w = wasm_i32x4_extract_lane(b, 0);
     memcpy(q + i, &w, 4);
   }
   qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, q + i);
+}
+
+/* qwasm_quant's values as int16, 8 per store. */
+static void qwasm_quant16(const float *x, const float *mu, int k, float inv, int32_t zero,
+                          int16_t *q16) {
+  const v128_t vi = wasm_f32x4_splat(inv), z = wasm_i32x4_splat(zero);
+  int i = 0;
+  for (; i + 8 <= k; i += 8)
+    wasm_v128_store(q16 + i, wasm_i16x8_narrow_i32x4(qwasm_q4(ld4(x, mu, i), vi, z),
+                                                     qwasm_q4(ld4(x, mu, i + 4), vi, z)));
+  uint8_t tail[8];
+  qwasm_quant(x + i, mu ? mu + i : NULL, k - i, inv, zero, tail);
+  for (int t = 0; t < k - i; t++) q16[i + t] = tail[t];
 }
 
 /* 8 independent dot + add chains. */
@@ -141,8 +213,11 @@ const qgemm_kernel qgemm_kernel_wasm = {
     .mc = 64,
     .nc = 256,
     .micro = qwasm_micro,
+    .micro_epi = qwasm_micro_epi,
+    .epi_f32_kernel = WASM_F32_KERNEL_NAME,
     .range = qwasm_range,
     .quant = qwasm_quant,
+    .quant16 = qwasm_quant16,
     .mac_loop = qwasm_mac_loop,
 };
 

@@ -45,6 +45,14 @@ typedef struct qgemm_dq {
 typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
                                const qgemm_dq *dq, float *c);
 
+/* Optional: a whole mr x nr tile finished straight into c (row stride ldc floats): the micro's
+ * value, plus bias[j] where bias is given, GELU where gelu is set, plus res[i * ldr + j] where
+ * res is given, in that order: the bits of micro followed by the epilogue of the f32 kernel
+ * named epi_f32_kernel (used only with that kernel). res may alias c. */
+typedef void (*qgemm_micro_epi_fn)(size_t ng, const uint8_t *a, size_t lda, const uint8_t *b,
+                                   const qgemm_dq *dq, float *c, size_t ldc, const float *bias,
+                                   int gelu, const float *res, size_t ldr);
+
 /* Quantizes an activation row: q[i] = clamp(rne(v[i] * inv) + zero, 0, 255) for i < k, with
  * v[i] = x[i] - mu[i] (mu non-NULL: the row centred on a mean, computed as that one float
  * subtraction on every kernel) or x[i]; rne
@@ -52,6 +60,10 @@ typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const ui
  * and the scalar nearbyintf() agree. */
 typedef void (*qgemm_quant_fn)(const float *x, const float *mu, int k, float inv, int32_t zero,
                                uint8_t *q);
+/* The same quantization written as int16 values (the w16 layout's activation rows): q16[i] =
+ * the byte qgemm_quant_fn gives, widened. Optional (NULL: quant, then a widening pass). */
+typedef void (*qgemm_quant16_fn)(const float *x, const float *mu, int k, float inv, int32_t zero,
+                                 int16_t *q16);
 /* min(0, v[0..k)) and max(0, v[0..k)), v as above: exact in any order. */
 typedef void (*qgemm_range_fn)(const float *x, const float *mu, int k, float *lo, float *hi);
 
@@ -61,8 +73,11 @@ typedef struct qgemm_kernel {
   int w16;    /* groups hold 2 int16 values (else 4 int8 values) */
   int mc, nc; /* task blocks: mc rows (multiple of mr) x nc columns (multiple of nr) */
   qgemm_micro_fn micro;
+  qgemm_micro_epi_fn micro_epi; /* optional */
+  const char *epi_f32_kernel;   /* the f32 kernel whose epilogue micro_epi reproduces */
   qgemm_range_fn range;
   qgemm_quant_fn quant;
+  qgemm_quant16_fn quant16; /* w16 kernels, optional */
   /* For benchmarks: a register-only loop of independent integer dot-product instructions (n
    * iterations); returns the number of multiply-adds done. NULL for ref. */
   double (*mac_loop)(size_t n, int32_t *sink);

@@ -37,9 +37,10 @@ static float *rand_buf(size_t n) {
 static const char *const qnames[] = {"ref", "avx2", "avx-vnni", "avx512-vnni", "wasm"};
 #define NQ ((int)(sizeof qnames / sizeof qnames[0]))
 
-/* C = A W^T (+ epilogue) through qk, with the ref f32 epilogue; C is m x n with ld n + 3. */
-static float *run(const qgemm_kernel *qk, pool *p, int m, int n, int k, const float *a,
-                  const float *w, const float *bias, int gelu, const float *res, int res_in_c) {
+/* C = A W^T (+ epilogue) through qk, with f32 kernel fk's epilogue; C is m x n with ld n + 3. */
+static float *run_fk(const gemm_kernel *fk, const qgemm_kernel *qk, pool *p, int m, int n, int k,
+                     const float *a, const float *w, const float *bias, int gelu, const float *res,
+                     int res_in_c) {
   const int ldc = n + 3;
   float *c = malloc(sizeof(float) * (size_t)m * (size_t)ldc);
   for (size_t i = 0; i < (size_t)m * (size_t)ldc; i++) c[i] = res_in_c && res ? res[i] : 777.0f;
@@ -47,9 +48,15 @@ static float *run(const qgemm_kernel *qk, pool *p, int m, int n, int k, const fl
   CHECK(qw != NULL);
   gemm_epilogue ep = {
       .bias = bias, .gelu = gelu, .residual = res_in_c ? c : res, .ld_residual = ldc};
-  qgemm_linear(p, &gemm_kernel_ref, m, a, k, qw, c, ldc, &ep);
+  qgemm_linear(p, fk, m, a, k, qw, c, ldc, &ep);
   qgemm_weight_free(qw);
   return c;
+}
+
+/* run_fk with the ref f32 epilogue */
+static float *run(const qgemm_kernel *qk, pool *p, int m, int n, int k, const float *a,
+                  const float *w, const float *bias, int gelu, const float *res, int res_in_c) {
+  return run_fk(&gemm_kernel_ref, qk, p, m, n, k, a, w, bias, gelu, res, res_in_c);
 }
 
 /* |C - A W^T - epilogue| within the quantization bound, padding untouched. */
@@ -117,6 +124,38 @@ static void shape_case(pool *p, int m, int n, int k) {
   free(res);
 }
 
+/* Kernels with micro_epi finish whole tiles in registers when the f32 kernel is the one whose
+ * epilogue they reproduce: the same bits as the tile + epilogue path (the allocation-free path
+ * never fuses), for every epilogue combination, whole and partial tiles, and k = 384 (the
+ * constant-stride copies) as well as odd k. */
+static void fused_case(pool *p) {
+  const qgemm_kernel *qk = qgemm_kernel_default();
+  const gemm_kernel *fk = gemm_kernel_default();
+  if (!qk->micro_epi) return;
+  CHECK(qk->epi_f32_kernel && strcmp(qk->epi_f32_kernel, fk->name) == 0);
+  static const int shapes[][3] = {{13, 40, 384}, {8, 16, 70}, {5, 33, 1536}};
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    const int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], ldc = n + 3;
+    float *a = rand_buf((size_t)m * k), *w = rand_buf((size_t)n * k), *bias = rand_buf((size_t)n);
+    float *res = rand_buf((size_t)m * ldc);
+    for (int e = 0; e < 8; e++) { /* bit 0 bias, bit 1 GELU, bit 2 residual (in C when e == 7) */
+      const float *b = (e & 1) ? bias : NULL, *r = (e & 4) ? res : NULL;
+      float *got = run_fk(fk, qk, p, m, n, k, a, w, b, e & 2, r, e == 7);
+      qgemm_debug_force_slow(1);
+      float *want = run_fk(fk, qk, NULL, m, n, k, a, w, b, e & 2, r, e == 7);
+      qgemm_debug_force_slow(0);
+      CHECK_MSG(memcmp(got, want, sizeof(float) * (size_t)m * ldc) == 0,
+                "%s fused tiles differ: m=%d n=%d k=%d epilogue %d", qk->name, m, n, k, e);
+      free(got);
+      free(want);
+    }
+    free(a);
+    free(w);
+    free(bias);
+    free(res);
+  }
+}
+
 /* Same bits for 1..4 threads and for the allocation-free path, with the default kernel. */
 static void threads_case(int m, int n, int k) {
   const int ldc = n + 3;
@@ -178,6 +217,22 @@ static void quantizer_case(void) {
       float sg = qgemm_quantize_act(qk, row, k, got, &zg);
       CHECK_MSG(sw == sg && zw == zg && memcmp(want, got, (size_t)k) == 0,
                 "%s quantizes a row of %d differently", qk->name, k);
+      if (!qk->quant16) continue;
+      /* the int16 form: the same values, with and without a mean (row shifted by 0.3) */
+      for (int c = 0; c < 2; c++) {
+        const float *mu = c ? row + 1 : NULL;
+        float lo, hi, inv;
+        int32_t z16;
+        qgemm_range_ref(row, mu, k, &lo, &hi);
+        qgemm_act_params(lo, hi, &inv, &z16);
+        qgemm_quant_ref(row, mu, k, inv, z16, want);
+        int16_t got16[100];
+        qk->quant16(row, mu, k, inv, z16, got16);
+        int same = 1;
+        for (int i = 0; i < k; i++) same &= got16[i] == want[i];
+        CHECK_MSG(same, "%s quant16 differs from the bytes on a row of %d (mean %d)", qk->name, k,
+                  c);
+      }
     }
   }
 }
@@ -309,6 +364,7 @@ int main(void) {
   /* many row blocks, each quantized by the tasks that share it */
   threads_case(quick ? 150 : 300, 24, 70);
   public_case(p);
+  fused_case(p);
   correction_case();
   pool_destroy(p);
   CHECK_DONE();
