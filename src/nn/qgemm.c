@@ -18,7 +18,7 @@
  *      floats, (acc - za[i] * colsum[j]) * (sa[i] * sw[j]), and finished by the f32 kernel's
  * epilogue (bias, GELU, residual) straight into C (a kernel with micro_epi, WebAssembly's, does
  * that for whole tiles in its registers, with the same operations, when the f32 kernel is the one
- * it reproduces: the tile's round trip and the epilogue's call cost ~5% in the browser).
+ * it reproduces: the tile's round trip and the epilogue were 10% of a wasm profile, docs/int8.md).
  * Determinism: the integers are exact, and every float step is the same scalar code for a given
  * element, so results do not depend on the thread count, the blocking or the int8 kernel. Residual
  * aliasing (residual == C): each C element is written once, by the epilogue that reads its residual
