@@ -190,6 +190,36 @@ static int ck_line(ck_state *st, int c, size_t pos) {
   return st->lline[c];
 }
 
+/* The definition terms of doc that start in text [ts, te), one a line, into *out (heap; NULL
+ * when none). Returns 0 or BRASS_ENOMEM. */
+static int ck_terms(const extract_doc *doc, size_t ts, size_t te, char **out) {
+  *out = NULL;
+  size_t lo = 0, hi = doc->nterms; /* the first term starting at or after ts */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (doc->terms[mid].start < ts)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t n = 0, i;
+  for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++)
+    n += doc->terms[i].end - doc->terms[i].start + 1;
+  if (!n) return 0;
+  char *t = malloc(n);
+  if (!t) return BRASS_ENOMEM;
+  size_t k = 0;
+  for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++) {
+    const extract_span *sp = &doc->terms[i];
+    if (k) t[k++] = '\n';
+    memcpy(t + k, doc->text + sp->start, sp->end - sp->start);
+    k += sp->end - sp->start;
+  }
+  t[k] = '\0';
+  *out = t;
+  return 0;
+}
+
 /* Emits the chunk of pieces [a, b). */
 static int ck_emit(ck_state *st, size_t a, size_t b) {
   const extract_doc *doc = st->doc;
@@ -210,9 +240,10 @@ static int ck_emit(ck_state *st, size_t a, size_t b) {
   size_t pl = strlen(path);
   c->text = malloc(te - ts + 1);
   c->heading = malloc(pl + 1);
-  if (!c->text || !c->heading) {
+  if (!c->text || !c->heading || ck_terms(doc, ts, te, &c->terms) < 0) {
     free(c->text);
     free(c->heading);
+    free(c->terms);
     return st->oom = 1, BRASS_ENOMEM;
   }
   memcpy(c->text, doc->text + ts, te - ts);
@@ -510,6 +541,7 @@ void chunk_list_free(chunk_list *list) {
   for (size_t i = 0; i < list->count; i++) {
     free(list->items[i].text);
     free(list->items[i].heading);
+    free(list->items[i].terms);
   }
   free(list->items);
   memset(list, 0, sizeof *list);
