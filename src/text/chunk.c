@@ -190,6 +190,17 @@ static int ck_line(ck_state *st, int c, size_t pos) {
   return st->lline[c];
 }
 
+/* A term's bytes, at most CK_TERM_MAX (cut before a UTF-8 continuation byte): a chunk's terms
+ * then take at most its own length plus CK_TERM_MAX, however long a <dt> is. */
+#define CK_TERM_MAX 200
+static size_t ck_term_len(const extract_doc *doc, const extract_span *sp) {
+  size_t len = sp->end - sp->start;
+  if (len <= CK_TERM_MAX) return len;
+  len = CK_TERM_MAX;
+  while (len > 0 && ((unsigned char)doc->text[sp->start + len] & 0xC0) == 0x80) len--;
+  return len;
+}
+
 /* The definition terms of doc that start in text [ts, te), one a line, into *out (heap; NULL
  * when none). Returns 0 or BRASS_ENOMEM. */
 static int ck_terms(const extract_doc *doc, size_t ts, size_t te, char **out) {
@@ -204,16 +215,17 @@ static int ck_terms(const extract_doc *doc, size_t ts, size_t te, char **out) {
   }
   size_t n = 0, i;
   for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++)
-    n += doc->terms[i].end - doc->terms[i].start + 1;
+    n += ck_term_len(doc, &doc->terms[i]) + 1;
   if (!n) return 0;
   char *t = malloc(n);
   if (!t) return BRASS_ENOMEM;
   size_t k = 0;
   for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++) {
     const extract_span *sp = &doc->terms[i];
+    size_t len = ck_term_len(doc, sp);
     if (k) t[k++] = '\n';
-    memcpy(t + k, doc->text + sp->start, sp->end - sp->start);
-    k += sp->end - sp->start;
+    memcpy(t + k, doc->text + sp->start, len);
+    k += len;
   }
   t[k] = '\0';
   *out = t;

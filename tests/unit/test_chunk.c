@@ -384,6 +384,31 @@ static void test_html(void) {
   chunk_list_free(&l);
 }
 
+/* Each chunk carries the definition terms (<dt>) that start in it, one a line, each cut at 200
+ * bytes; a chunk without any has none (NULL). */
+static void test_html_terms(void) {
+  char h[2048];
+  char longterm[301];
+  memset(longterm, 'x', 300);
+  longterm[300] = '\0';
+  snprintf(h, sizeof h,
+           "<h1>A</h1><dl><dt id=\"a.f\">a.f()</dt><dd>Does f.</dd></dl>"
+           "<h2>B</h2><dl><dt>b.g()</dt><dd>Does g.</dd><dt>%s</dt><dd>Long.</dd></dl>"
+           "<h2>C</h2><p>Plain text.</p>",
+           longterm);
+  chunk_list l = {0};
+  CHECK(chunk_document(g_tok, h, strlen(h), DOC_HTML, NULL, &l, NULL) == 0);
+  CHECK_MSG(l.count == 3, "%zu chunks", l.count);
+  if (l.count == 3) {
+    CHECK_MSG(l.items[0].terms && strcmp(l.items[0].terms, "a.f()") == 0, "[%s]",
+              l.items[0].terms ? l.items[0].terms : "(null)");
+    CHECK(l.items[1].terms && strncmp(l.items[1].terms, "b.g()\n", 6) == 0 &&
+          strlen(l.items[1].terms) == 6 + 200 && strspn(l.items[1].terms + 6, "x") == 200);
+    CHECK(l.items[2].terms == NULL);
+  }
+  chunk_list_free(&l);
+}
+
 static void test_edges(void) {
   chunk_list l = {0};
   CHECK(chunk_document(g_tok, "", 0, DOC_MARKDOWN, NULL, &l, NULL) == 0 && l.count == 0);
@@ -618,6 +643,7 @@ int main(void) {
   test_long_text();
   test_code();
   test_html();
+  test_html_terms();
   test_edges();
   test_random();
   test_pathological();
