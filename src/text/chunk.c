@@ -202,11 +202,14 @@ static size_t ck_term_len(const extract_doc *doc, const extract_span *sp) {
   return len;
 }
 
-/* A document's lead, its first CK_LEAD_WORDS words (whitespace runs become one space), at most
- * CK_TERM_MAX bytes, from text[0, n) into buf (CK_TERM_MAX + 1 bytes); returns its length. The
- * start of a text usually says what the whole is about (a package's or a manual page's first
- * line, a module's summary), so it is a search field like a definition term. */
+/* A document's lead, its first CK_LEAD_WORDS words (whitespace runs become one space, each word
+ * at most CK_LEAD_WORD_MAX bytes, cut before a UTF-8 continuation byte), from text[0, n) into buf
+ * (CK_LEAD_MAX + 1 bytes); returns its length. The start of a text usually says what the whole is
+ * about (a package's or a manual page's first line, a module's summary), so it is a search field
+ * like a definition term. */
 #define CK_LEAD_WORDS 30
+#define CK_LEAD_WORD_MAX 64
+#define CK_LEAD_MAX (CK_LEAD_WORDS * (CK_LEAD_WORD_MAX + 1))
 static size_t ck_lead(const char *text, size_t n, char *buf) {
   size_t k = 0, i = 0;
   for (int words = 0; words < CK_LEAD_WORDS; words++) {
@@ -215,9 +218,8 @@ static size_t ck_lead(const char *text, size_t n, char *buf) {
     while (i < n && !ck_space((unsigned char)text[i])) i++;
     if (i == w) break;
     size_t len = i - w;
-    if (k && k + 1 + len > CK_TERM_MAX) break;
-    if (len > CK_TERM_MAX) { /* a first word over the cap: cut before a UTF-8 continuation byte */
-      len = CK_TERM_MAX;
+    if (len > CK_LEAD_WORD_MAX) {
+      len = CK_LEAD_WORD_MAX;
       while (len > 0 && ((unsigned char)text[w + len] & 0xC0) == 0x80) len--;
     }
     if (k) buf[k++] = ' ';
@@ -281,7 +283,7 @@ static int ck_emit(ck_state *st, size_t a, size_t b) {
   size_t pl = strlen(path);
   c->text = malloc(te - ts + 1);
   c->heading = malloc(pl + 1);
-  char lead[CK_TERM_MAX + 1];
+  char lead[CK_LEAD_MAX + 1];
   size_t lead_len = st->lead_done ? 0 : ck_lead(doc->text + ts, te - ts, lead);
   st->lead_done = 1;
   if (!c->text || !c->heading || ck_terms(doc, ts, te, lead, lead_len, &c->terms) < 0) {
