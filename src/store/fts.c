@@ -10,8 +10,9 @@
  *   -bm25(chunks_stem) + STORE_FTS_EXACT_WEIGHT * -bm25(chunks_fts)
  * so "files" finds "file" while a chunk holding the exact identifier still ranks above one that
  * only shares its stem. In both, title and heading words weigh more than body words (BM25 column
- * weights, STORE_FTS_W_*), and so do a chunk's definition terms (the HTML <dt> texts in it, such as
- * Sphinx's API signatures: the page that defines a name outranks the pages that mention it). A
+ * weights, STORE_FTS_W_*), and so do a chunk's key terms (the HTML <dt> texts in it, such as
+ * Sphinx's API signatures, so the page that defines a name outranks the pages that mention it; and
+ * in a document's first chunk its first 30 words, which say what the document is about). A
  * query with CJK terms is answered by chunks_stem alone (chunks_fts has no pairs); a CJK run
  * matches any of its character pairs, ranked by BM25 (in a "phrase" or excluded: all of them, in
  * order). Larger scores are better.
@@ -25,7 +26,7 @@
 #define STORE_FTS_W_TITLE 4.0
 #define STORE_FTS_W_HEADING 2.0
 #define STORE_FTS_W_BODY 1.0
-#define STORE_FTS_W_TERMS 4.0 /* definition terms (HTML <dt>) name what a chunk defines */
+#define STORE_FTS_W_TERMS 4.0 /* key terms: what a chunk defines, what a document is about */
 #define STORE_FTS_EXACT_WEIGHT 0.5
 
 /* One term as an FTS5 string: "text" (quotes doubled), "text"* for a prefix, and for a CJK run

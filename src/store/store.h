@@ -166,7 +166,7 @@ typedef struct store_chunk {
   int line_start, line_end;     /* 1-based, inclusive */
   const char *heading;          /* heading path, e.g. "Install > Linux"; NULL = "" */
   const char *title;            /* the document's title (a search field); NULL = "" */
-  const char *terms; /* definition terms in the chunk, one a line (a search field); NULL = "" */
+  const char *terms; /* key terms (chunk.h: lead, definition terms), a search field; NULL = "" */
 } store_chunk;
 
 int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *err);

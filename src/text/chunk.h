@@ -45,8 +45,9 @@ typedef struct chunk {
   size_t start, end;        /* byte range [start, end) in the original file */
   int line_start, line_end; /* 1-based lines of start and of end - 1 in the original file */
   char *heading;            /* heading path "Install > Linux", "" when none */
-  char *terms; /* the definition terms (extract_doc.terms) that start in the chunk, one a line:
-                  a search field (HTML <dt>: API signatures); NULL when none */
+  char *terms; /* key terms, one a line, a search field: in a document's first chunk its lead
+                  (first 30 words; not for code), then the definition terms (extract_doc.terms,
+                  HTML <dt>: API signatures) that start in the chunk; NULL when none */
   int tokens;  /* model tokens without specials (or the word estimate without a tokenizer) */
 } chunk;
 
