@@ -150,8 +150,9 @@ static const char store_migration_crawl[] =
 
 /* Key terms: each chunk's `terms` (a document's lead in its first chunk, then the HTML <dt> texts
  * that start in the chunk: API signatures, glossary words; src/text/chunk.c) become a search
- * field of both FTS5 indexes, weighted as titles (src/store/fts.c). FTS5 cannot add a column, so both indexes are made again and rebuilt
- * from the stored chunks; chunks stored before have no terms until their file is indexed again. */
+ * field of both FTS5 indexes, weighted as titles (src/store/fts.c). FTS5 cannot add a column, so
+ * both indexes are made again and rebuilt from the stored chunks; chunks stored before have no
+ * terms until their file is indexed again. */
 static const char store_terms_fts[] =
     "DROP TRIGGER IF EXISTS chunks_fts_insert;"
     "DROP TRIGGER IF EXISTS chunks_fts_delete;"
