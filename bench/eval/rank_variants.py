@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """rank_variants.py - tries ways of turning chunk scores into source scores without changing C:
 reads the libraries run_eval.sh keeps (OUT/SET.db, indexed by brass) and scores each set's
-queries the way brass's keyword mode does (src/store/fts.c: -bm25(chunks_stem, 4, 2, 1, 1) +
-0.5 x -bm25(chunks_fts, 4, 2, 1), a CJK run as any of its character pairs; a source ranks by its
-best chunk), then by each variant below, and prints MRR@10 per set. It reproduces brass's keyword
-MRR@10 (pydocs 0.831; debian 0.762 against brass's 0.760, from ties at brass's candidate limit),
+queries the way brass's keyword mode does (src/store/fts.c: -bm25(chunks_stem, 4, 2, 1, 1, 4) +
+0.5 x -bm25(chunks_fts, 4, 2, 1, 4), the last column being schema 5's key terms; a CJK run as
+any of its character pairs; a source ranks by its best chunk), then by each variant below, and
+prints MRR@10 per set. It reproduces brass's keyword MRR@10 (before schema 5: pydocs 0.831;
+debian 0.762 against brass's 0.760, from ties at brass's candidate limit),
 so a variant's gain here is worth moving into C; docs/eval.md has what it found.
 
 usage: rank_variants.py OUT_DIR [SET...]   (OUT_DIR: build/bench/eval after run_eval.sh)
@@ -85,11 +86,11 @@ class EvalSet:
             expr, has_cjk = fts_expr(q)
             s = collections.defaultdict(float)
             if expr:
-                for cid, v in self.db.execute("SELECT rowid, -bm25(chunks_stem, 4, 2, 1, 1) FROM"
+                for cid, v in self.db.execute("SELECT rowid, -bm25(chunks_stem, 4, 2, 1, 1, 4) FROM"
                                               " chunks_stem WHERE chunks_stem MATCH ?", (expr,)):
                     s[cid] += v
                 if not has_cjk:
-                    for cid, v in self.db.execute("SELECT rowid, -bm25(chunks_fts, 4, 2, 1) FROM"
+                    for cid, v in self.db.execute("SELECT rowid, -bm25(chunks_fts, 4, 2, 1, 4) FROM"
                                                   " chunks_fts WHERE chunks_fts MATCH ?", (expr,)):
                         s[cid] += 0.5 * v
             self.cache[q] = s

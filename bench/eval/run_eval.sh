@@ -9,7 +9,7 @@
 #           with --queries/--qrels (suffix match); the baseline gets the pages' text;
 #   debian, man, man-zh, man-ref, man-de, man-ja: BEIR folders indexed by `brass eval` into a
 #           library kept under OUT.
-# The sets and libraries are cached under $BRASS_BUILD/bench/eval (rebuilt when make_sets.py
+# The sets and libraries are cached under $BRASS_BUILD/bench/eval (sets rebuilt when make_sets.py
 # changes); about 5 minutes the first time on 2 idle cores. Usage: run_eval.sh [SET...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +26,14 @@ if [ ! -f "$OUT/.built" ] || [ bench/eval/make_sets.py -nt "$OUT/.built" ]; then
   rm -rf "$OUT"/*
   $PY bench/eval/make_sets.py "$OUT" "${SETS[@]}" || true
   touch "$OUT/.built"
+fi
+# Libraries indexed under an older schema keep what that schema stored (e.g. no key terms before
+# version 5: a migrated library has them empty until its documents are indexed again), so they
+# are dropped and indexed again when the schema version changes.
+SCHEMA=$(grep -o 'define STORE_SCHEMA_VERSION [0-9]*' src/store/store.h | grep -o '[0-9]*$')
+if [ "$(cat "$OUT/.schema" 2>/dev/null)" != "$SCHEMA" ]; then
+  rm -f "$OUT"/*.db "$OUT"/*.db-wal "$OUT"/*.db-shm
+  echo "$SCHEMA" >"$OUT/.schema"
 fi
 
 echo

@@ -177,7 +177,8 @@ static int ing_write_piece(ing_state *s, ing_file *f, size_t a, size_t b, const 
                       c->line_start,
                       c->line_end,
                       c->heading,
-                      f->title ? f->title : ing_basename(f->path)};
+                      f->title ? f->title : ing_basename(f->path),
+                      c->terms};
     int64_t cid;
     if ((rc = store_chunk_add(st, &sc, &cid, err))) return rc;
     if (v && (rc = store_vector_put(st, cid, v + (i - a) * (size_t)s->lib->dim, s->lib->dim, err)))

@@ -32,7 +32,7 @@ int store_document_add(store *st, int64_t source_id, const char *title, int64_t 
 int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *err) {
   static const char sql[] =
       "INSERT INTO chunks(document_id, seq, body, byte_start, byte_end, line_start, line_end,"
-      " heading, title, grams) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+      " heading, title, grams, terms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
   if (!c->text && c->text_len)
     return err_set(err, BRASS_EINVAL, "%s: adding a chunk: NULL text", st->path);
   if (c->text_len > 0x7fffffff)
@@ -50,6 +50,7 @@ int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *e
   sqlite3_bind_int(s, 7, c->line_end);
   sqlite3_bind_text(s, 8, c->heading ? c->heading : "", -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 9, c->title ? c->title : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 11, c->terms ? c->terms : "", -1, SQLITE_STATIC);
   char *grams = NULL;
   if (store_cjk_grams(c->text ? c->text : "", c->text_len, &grams)) {
     sqlite3_reset(s);

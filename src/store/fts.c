@@ -10,9 +10,12 @@
  *   -bm25(chunks_stem) + STORE_FTS_EXACT_WEIGHT * -bm25(chunks_fts)
  * so "files" finds "file" while a chunk holding the exact identifier still ranks above one that
  * only shares its stem. In both, title and heading words weigh more than body words (BM25 column
- * weights, STORE_FTS_W_*). A query with CJK terms is answered by chunks_stem alone (chunks_fts has
- * no pairs); a CJK run matches any of its character pairs, ranked by BM25 (in a "phrase" or
- * excluded: all of them, in order). Larger scores are better.
+ * weights, STORE_FTS_W_*), and so do a chunk's key terms (the HTML <dt> texts in it, such as
+ * Sphinx's API signatures, so the page that defines a name outranks the pages that mention it; and
+ * in a document's first chunk its first 30 words, which say what the document is about). A
+ * query with CJK terms is answered by chunks_stem alone (chunks_fts has no pairs); a CJK run
+ * matches any of its character pairs, ranked by BM25 (in a "phrase" or excluded: all of them, in
+ * order). Larger scores are better.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #define STORE_FTS_W_TITLE 4.0
 #define STORE_FTS_W_HEADING 2.0
 #define STORE_FTS_W_BODY 1.0
+#define STORE_FTS_W_TERMS 4.0 /* key terms: what a chunk defines, what a document is about */
 #define STORE_FTS_EXACT_WEIGHT 0.5
 
 /* One term as an FTS5 string: "text" (quotes doubled), "text"* for a prefix, and for a CJK run
@@ -120,6 +124,7 @@ static int fts_run(store *st, const char *sql, const char *expr, int limit, cons
   sqlite3_bind_double(s, 3, STORE_FTS_W_TITLE);
   sqlite3_bind_double(s, 4, STORE_FTS_W_HEADING);
   sqlite3_bind_double(s, 5, STORE_FTS_W_BODY);
+  sqlite3_bind_double(s, 7, STORE_FTS_W_TERMS);
   if (acc) sqlite3_bind_pointer(s, 6, (void *)acc, "brass_accept", NULL);
   size_t cap = *count + (size_t)limit;
   store_hit *nh = realloc(*h, cap * sizeof *nh);
@@ -163,17 +168,17 @@ int store_fts_search(store *st, const char *query, int mode, int limit, store_hi
 int store_fts_search_where(store *st, const char *query, int mode, int limit,
                            const store_accept *acc, store_hit **hits, size_t *n, brass_error *err) {
   static const char stem_sql[] =
-      "SELECT rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0) AS s FROM chunks_stem"
+      "SELECT rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0, ?7) AS s FROM chunks_stem"
       " WHERE chunks_stem MATCH ?1 ORDER BY s DESC LIMIT ?2";
   static const char exact_sql[] =
-      "SELECT rowid, -bm25(chunks_fts, ?3, ?4, ?5) AS s FROM chunks_fts"
+      "SELECT rowid, -bm25(chunks_fts, ?3, ?4, ?5, ?7) AS s FROM chunks_fts"
       " WHERE chunks_fts MATCH ?1 ORDER BY s DESC LIMIT ?2";
   static const char stem_where[] =
-      "SELECT chunks_stem.rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0) AS s FROM chunks_stem"
+      "SELECT chunks_stem.rowid, -bm25(chunks_stem, ?3, ?4, ?5, 1.0, ?7) AS s FROM chunks_stem"
       " JOIN chunks c ON c.id = chunks_stem.rowid" FTS_FILTER_JOIN
       " WHERE chunks_stem MATCH ?1" FTS_FILTER_WHERE " ORDER BY s DESC LIMIT ?2";
   static const char exact_where[] =
-      "SELECT chunks_fts.rowid, -bm25(chunks_fts, ?3, ?4, ?5) AS s FROM chunks_fts"
+      "SELECT chunks_fts.rowid, -bm25(chunks_fts, ?3, ?4, ?5, ?7) AS s FROM chunks_fts"
       " JOIN chunks c ON c.id = chunks_fts.rowid" FTS_FILTER_JOIN
       " WHERE chunks_fts MATCH ?1" FTS_FILTER_WHERE " ORDER BY s DESC LIMIT ?2";
   *hits = NULL;

@@ -148,12 +148,77 @@ static const char store_migration_crawl[] =
     "  links TEXT"
     ");";
 
+/* Key terms: each chunk's `terms` (a document's lead in its first chunk, then the HTML <dt> texts
+ * that start in the chunk: API signatures, glossary words; src/text/chunk.c) become a search
+ * field of both FTS5 indexes, weighted as titles (src/store/fts.c). FTS5 cannot add a column, so
+ * both indexes are made again and rebuilt from the stored chunks; chunks stored before have no
+ * terms until their file is indexed again. */
+static const char store_terms_fts[] =
+    "DROP TRIGGER IF EXISTS chunks_fts_insert;"
+    "DROP TRIGGER IF EXISTS chunks_fts_delete;"
+    "DROP TRIGGER IF EXISTS chunks_fts_update;"
+    "DROP TABLE IF EXISTS chunks_fts;"
+    "DROP TABLE IF EXISTS chunks_stem;"
+    "CREATE VIRTUAL TABLE chunks_fts USING fts5("
+    "  title, heading, body, terms, content='chunks', content_rowid='id',"
+    "  tokenize='unicode61 remove_diacritics 2'"
+    ");"
+    "CREATE VIRTUAL TABLE chunks_stem USING fts5("
+    "  title, heading, body, grams, terms, content='chunks', content_rowid='id',"
+    "  tokenize='porter unicode61 remove_diacritics 2'"
+    ");"
+    "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');"
+    "INSERT INTO chunks_stem(chunks_stem) VALUES ('rebuild');"
+    "CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(rowid, title, heading, body, terms)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.terms);"
+    "  INSERT INTO chunks_stem(rowid, title, heading, body, grams, terms)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.grams, new.terms);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, body, terms)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.terms);"
+    "  INSERT INTO chunks_stem(chunks_stem, rowid, title, heading, body, grams, terms)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.grams, old.terms);"
+    "END;"
+    "CREATE TRIGGER chunks_fts_update AFTER UPDATE OF title, heading, body, grams, terms ON chunks"
+    " BEGIN"
+    "  INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, body, terms)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.terms);"
+    "  INSERT INTO chunks_stem(chunks_stem, rowid, title, heading, body, grams, terms)"
+    "    VALUES ('delete', old.id, old.title, old.heading, old.body, old.grams, old.terms);"
+    "  INSERT INTO chunks_fts(rowid, title, heading, body, terms)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.terms);"
+    "  INSERT INTO chunks_stem(rowid, title, heading, body, grams, terms)"
+    "    VALUES (new.id, new.title, new.heading, new.body, new.grams, new.terms);"
+    "END;";
+
+/* The column is added only when missing (a file whose version was wound back, as tests do, has
+ * it), then both indexes are made again (store_terms_fts). Runs as the C step of migration 5,
+ * whose SQL is empty. */
+static int store_terms_add(store *st, brass_error *err) {
+  sqlite3_stmt *s;
+  int rc = store_stmt(st, "SELECT count(*) FROM pragma_table_info('chunks') WHERE name = 'terms'",
+                      &s, err);
+  if (rc < 0) return rc;
+  rc = sqlite3_step(s);
+  int have = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+  store_stmt_done(s);
+  if (have < 0) return store_sqlerr(st, rc, "migrating the schema to definition terms", err);
+  if (!have && (rc = store_exec(st, "ALTER TABLE chunks ADD COLUMN terms TEXT NOT NULL DEFAULT ''",
+                                "adding the chunks' definition terms", err)) < 0)
+    return rc;
+  return store_exec(st, store_terms_fts, "making the search indexes with definition terms", err);
+}
+static const char store_migration_terms[] = "";
+
 /* migrations[i] takes version i to version i + 1. */
 static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
-    store_migration_1, store_migration_ranking, store_migration_int8vec, store_migration_crawl};
+    store_migration_1, store_migration_ranking, store_migration_int8vec, store_migration_crawl,
+    store_migration_terms};
 /* Steps in C after migration i's SQL (NULL: none). */
 static int (*const store_migration_steps[STORE_SCHEMA_VERSION])(store *, brass_error *) = {
-    NULL, store_cjk_fill, NULL, NULL};
+    NULL, store_cjk_fill, NULL, NULL, store_terms_add};
 
 int store_migrate(store *st, brass_error *err) {
   int rc = store_exec(st, "BEGIN IMMEDIATE", "starting the schema migration", err);

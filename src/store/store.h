@@ -19,7 +19,7 @@
 #include "brass.h"
 
 /* The schema version this binary writes and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a brass library: "BRSS". */
 #define STORE_APPLICATION_ID 0x42525353
 
@@ -166,6 +166,7 @@ typedef struct store_chunk {
   int line_start, line_end;     /* 1-based, inclusive */
   const char *heading;          /* heading path, e.g. "Install > Linux"; NULL = "" */
   const char *title;            /* the document's title (a search field); NULL = "" */
+  const char *terms; /* key terms (chunk.h: lead, definition terms), a search field; NULL = "" */
 } store_chunk;
 
 int store_chunk_add(store *st, const store_chunk *c, int64_t *id, brass_error *err);

@@ -43,6 +43,7 @@ typedef struct ck_state {
   int open;    /* a chunk is open: pieces [a, n) */
   long tokens; /* tokens of pieces [a, n) */
   int path;
+  int lead_done; /* the first chunk took the document's lead (or the kind has none: code) */
   /* line cursors (positions only grow) */
   size_t lpos[2];
   int lline[2];
@@ -190,6 +191,78 @@ static int ck_line(ck_state *st, int c, size_t pos) {
   return st->lline[c];
 }
 
+/* A term's bytes, at most CK_TERM_MAX (cut before a UTF-8 continuation byte): a chunk's terms
+ * then take at most its own length plus CK_TERM_MAX, however long a <dt> is. */
+#define CK_TERM_MAX 200
+static size_t ck_term_len(const extract_doc *doc, const extract_span *sp) {
+  size_t len = sp->end - sp->start;
+  if (len <= CK_TERM_MAX) return len;
+  len = CK_TERM_MAX;
+  while (len > 0 && ((unsigned char)doc->text[sp->start + len] & 0xC0) == 0x80) len--;
+  return len;
+}
+
+/* A document's lead, its first CK_LEAD_WORDS words (whitespace runs become one space, each word
+ * at most CK_LEAD_WORD_MAX bytes, cut before a UTF-8 continuation byte), from text[0, n) into buf
+ * (CK_LEAD_MAX + 1 bytes); returns its length. The start of a text usually says what the whole is
+ * about (a package's or a manual page's first line, a module's summary), so it is a search field
+ * like a definition term. */
+#define CK_LEAD_WORDS 30
+#define CK_LEAD_WORD_MAX 64
+#define CK_LEAD_MAX (CK_LEAD_WORDS * (CK_LEAD_WORD_MAX + 1))
+static size_t ck_lead(const char *text, size_t n, char *buf) {
+  size_t k = 0, i = 0;
+  for (int words = 0; words < CK_LEAD_WORDS; words++) {
+    while (i < n && ck_space((unsigned char)text[i])) i++;
+    size_t w = i;
+    while (i < n && !ck_space((unsigned char)text[i])) i++;
+    if (i == w) break;
+    size_t len = i - w;
+    if (len > CK_LEAD_WORD_MAX) {
+      len = CK_LEAD_WORD_MAX;
+      while (len > 0 && ((unsigned char)text[w + len] & 0xC0) == 0x80) len--;
+    }
+    if (k) buf[k++] = ' ';
+    memcpy(buf + k, text + w, len);
+    k += len;
+  }
+  buf[k] = '\0';
+  return k;
+}
+
+/* The chunk's key terms into *out (heap; NULL when none), one a line: the lead (when lead_len)
+ * and then the definition terms of doc that start in text [ts, te). Returns 0 or BRASS_ENOMEM. */
+static int ck_terms(const extract_doc *doc, size_t ts, size_t te, const char *lead, size_t lead_len,
+                    char **out) {
+  *out = NULL;
+  size_t lo = 0, hi = doc->nterms; /* the first term starting at or after ts */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (doc->terms[mid].start < ts)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t n = lead_len ? lead_len + 1 : 0, i;
+  for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++)
+    n += ck_term_len(doc, &doc->terms[i]) + 1;
+  if (!n) return 0;
+  char *t = malloc(n);
+  if (!t) return BRASS_ENOMEM;
+  size_t k = lead_len;
+  memcpy(t, lead, lead_len);
+  for (i = lo; i < doc->nterms && doc->terms[i].start < te; i++) {
+    const extract_span *sp = &doc->terms[i];
+    size_t len = ck_term_len(doc, sp);
+    if (k) t[k++] = '\n';
+    memcpy(t + k, doc->text + sp->start, len);
+    k += len;
+  }
+  t[k] = '\0';
+  *out = t;
+  return 0;
+}
+
 /* Emits the chunk of pieces [a, b). */
 static int ck_emit(ck_state *st, size_t a, size_t b) {
   const extract_doc *doc = st->doc;
@@ -210,9 +283,13 @@ static int ck_emit(ck_state *st, size_t a, size_t b) {
   size_t pl = strlen(path);
   c->text = malloc(te - ts + 1);
   c->heading = malloc(pl + 1);
-  if (!c->text || !c->heading) {
+  char lead[CK_LEAD_MAX + 1];
+  size_t lead_len = st->lead_done ? 0 : ck_lead(doc->text + ts, te - ts, lead);
+  st->lead_done = 1;
+  if (!c->text || !c->heading || ck_terms(doc, ts, te, lead, lead_len, &c->terms) < 0) {
     free(c->text);
     free(c->heading);
+    free(c->terms);
     return st->oom = 1, BRASS_ENOMEM;
   }
   memcpy(c->text, doc->text + ts, te - ts);
@@ -473,6 +550,7 @@ int chunk_document(const tokenizer *tok, const char *text, size_t len, doc_kind 
                  .max_bytes = max_bytes,
                  .nspec = nspec,
                  .path = -1,
+                 .lead_done = kind == DOC_CODE, /* code starts with imports and licences */
                  .lline = {1, 1}};
   if (tok) {
     st.cap = budget + nspec + 1;
@@ -510,6 +588,7 @@ void chunk_list_free(chunk_list *list) {
   for (size_t i = 0; i < list->count; i++) {
     free(list->items[i].text);
     free(list->items[i].heading);
+    free(list->items[i].terms);
   }
   free(list->items);
   memset(list, 0, sizeof *list);

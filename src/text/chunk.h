@@ -45,7 +45,10 @@ typedef struct chunk {
   size_t start, end;        /* byte range [start, end) in the original file */
   int line_start, line_end; /* 1-based lines of start and of end - 1 in the original file */
   char *heading;            /* heading path "Install > Linux", "" when none */
-  int tokens; /* model tokens without specials (or the word estimate without a tokenizer) */
+  char *terms; /* key terms, one a line, a search field: in a document's first chunk its lead
+                  (first 30 words; not for code), then the definition terms (extract_doc.terms,
+                  HTML <dt>: API signatures) that start in the chunk; NULL when none */
+  int tokens;  /* model tokens without specials (or the word estimate without a tokenizer) */
 } chunk;
 
 typedef struct chunk_list {

@@ -55,6 +55,12 @@ typedef struct extract_run {
   int verbatim;
 } extract_run;
 
+/* A definition term (HTML <dt>: Sphinx's API signatures, glossary words): [start, end) in
+ * doc->text, trimmed of surrounding whitespace. */
+typedef struct extract_span {
+  size_t start, end;
+} extract_span;
+
 typedef struct extract_doc {
   const char *src; /* the original bytes (borrowed) */
   size_t src_len;
@@ -67,6 +73,9 @@ typedef struct extract_doc {
   size_t nblocks, blocks_cap;
   char **paths; /* heading paths, "A > B", owned */
   size_t npaths, paths_cap;
+  extract_span *terms; /* definition terms in text order (HTML only; the chunker gives each chunk
+                          the terms that start in it, a search field: see chunk.h) */
+  size_t nterms, terms_cap;
 } extract_doc;
 
 /* Fills doc (which the caller zeroes or that was freed) from len bytes of src, which must stay
@@ -139,6 +148,9 @@ size_t extract_utf8_len(uint32_t cp);
 /* Appends block [start, end) of doc->text after trimming ASCII whitespace; empty ones are
  * dropped. Returns 0 or BRASS_ENOMEM. */
 int extract_add_block(extract_doc *doc, size_t start, size_t end, int kind, int path);
+/* Appends the definition term [start, end) of doc->text after trimming ASCII whitespace; empty
+ * ones are dropped. Returns 0 or BRASS_ENOMEM. */
+int extract_add_term(extract_doc *doc, size_t start, size_t end);
 /* Heading-path stack: levels 1..6 of heading text. */
 typedef struct extract_heads {
   char *text[7];

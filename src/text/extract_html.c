@@ -35,6 +35,9 @@ typedef struct html_state {
   size_t space_s, space_e; /* source span of the pending whitespace */
   /* element counters */
   int pre, list, nav, head, h_level, path;
+  /* an open <dt> (definition term) and where its text starts */
+  int dt_open;
+  size_t dt_start;
   /* role="navigation" blocks: how many <div>s are open, and the depths at which such a block
    * opened (a short stack; deeper nesting of navigation blocks is counted but not closed early) */
   int divs, nav_divs;
@@ -337,6 +340,22 @@ static void html_div(html_state *st, int close, size_t attrs, size_t gt) {
   }
 }
 
+/* <dt> opens a definition term; </dt>, <dd>, <dl>, </dl> or the next <dt> ends it (also when
+ * </dt> is missing). Its text goes to doc->terms as well as to the body. */
+static void html_term(html_state *st, const char *name, int close) {
+  int dt = strcmp(name, "dt") == 0;
+  if (!dt && strcmp(name, "dd") != 0 && strcmp(name, "dl") != 0) return;
+  if (st->dt_open) {
+    st->dt_open = 0;
+    st->doc->text = st->out; /* extract_add_term reads the text */
+    if (!st->oom && extract_add_term(st->doc, st->dt_start, st->out_len) < 0) st->oom = 1;
+  }
+  if (dt && !close) {
+    st->dt_open = 1;
+    st->dt_start = st->out_len;
+  }
+}
+
 /* Handles tag <name attrs...> (close: </name>) ending at gt; returns the position after it. */
 static size_t html_tag(html_state *st, const char *name, int close, size_t attrs, size_t gt) {
   size_t after = gt + 1;
@@ -356,6 +375,7 @@ static size_t html_tag(html_state *st, const char *name, int close, size_t attrs
     }
     return st->len;
   }
+  if (name[0] == 'd') html_term(st, name, close);
   if (strcmp(name, "div") == 0) html_div(st, close, attrs, gt);
   if (!close && html_name_is(name, html_raw_tags)) {
     if (strcmp(name, "textarea") == 0 || strcmp(name, "xmp") == 0) return after;
@@ -462,6 +482,7 @@ int extract_html(const char *src, size_t len, extract_doc *doc, brass_error *err
     name[k] = '\0';
     p = html_tag(&st, name, close, ns + k, gt);
   }
+  html_term(&st, "dl", 1);
   html_boundary(&st);
   extract_heads_free(&st.heads);
   doc->text = st.out;

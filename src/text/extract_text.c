@@ -32,6 +32,21 @@ int extract_add_block(extract_doc *doc, size_t start, size_t end, int kind, int 
   return 0;
 }
 
+int extract_add_term(extract_doc *doc, size_t start, size_t end) {
+  while (start < end && ext_is_space((unsigned char)doc->text[start])) start++;
+  while (end > start && ext_is_space((unsigned char)doc->text[end - 1])) end--;
+  if (start >= end) return 0;
+  if (doc->nterms == doc->terms_cap) {
+    size_t cap = doc->terms_cap ? doc->terms_cap * 2 : 16;
+    extract_span *t = realloc(doc->terms, cap * sizeof *t);
+    if (!t) return BRASS_ENOMEM;
+    doc->terms = t;
+    doc->terms_cap = cap;
+  }
+  doc->terms[doc->nterms++] = (extract_span){start, end};
+  return 0;
+}
+
 int extract_heads_push(extract_heads *h, extract_doc *doc, int level, const char *s, size_t n) {
   if (level < 1) level = 1;
   if (level > 6) level = 6;
@@ -103,6 +118,7 @@ void extract_doc_free(extract_doc *doc) {
   free(doc->blocks);
   for (size_t i = 0; i < doc->npaths; i++) free(doc->paths[i]);
   free(doc->paths);
+  free(doc->terms);
   memset(doc, 0, sizeof *doc);
 }
 

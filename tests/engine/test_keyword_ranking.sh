@@ -7,6 +7,9 @@
 #   - query syntax: "phrase" (required, in order), -excluded, prefix*; FTS5 operators and
 #     broken quoting in user text never fail (a list of nasty strings, plus random bytes);
 #   - snippets mark query words but not stop words, unless the query is only stop words;
+#   - definition terms: an HTML page that defines a name in a <dt> (as Sphinx does) ranks above a
+#     shorter page that only mentions it, for a Sphinx index entry as the query; a document's lead
+#     (first words) ranks it above one that has the query's words in its middle;
 #   - CJK: real Chinese manual pages (manpages-zh) are found by two- and four-character words
 #     taken from them;
 #   - an old (version 1) library, built here from the version-1 SQL in src/store/schema.c,
@@ -78,6 +81,42 @@ case "$s" in *"**to**"* | *"**How**"* | *"**the**"*) fail "stop words marked: $s
 case "$(json "$T/r.json" 'j["results"][0]["snippet"]')" in *"**How**"*"**to**"*) ok "stop-word query marked" ;;
   *) fail "stop-word query: $(json "$T/r.json" 'j["results"][0]["snippet"]')" ;; esac
 
+# ---- definition terms: <dt> as a search field ----
+D="$T/defs"
+mkdir -p "$D"
+cat >"$D/widgets.html" <<'EOF'
+<html><head><title>widgets: Widget tools</title></head><body>
+<h1>widgets: Widget tools</h1>
+<p>This module provides tools for widgets and gadgets in general.</p>
+<dl class="py function">
+<dt class="sig sig-object py" id="widgets.polish"><span class="sig-prename">widgets.</span><span class="sig-name">polish</span>(<em>w</em>)<a class="headerlink" href="#widgets.polish">¶</a></dt>
+<dd><p>Polish a widget until it shines; returns the widget.</p></dd>
+<dt class="sig sig-object py" id="widgets.frobnicate"><span class="sig-prename">widgets.</span><span class="sig-name">frobnicate</span>(<em>w</em>, <em>level</em>)<a class="headerlink" href="#widgets.frobnicate">¶</a></dt>
+<dd><p>Turn the level of a widget up or down.</p></dd>
+</dl>
+</body></html>
+EOF
+cat >"$D/changes.html" <<'EOF'
+<html><head><title>What's new</title></head><body>
+<h1>What's new in release 2</h1>
+<p>Release 2 brings many small improvements across the library. This page lists them by module,
+oldest first, with the version that introduced each change and notes for porting code.</p>
+<p>The frobnicate() function of the widgets module now frobnicates faster; frobnicate accepts a level.</p>
+</body></html>
+EOF
+"$BRASS" index --quiet --library "$T/defs.db" "$D" >/dev/null 2>&1 || fail "index defs"
+"$BRASS" search --library "$T/defs.db" --json -n 5 -- "frobnicate() (in module widgets)" >"$T/r.json"
+expect "definition beats mention" "$(json "$T/r.json" '" ".join(r["source"].rsplit("/", 1)[1] for r in j["results"])')" "widgets.html changes.html"
+expect "definition terms stored" "$(sql "$T/defs.db" "SELECT terms FROM chunks WHERE terms LIKE '%widgets.polish%'" | tail -n 2 | tr '\n' '|')" "widgets.polish(w)|widgets.frobnicate(w, level)|"
+# the lead: a document's first words are a search field too, so the page that starts with the
+# query's words beats a page that has them once deep in its text (and twice "encrypted link")
+mkdir -p "$T/lead"
+{ printf 'Copy files between hosts over an encrypted link.\n\n'; filler 20; printf '\n'; } >"$T/lead/scp.txt"
+{ filler 8; printf 'Other tools copy files between hosts too, and some of them use an encrypted link; an encrypted link is slower.\n'; filler 8; printf '\n'; } >"$T/lead/notes.txt"
+"$BRASS" index --quiet --library "$T/lead.db" "$T/lead" >/dev/null 2>&1 || fail "index lead"
+"$BRASS" search --library "$T/lead.db" --json -n 5 -- "copy files between hosts over an encrypted link" >"$T/r.json"
+expect "lead beats a mention" "$(json "$T/r.json" '" ".join(r["source"].rsplit("/", 1)[1] for r in j["results"])')" "scp.txt notes.txt"
+
 # ---- CJK: real Chinese manual pages ----
 ZH=/usr/share/man/zh_CN/man1
 if [ -f "$ZH/ls.1.gz" ] && [ -f "$ZH/cp.1.gz" ]; then
@@ -122,6 +161,7 @@ db.commit()
 PY
 expect "old library: stem" "$("$BRASS" search --library "$OLD" --json -- runs 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
 expect "old library: CJK" "$("$BRASS" search --library "$OLD" --json -- 索引 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
+expect "old library: no definition terms" "$(sql "$OLD" "SELECT count(*) FROM chunks WHERE terms <> ''")" "0"
 expect "old library: title field" "$("$BRASS" search --library "$OLD" --json -- notes 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')" "1"
 expect "old library: version" "$(sql "$OLD" 'PRAGMA user_version')" "$(grep -o 'define STORE_SCHEMA_VERSION [0-9]*' "$BRASS_SRC/src/store/store.h" | grep -o '[0-9]*$')"
 "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [c.execute("INSERT INTO %s(%s, rank) VALUES (\x27integrity-check\x27, 1)" % (t, t)) for t in ("chunks_fts", "chunks_stem")]' "$OLD" &&

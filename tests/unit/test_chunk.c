@@ -384,6 +384,69 @@ static void test_html(void) {
   chunk_list_free(&l);
 }
 
+/* Each chunk carries the definition terms (<dt>) that start in it, one a line, each cut at 200
+ * bytes; a chunk without any has none (NULL), except the first, which has the lead. */
+static void test_html_terms(void) {
+  char h[2048];
+  char longterm[301];
+  memset(longterm, 'x', 300);
+  longterm[300] = '\0';
+  snprintf(h, sizeof h,
+           "<h1>A</h1><dl><dt id=\"a.f\">a.f()</dt><dd>Does f.</dd></dl>"
+           "<h2>B</h2><dl><dt>b.g()</dt><dd>Does g.</dd><dt>%s</dt><dd>Long.</dd></dl>"
+           "<h2>C</h2><p>Plain text.</p>",
+           longterm);
+  chunk_list l = {0};
+  CHECK(chunk_document(g_tok, h, strlen(h), DOC_HTML, NULL, &l, NULL) == 0);
+  CHECK_MSG(l.count == 3, "%zu chunks", l.count);
+  if (l.count == 3) {
+    /* the first chunk also leads with the document's first words */
+    CHECK_MSG(l.items[0].terms && strcmp(l.items[0].terms, "A a.f() Does f.\na.f()") == 0, "[%s]",
+              l.items[0].terms ? l.items[0].terms : "(null)");
+    CHECK(l.items[1].terms && strncmp(l.items[1].terms, "b.g()\n", 6) == 0 &&
+          strlen(l.items[1].terms) == 6 + 200 && strspn(l.items[1].terms + 6, "x") == 200);
+    CHECK(l.items[2].terms == NULL);
+  }
+  chunk_list_free(&l);
+}
+
+/* A document's first chunk leads its terms with the document's first 30 words (whitespace runs as
+ * one space, each word at most 64 bytes, cut at a UTF-8 boundary); later chunks and source code
+ * get no lead. */
+static void test_lead(void) {
+  char t[8192];
+  size_t p = 0;
+  for (int i = 0; i < 40; i++) p += (size_t)snprintf(t + p, sizeof t - p, "w%d \n\t ", i);
+  p += make_prose(t + p, sizeof t - p, 40, 1);
+  chunk_options o = {.max_tokens = 64};
+  chunk_list l = {0};
+  CHECK(chunk_document(g_tok, t, p, DOC_TEXT, &o, &l, NULL) == 0 && l.count > 2);
+  if (l.count > 2) {
+    char want[512];
+    size_t k = 0;
+    for (int i = 0; i < 30; i++)
+      k += (size_t)snprintf(want + k, sizeof want - k, "%sw%d", i ? " " : "", i);
+    CHECK_MSG(l.items[0].terms && strcmp(l.items[0].terms, want) == 0, "[%s]", l.items[0].terms);
+    for (size_t i = 1; i < l.count; i++) CHECK(l.items[i].terms == NULL);
+  }
+  chunk_list_free(&l);
+  /* a word of 100 two-byte letters is cut at 64 bytes, between letters */
+  p = 0;
+  for (int i = 0; i < 100; i++) t[p++] = '\xC3', t[p++] = '\xA9';
+  p += (size_t)snprintf(t + p, sizeof t - p, " more words\n");
+  CHECK(chunk_document(g_tok, t, p, DOC_TEXT, NULL, &l, NULL) == 0 && l.count == 1);
+  if (l.count == 1)
+    CHECK_MSG(l.items[0].terms && strlen(l.items[0].terms) == 64 + 11 &&
+                  memcmp(l.items[0].terms, t, 64) == 0 &&
+                  strcmp(l.items[0].terms + 64, " more words") == 0,
+              "[%s]", l.items[0].terms);
+  chunk_list_free(&l);
+  const char *code = "// Licensed under the Apache License\nint main(void) { return 0; }\n";
+  CHECK(chunk_document(g_tok, code, strlen(code), DOC_CODE, NULL, &l, NULL) == 0 && l.count == 1);
+  if (l.count == 1) CHECK(l.items[0].terms == NULL);
+  chunk_list_free(&l);
+}
+
 static void test_edges(void) {
   chunk_list l = {0};
   CHECK(chunk_document(g_tok, "", 0, DOC_MARKDOWN, NULL, &l, NULL) == 0 && l.count == 0);
@@ -618,6 +681,8 @@ int main(void) {
   test_long_text();
   test_code();
   test_html();
+  test_html_terms();
+  test_lead();
   test_edges();
   test_random();
   test_pathological();

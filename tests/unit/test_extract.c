@@ -271,6 +271,35 @@ static void test_html_sphinx(void) {
   extract_doc_free(&d);
 }
 
+/* The text of term i (static buffer). */
+static const char *term_text(const extract_doc *d, size_t i) {
+  static char buf[256];
+  size_t n = d->terms[i].end - d->terms[i].start;
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  memcpy(buf, d->text + d->terms[i].start, n);
+  buf[n] = '\0';
+  return buf;
+}
+
+/* Definition terms (<dt>): Sphinx's signatures without the permalink, ended by </dt>, <dd>, the
+ * next <dt> or </dl> when </dt> is missing; the text stays in the body too; none in navigation. */
+static void test_html_terms(void) {
+  const char *h =
+      "<nav><dl><dt>menu</dt></dl></nav><h1>m</h1><dl class=\"py function\">\n"
+      "<dt class=\"sig\" id=\"m.f\"><span>m.</span><span>f</span>(<em>x</em>)"
+      "<a class=\"headerlink\" href=\"#m.f\">\xC2\xB6</a></dt>\n<dd><p>Does f.</p></dd>"
+      "<DT>  alpha <dd>first</dd><dt>beta<dt>gamma\n</dl><p>after</p><dl><dt></dt><dt>delta";
+  extract_doc d;
+  CHECK(extract_html(h, strlen(h), &d, NULL) == 0);
+  CHECK_MSG(d.nterms == 5, "%zu terms", d.nterms);
+  const char *want[] = {"m.f(x)", "alpha", "beta", "gamma", "delta"};
+  for (size_t i = 0; i < d.nterms && i < 5; i++)
+    CHECK_MSG(strcmp(term_text(&d, i), want[i]) == 0, "term %zu: [%s]", i, term_text(&d, i));
+  CHECK(memmem(d.text, d.len, "m.f(x)", 6) && !memmem(d.text, d.len, "menu", 4));
+  check_map(&d);
+  extract_doc_free(&d);
+}
+
 static void test_kind_and_binary(void) {
   CHECK(extract_kind_for_path("a/README.md") == DOC_MARKDOWN);
   CHECK(extract_kind_for_path("x.MarkDown") == DOC_MARKDOWN);
@@ -416,6 +445,7 @@ int main(void) {
   test_text();
   test_html();
   test_html_sphinx();
+  test_html_terms();
   test_kind_and_binary();
   test_pathological();
   CHECK_DONE();
