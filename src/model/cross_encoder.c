@@ -13,9 +13,10 @@
  *
  * Whole pairs per thread: on several threads, as many pairs as fill every thread equally (the
  * window's pairs less its count modulo the threads) each run through the encoder on one thread,
- * serially, with that worker's own activations (wscratch): one pool barrier for all of them
- * instead of several per operation and layer of every batch, which cost most in the browser
- * (Atomics.wait wake-ups). The pairs left over take the batched path split across the threads.
+ * serially, with that worker's own activations (wscratch), longest pairs first so that the threads
+ * finish together: one pool barrier for all of them instead of several per operation and layer of
+ * every batch, which cost most in the browser (Atomics.wait wake-ups). The pairs left over take
+ * the batched path split across the threads.
  * Every row of a pair is computed the same way alone or in a batch, on one thread or several, so
  * the scores are the same bits either way (test_rerank_static: threads 1 and 2, both dtypes).
  */
@@ -330,7 +331,8 @@ static float ce_score(const brass_reranker *r, const float *p) {
 typedef struct ce_whole_job {
   brass_reranker *r;
   float *scores;
-  int *rc; /* (pairs) 0 or BRASS_ENOMEM */
+  int *rc;          /* (pairs) 0 or BRASS_ENOMEM */
+  const int *order; /* (pairs) the pairs by decreasing length: the threads finish together */
 } ce_whole_job;
 
 /* Pairs [begin, end) of the window, each through the encoder and the head on this worker alone
@@ -339,7 +341,8 @@ static void ce_whole_pairs(void *ctx, size_t begin, size_t end, int worker) {
   const ce_whole_job *j = ctx;
   brass_reranker *r = j->r;
   const size_t seq = (size_t)r->cfg.max_seq_length, H = (size_t)r->cfg.hidden;
-  for (size_t i = begin; i < end; i++) {
+  for (size_t t = begin; t < end; t++) {
+    const size_t i = (size_t)j->order[t];
     const int start = 0, len = r->ntok[i];
     bert_batch b = {.nseq = 1,
                     .ntok = len,
@@ -359,13 +362,18 @@ static void ce_whole_pairs(void *ctx, size_t begin, size_t end, int worker) {
 
 /* Scores pairs [0, whole) of the window whole, one per thread at a time. */
 static int ce_window_whole(brass_reranker *r, int whole, float *scores, brass_error *err) {
-  int longest = 0, rcs[RERANK_WINDOW];
-  for (int i = 0; i < whole; i++) longest = r->ntok[i] > longest ? r->ntok[i] : longest;
+  int longest = 0, rcs[RERANK_WINDOW], order[RERANK_WINDOW];
+  for (int i = 0; i < whole; i++) { /* insertion sort, longest first (ties in input order) */
+    int at = i;
+    for (; at > 0 && r->ntok[order[at - 1]] < r->ntok[i]; at--) order[at] = order[at - 1];
+    order[at] = i;
+    longest = r->ntok[i] > longest ? r->ntok[i] : longest;
+  }
   for (int t = 0; t < r->threads; t++)
     if (bert_scratch_reserve(&r->wscratch[t], &r->bert, (size_t)longest))
       return err_set(err, BRASS_ENOMEM, "out of memory for activations of %d tokens", longest);
   for (int p = 0; p < longest; p++) r->pos[p] = p;
-  ce_whole_job job = {r, scores, rcs};
+  ce_whole_job job = {r, scores, rcs, order};
   pool_for(r->pool, (size_t)whole, 1, ce_whole_pairs, &job);
   for (int i = 0; i < whole; i++)
     if (rcs[i]) return err_set(err, BRASS_ENOMEM, "out of memory in attention");

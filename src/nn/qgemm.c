@@ -284,9 +284,17 @@ static void qlinear_quantize(void *ctx, size_t begin, size_t end, int worker) {
       /* int16 rows: quantize into the row's last k bytes, then widen in increasing k (d[kk]
        * never overwrites a byte not yet read) */
       int16_t *d = (int16_t *)(void *)q;
-      uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
-      j->sa[i] = qlinear_quantize_row(j, i, hi, &j->za[i]);
-      for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
+      if (j->qk->quant16) { /* the same values, straight to int16 */
+        const float *x = j->a + i * j->lda;
+        float lo, hi, inv;
+        j->qk->range(x, j->w->shift, k, &lo, &hi);
+        j->sa[i] = qgemm_act_params(lo, hi, &inv, &j->za[i]);
+        j->qk->quant16(x, j->w->shift, k, inv, j->za[i], d);
+      } else {
+        uint8_t *hi = (uint8_t *)(void *)(d + kp) - k;
+        j->sa[i] = qlinear_quantize_row(j, i, hi, &j->za[i]);
+        for (int kk = 0; kk < k; kk++) d[kk] = hi[kk];
+      }
       for (int kk = k; kk < kp; kk++) d[kk] = 0;
     } else {
       j->sa[i] = qlinear_quantize_row(j, i, q, &j->za[i]);

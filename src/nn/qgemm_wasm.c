@@ -119,6 +119,27 @@ static void qwasm_quant(const float *x, const float *mu, int k, float inv, int32
   qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, q + i);
 }
 
+/* qwasm_quant's values as int16, 8 at a time (two i32x4 narrowed with saturation: all are in
+ * 0..255 already), the tail through qgemm_quant_ref. */
+static void qwasm_quant16(const float *x, const float *mu, int k, float inv, int32_t zero,
+                          int16_t *q) {
+  const v128_t vi = wasm_f32x4_splat(inv), z = wasm_i32x4_splat(zero);
+  const v128_t top = wasm_i32x4_splat(255), bottom = wasm_i32x4_splat(0);
+  int i = 0;
+  for (; i + 8 <= k; i += 8) {
+    v128_t r[2];
+    for (int h = 0; h < 2; h++) {
+      v128_t t =
+          wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(ld4(x, mu, i + 4 * h), vi)));
+      r[h] = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_add(t, z), bottom), top);
+    }
+    wasm_v128_store(q + i, wasm_i16x8_narrow_i32x4(r[0], r[1]));
+  }
+  uint8_t tail[8];
+  qgemm_quant_ref(x + i, mu ? mu + i : NULL, k - i, inv, zero, tail);
+  for (int t = 0; t < k - i; t++) q[i + t] = tail[t];
+}
+
 /* 8 independent dot + add chains. */
 static double qwasm_mac_loop(size_t n, int32_t *sink) {
   v128_t y = wasm_i16x8_splat(-2);
@@ -143,6 +164,7 @@ const qgemm_kernel qgemm_kernel_wasm = {
     .micro = qwasm_micro,
     .range = qwasm_range,
     .quant = qwasm_quant,
+    .quant16 = qwasm_quant16,
     .mac_loop = qwasm_mac_loop,
 };
 

@@ -52,6 +52,10 @@ typedef void (*qgemm_micro_fn)(size_t ng, const uint8_t *a, size_t lda, const ui
  * and the scalar nearbyintf() agree. */
 typedef void (*qgemm_quant_fn)(const float *x, const float *mu, int k, float inv, int32_t zero,
                                uint8_t *q);
+/* The same values as qgemm_quant_fn, written as int16 (the w16 layout's activations): one pass
+ * instead of quantizing to bytes and widening them. */
+typedef void (*qgemm_quant16_fn)(const float *x, const float *mu, int k, float inv, int32_t zero,
+                                 int16_t *q);
 /* min(0, v[0..k)) and max(0, v[0..k)), v as above: exact in any order. */
 typedef void (*qgemm_range_fn)(const float *x, const float *mu, int k, float *lo, float *hi);
 
@@ -63,6 +67,7 @@ typedef struct qgemm_kernel {
   qgemm_micro_fn micro;
   qgemm_range_fn range;
   qgemm_quant_fn quant;
+  qgemm_quant16_fn quant16; /* w16 kernels: optional (NULL: quant, then widened) */
   /* For benchmarks: a register-only loop of independent integer dot-product instructions (n
    * iterations); returns the number of multiply-adds done. NULL for ref. */
   double (*mac_loop)(size_t n, int32_t *sink);
