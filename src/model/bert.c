@@ -20,8 +20,9 @@
  *     x   = LayerNorm(f Wdown^T + bdown + x)
  *   (int8: the last three lines run on blocks of BERT_FFN_ROWS rows per thread, so f stays in
  *   cache)
- * With CLS pooling only each sequence's first row is used, so the last layer's output projection
- * and feed-forward run on those rows alone (attention still needs every token's keys and values).
+ * With CLS pooling only each sequence's first row is used, so the last layer's attention runs for
+ * that query alone (still reading every token's keys and values) and its output projection and
+ * feed-forward on those rows alone.
  * Every step runs on the pool and computes each output element on one thread in a fixed order,
  * so the result does not depend on the thread count.
  */
@@ -441,19 +442,16 @@ static void bert_embed_rows(void *ctx, size_t begin, size_t end, int worker) {
 typedef struct bert_gather_job {
   const bert_batch *b;
   int H;
-  const float *ctx, *x; /* (ntok, H) */
-  float *ctx1, *x1;     /* (nseq, H) */
+  const float *x; /* (ntok, H) */
+  float *x1;      /* (nseq, H) */
 } bert_gather_job;
 
-/* Copies each sequence's first row of ctx and x to row k of ctx1 and x1. */
+/* Copies each sequence's first row of x to row k of x1. */
 static void bert_gather_rows(void *ctx, size_t begin, size_t end, int worker) {
   const bert_gather_job *j = ctx;
   const size_t H = (size_t)j->H;
-  for (size_t k = begin; k < end; k++) {
-    size_t r = (size_t)j->b->start[k];
-    memcpy(j->ctx1 + k * H, j->ctx + r * H, H * sizeof(float));
-    memcpy(j->x1 + k * H, j->x + r * H, H * sizeof(float));
-  }
+  for (size_t k = begin; k < end; k++)
+    memcpy(j->x1 + k * H, j->x + (size_t)j->b->start[k] * H, H * sizeof(float));
 }
 
 /* x = LN(GELU(x Wup + bup) Wdown + bdown + x) on nr rows xr, the intermediate in f. */
@@ -532,18 +530,22 @@ int bert_forward(const bert_model *m, pool *p, const bert_batch *b, int cls_only
     /* self-attention over every token of every sequence */
     gemm_epilogue e_qkv = {.bias = y->qkv_bias};
     gemm_linear(p, T, x, H, y->qkv, qkv, 3 * H, &e_qkv);
-    int rc = attention_f32(p, m->kern, b->nseq, b->start, b->len, m->heads, H / m->heads, qkv,
-                           3 * H, ctx, H);
-    if (rc) return rc;
     if (cls_only && l == m->layers - 1) {
-      /* Only the [CLS] rows are pooled: finish the last layer for those alone. qkv is free
-       * now and holds 3 * T * H >= 2 * nseq * H floats. */
-      bert_gather_job gj = {b, H, ctx, x, qkv, qkv + (size_t)b->nseq * H};
+      /* Only the [CLS] rows are pooled: finish the last layer for those alone, from attention
+       * for each sequence's first query only (its row k lands in row k of ctx). qkv is free
+       * after it and holds 3 * T * H >= nseq * H floats for the [CLS] rows of x. */
+      int rc = attention_first_f32(p, m->kern, b->nseq, b->start, b->len, m->heads, H / m->heads,
+                                   qkv, 3 * H, ctx, H);
+      if (rc) return rc;
+      bert_gather_job gj = {b, H, x, qkv};
       pool_for(p, (size_t)b->nseq, 16, bert_gather_rows, &gj);
-      bert_layer_tail(m, p, y, b->nseq, gj.ctx1, gj.x1, ffn);
+      bert_layer_tail(m, p, y, b->nseq, ctx, gj.x1, ffn);
       *out = gj.x1;
       return 0;
     }
+    int rc = attention_f32(p, m->kern, b->nseq, b->start, b->len, m->heads, H / m->heads, qkv,
+                           3 * H, ctx, H);
+    if (rc) return rc;
     bert_layer_tail(m, p, y, T, ctx, x, ffn);
   }
   *out = x;

@@ -10,6 +10,15 @@
  * Anything else (XLM-RoBERTa rerankers, two labels, a missing or misshapen head) is refused with
  * one line naming the file. Pairs go through the encoder in input order, packed into ragged
  * batches of at most RERANK_BATCH_TOKENS tokens; each score depends only on its own pair.
+ *
+ * Whole pairs per thread (int8): on several threads, as many pairs as fill every thread equally
+ * (the window's pairs less its count modulo the threads) each run through the encoder on one
+ * thread, serially, with that worker's own activations (wscratch), longest pairs first so that the
+ * threads finish together: one pool barrier for all of them instead of several per operation and
+ * layer of every batch, which cost most in the browser (Atomics.wait wake-ups). The pairs left over
+ * take the batched path split across the threads. Every row of a pair is computed the same way
+ * alone or in a batch, on one thread or several, so the scores are the same bits either way
+ * (test_rerank_static: threads 1 and 2, both dtypes).
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -44,8 +53,20 @@ struct brass_reranker {
   int start[RERANK_WINDOW], len[RERANK_WINDOW];
   float *pooled; /* (RERANK_WINDOW, hidden) */
   bert_scratch scratch;
+  bert_scratch *wscratch; /* (threads) each worker's activations for whole pairs */
+  int whole;              /* run whole pairs per thread (ce_whole_default) */
   char description[256];
 };
+
+/* Whole pairs per thread (see the top comment) for int8 models; f32 keeps the batched path
+ * (natively whole pairs cost it ~7% more CPU time: its 4x larger weights, streamed by each
+ * thread for a different layer, no longer share the L3 cache). $BRASS_RERANK_WHOLE=0 or 1
+ * overrides: the same scores either way; the variable exists to measure one against the other. */
+static int ce_whole_default(int int8) {
+  const char *e = getenv("BRASS_RERANK_WHOLE");
+  if (e && (e[0] == '0' || e[0] == '1') && !e[1]) return e[0] == '1';
+  return int8;
+}
 
 /* ---- opening ------------------------------------------------------------------------------ */
 
@@ -172,6 +193,8 @@ static void ce_free(brass_reranker *r) {
   free(r->types);
   free(r->pooled);
   bert_scratch_free(&r->scratch);
+  for (int t = 0; r->wscratch && t < r->threads; t++) bert_scratch_free(&r->wscratch[t]);
+  free(r->wscratch);
   free(r);
 }
 
@@ -235,6 +258,12 @@ int brass_reranker_open(const char *dir, const brass_reranker_options *opts, bra
     goto fail;
   }
   r->threads = pool_threads(r->pool);
+  r->wscratch = calloc((size_t)r->threads, sizeof *r->wscratch);
+  if (!r->wscratch) {
+    rc = err_set(err, BRASS_ENOMEM, "%s: out of memory", dir);
+    goto fail;
+  }
+  r->whole = ce_whole_default(r->cfg.dtype == GEMM_INT8);
   snprintf(r->description, sizeof r->description,
            "bert cross-encoder %d layers, hidden %d, %d heads, max %d tokens, kernel %s",
            r->cfg.layers, r->cfg.hidden, r->cfg.heads, r->cfg.max_seq_length,
@@ -294,7 +323,67 @@ static void ce_tokenize_rows(void *ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-/* Scores the pairs [0, n) of the window in ragged batches, in order. */
+/* The score of a pair from its pooled row p: w_cls . tanh(p) + b_cls. */
+static float ce_score(const brass_reranker *r, const float *p) {
+  double acc = 0;
+  for (int i = 0; i < r->cfg.hidden; i++) acc += (double)r->cls_weight[i] * tanh((double)p[i]);
+  return (float)(acc + r->cls_bias);
+}
+
+typedef struct ce_whole_job {
+  brass_reranker *r;
+  float *scores;
+  int *rc;          /* (pairs) 0 or BRASS_ENOMEM */
+  const int *order; /* (pairs) the pairs by decreasing length: the threads finish together */
+} ce_whole_job;
+
+/* Pairs [begin, end) of the window, each through the encoder and the head on this worker alone
+ * (its tokens at their own slots of ids and types, positions 0.. from pos). */
+static void ce_whole_pairs(void *ctx, size_t begin, size_t end, int worker) {
+  const ce_whole_job *j = ctx;
+  brass_reranker *r = j->r;
+  const size_t seq = (size_t)r->cfg.max_seq_length, H = (size_t)r->cfg.hidden;
+  for (size_t t = begin; t < end; t++) {
+    const size_t i = (size_t)j->order[t];
+    const int start = 0, len = r->ntok[i];
+    bert_batch b = {.nseq = 1,
+                    .ntok = len,
+                    .start = &start,
+                    .len = &len,
+                    .ids = r->ids + i * seq,
+                    .pos = r->pos,
+                    .types = r->types + i * seq};
+    const float *cls;
+    j->rc[i] = bert_forward(&r->bert, NULL, &b, 1, &r->wscratch[worker], &cls);
+    if (j->rc[i]) continue;
+    gemm_epilogue ep = {.bias = r->pooler_bias};
+    gemm_linear(NULL, 1, cls, (int)H, r->pooler, r->pooled + i * H, (int)H, &ep);
+    j->scores[i] = ce_score(r, r->pooled + i * H);
+  }
+}
+
+/* Scores pairs [0, whole) of the window whole, one per thread at a time. */
+static int ce_window_whole(brass_reranker *r, int whole, float *scores, brass_error *err) {
+  int longest = 0, rcs[RERANK_WINDOW], order[RERANK_WINDOW];
+  for (int i = 0; i < whole; i++) { /* insertion sort, longest first (ties in input order) */
+    int at = i;
+    for (; at > 0 && r->ntok[order[at - 1]] < r->ntok[i]; at--) order[at] = order[at - 1];
+    order[at] = i;
+    longest = r->ntok[i] > longest ? r->ntok[i] : longest;
+  }
+  for (int t = 0; t < r->threads; t++)
+    if (bert_scratch_reserve(&r->wscratch[t], &r->bert, (size_t)longest))
+      return err_set(err, BRASS_ENOMEM, "out of memory for activations of %d tokens", longest);
+  for (int p = 0; p < longest; p++) r->pos[p] = p;
+  ce_whole_job job = {r, scores, rcs, order};
+  pool_for(r->pool, (size_t)whole, 1, ce_whole_pairs, &job);
+  for (int i = 0; i < whole; i++)
+    if (rcs[i]) return err_set(err, BRASS_ENOMEM, "out of memory in attention");
+  return 0;
+}
+
+/* Scores the pairs [0, n) of the window: whole pairs per thread first where that fills every
+ * thread, then the rest in ragged batches, in order. */
 static int ce_window(brass_reranker *r, int n, size_t first, float *scores, brass_error *err) {
   const int seq = r->cfg.max_seq_length, H = r->cfg.hidden;
   for (int i = 0; i < n; i++)
@@ -303,7 +392,14 @@ static int ce_window(brass_reranker *r, int n, size_t first, float *scores, bras
                      first + (size_t)i,
                      r->ntok[i] == BRASS_ERANGE ? "a token id is outside the model's vocabulary"
                                                 : "the tokenizer failed");
-  for (int k = 0; k < n;) {
+  int k = 0;
+  if (r->whole && r->threads > 1 && n >= r->threads) {
+    const int whole = n - n % r->threads;
+    int rc = ce_window_whole(r, whole, scores, err);
+    if (rc) return rc;
+    k = whole;
+  }
+  while (k < n) {
     int nseq = 0, ntok = 0, k0 = k;
     while (k < n && (nseq == 0 || ntok + r->ntok[k] <= RERANK_BATCH_TOKENS)) {
       int len = r->ntok[k];
@@ -331,12 +427,7 @@ static int ce_window(brass_reranker *r, int n, size_t first, float *scores, bras
       return err_set(err, BRASS_ENOMEM, "out of memory in attention");
     gemm_epilogue ep = {.bias = r->pooler_bias};
     gemm_linear(r->pool, nseq, cls, H, r->pooler, r->pooled, H, &ep);
-    for (int s = 0; s < nseq; s++) {
-      const float *p = r->pooled + (size_t)s * H;
-      double acc = 0;
-      for (int i = 0; i < H; i++) acc += (double)r->cls_weight[i] * tanh((double)p[i]);
-      scores[k0 + s] = (float)(acc + r->cls_bias);
-    }
+    for (int s = 0; s < nseq; s++) scores[k0 + s] = ce_score(r, r->pooled + (size_t)s * H);
     /* later pairs of the window still sit at their own slots: packing only moved earlier ones */
   }
   return 0;

@@ -363,3 +363,66 @@ int attention_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start, 
   return attention_alibi_f32(p, kern, nseq, start, len, heads, head_dim, NULL, qkv, ld_qkv, out,
                              ld_out);
 }
+
+typedef struct attn_first_job {
+  const gemm_kernel *kern;
+  const int *start, *len;
+  int heads, head_dim;
+  const float *qkv;
+  int ld_qkv;
+  float *out;
+  int ld_out;
+  float scale;
+  float *scores; /* per worker: max_len floats */
+  size_t max_len;
+} attn_first_job;
+
+/* (sequence, head) pairs [begin, end): the first query's row, as attn_task computes it (the same
+ * gemm_serial products and softmax on that row alone: the same bits). */
+static void attn_first_task(void *ctx, size_t begin, size_t end, int worker) {
+  const attn_first_job *j = ctx;
+  float *s = j->scores + (size_t)worker * j->max_len;
+  const size_t hd = (size_t)j->head_dim, width = (size_t)j->heads * hd;
+  for (size_t t = begin; t < end; t++) {
+    const size_t b = t / (size_t)j->heads, h = t % (size_t)j->heads;
+    const int n = j->len[b];
+    if (n <= 0) continue;
+    const float *q = j->qkv + (size_t)j->start[b] * (size_t)j->ld_qkv + h * hd;
+    const float *k = q + width, *v = q + 2 * width;
+    float *o = j->out + b * (size_t)j->ld_out + h * hd;
+    gemm_serial(j->kern, 0, 1, 1, n, (int)hd, 1.0f, q, j->ld_qkv, k, j->ld_qkv, 0.0f, s, n);
+    j->kern->softmax(s, (size_t)n, j->scale);
+    gemm_serial(j->kern, 0, 0, 1, (int)hd, n, 1.0f, s, n, v, j->ld_qkv, 0.0f, o, j->ld_out);
+  }
+}
+
+int attention_first_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
+                        const int *len, int heads, int head_dim, const float *qkv, int ld_qkv,
+                        float *out, int ld_out) {
+  if (nseq <= 0) return 0;
+  if (heads <= 0 || head_dim <= 0 || !start || !len || !qkv || !out ||
+      (long long)ld_qkv < 3LL * heads * head_dim || (long long)ld_out < (long long)heads * head_dim)
+    return BRASS_EINVAL;
+  if (!kern) kern = gemm_kernel_default();
+  int max_len = 0;
+  for (int b = 0; b < nseq; b++)
+    if (len[b] > max_len) max_len = len[b];
+  if (max_len == 0) return 0;
+  float *scores = malloc(sizeof(float) * (size_t)max_len * (size_t)pool_threads(p));
+  if (!scores) return BRASS_ENOMEM;
+  attn_first_job job = {.kern = kern,
+                        .start = start,
+                        .len = len,
+                        .heads = heads,
+                        .head_dim = head_dim,
+                        .qkv = qkv,
+                        .ld_qkv = ld_qkv,
+                        .out = out,
+                        .ld_out = ld_out,
+                        .scale = (float)(1.0 / sqrt((double)head_dim)),
+                        .scores = scores,
+                        .max_len = (size_t)max_len};
+  pool_for(p, (size_t)nseq * (size_t)heads, 4, attn_first_task, &job);
+  free(scores);
+  return 0;
+}

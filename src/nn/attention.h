@@ -34,4 +34,12 @@ int attention_alibi_f32(pool *p, const gemm_kernel *kern, int nseq, const int *s
                         const int *len, int heads, int head_dim, const float *slopes,
                         const float *qkv, int ld_qkv, float *out, int ld_out);
 
+/* Only the first query of each sequence (a cross-encoder's or CLS-pooled embedder's last layer,
+ * whose other rows are never used): row b of out = row start[b] of attention_f32's output, the
+ * same bits (the same products and softmax on that row alone), while reading every key and value.
+ * Returns as attention_f32(). */
+int attention_first_f32(pool *p, const gemm_kernel *kern, int nseq, const int *start,
+                        const int *len, int heads, int head_dim, const float *qkv, int ld_qkv,
+                        float *out, int ld_out);
+
 #endif

@@ -29,6 +29,7 @@
  */
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
 #include <float.h>
+#include <math.h>
 #include <string.h>
 #include <wasm_simd128.h>
 
@@ -166,6 +167,66 @@ static void wasm_softmax(float *x, size_t n, float scale) {
   for (i = body; i < n; i++) x[i] *= 1.0f / sum;
 }
 
+/* ---- LayerNorm row ---------------------------------------------------------------------- */
+
+/* layernorm_row_ref's 8 partial sums (kernel.h) in four f64x2: lanes 2v, 2v + 1 of p[v]. */
+static inline void ln_add8(v128_t p[4], v128_t a, v128_t b, int sq, v128_t mean) {
+  const v128_t h[4] = {a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1), b,
+                       wasm_i32x4_shuffle(b, b, 2, 3, 0, 1)};
+  for (int v = 0; v < 4; v++) {
+    v128_t d = wasm_f64x2_promote_low_f32x4(h[v]);
+    if (sq) {
+      d = wasm_f64x2_sub(d, mean);
+      d = wasm_f64x2_mul(d, d);
+    }
+    p[v] = wasm_f64x2_add(p[v], d);
+  }
+}
+
+/* sum over x[0..n) of x (sq 0) or (x - mean)^2 (sq 1), with layernorm_row_ref's additions */
+static double ln_sum(const float *x, int n, int sq, double mean) {
+  v128_t p[4], m = wasm_f64x2_splat(mean);
+  for (int v = 0; v < 4; v++) p[v] = wasm_f64x2_splat(0.0);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) ln_add8(p, wasm_v128_load(x + i), wasm_v128_load(x + i + 4), sq, m);
+  double part[8];
+  for (int v = 0; v < 4; v++) wasm_v128_store(part + 2 * v, p[v]);
+  for (int l = 0; i < n; i++, l++) {
+    double d = sq ? (double)x[i] - mean : (double)x[i];
+    part[l] += sq ? d * d : d;
+  }
+  double s = 0.0;
+  for (int l = 0; l < 8; l++) s += part[l];
+  return s;
+}
+
+/* layernorm_row_ref's bits: the same double sums in the same order, then per 4 columns
+ * (float)((x - mean) * rstd) in double, times gamma plus beta in float. */
+static void wasm_layernorm(int cols, const float *x, const float *gamma, const float *beta,
+                           float eps, float *y) {
+  const double mean = ln_sum(x, cols, 0, 0.0) / cols;
+  const double var = ln_sum(x, cols, 1, mean) / cols;
+  const double rstd = 1.0 / sqrt(var + (double)eps);
+  const v128_t m = wasm_f64x2_splat(mean), r = wasm_f64x2_splat(rstd);
+  const v128_t one = wasm_f32x4_splat(1.0f), zero = wasm_f32x4_splat(0.0f);
+  int c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const v128_t v = wasm_v128_load(x + c);
+    const v128_t lo = wasm_f64x2_mul(wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(v), m), r);
+    const v128_t hi = wasm_f64x2_mul(
+        wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)), m), r);
+    const v128_t f = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo),
+                                        wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+    const v128_t g = gamma ? wasm_v128_load(gamma + c) : one;
+    const v128_t b = beta ? wasm_v128_load(beta + c) : zero;
+    wasm_v128_store(y + c, wasm_f32x4_add(wasm_f32x4_mul(f, g), b));
+  }
+  for (; c < cols; c++) {
+    float v = (float)(((double)x[c] - mean) * rstd);
+    y[c] = v * (gamma ? gamma[c] : 1.0f) + (beta ? beta[c] : 0.0f);
+  }
+}
+
 const gemm_kernel gemm_kernel_wasm = {
     .name = KERNEL_NAME,
     .mr = MR,
@@ -178,6 +239,7 @@ const gemm_kernel gemm_kernel_wasm = {
     .epilogue = wasm_epilogue,
     .gelu = wasm_gelu,
     .softmax = wasm_softmax,
+    .layernorm = wasm_layernorm,
     .fma_loop = NULL,
 };
 

@@ -5,7 +5,8 @@
 #     types, longest_first truncation) on real pairs, long ones included;
 #   - `brass rerank` logits within 1e-4 of torch_cross_encoder.py (float64) for a small model
 #     (64 positions: much truncation), an F16 one, and the ms-marco TinyBERT-L-2 / MiniLM-L-6
-#     shapes with the real vocabulary; threads 1 and 2 give identical output;
+#     shapes with the real vocabulary; threads 1 and 2 give identical output (int8: 1, 2, 3 and
+#     with whole pairs per thread off; f32 with them on);
 #   - static models (model2vec normalised, F16; sentence-transformers StaticEmbedding with and
 #     without Normalize): `brass embed --tokens` == HF encode(text, add_special_tokens=False),
 #     vectors within 1e-4 of torch_static.py;
@@ -67,6 +68,22 @@ for name in $models; do
   cmp -s "$work/$name.t1" "$work/$name.got" && ok "$name: threads 1 and 2 identical" ||
     fail "$name: thread count changes the scores"
 done
+# int8, and whole pairs per thread (cross_encoder.c): the same scores on 1, 2 and 3 threads (3
+# leaves one of the 40 pairs to the batched path) and with whole pairs turned off; f32 (batched by
+# default) the same with whole pairs turned on
+BRASS_RERANK_WHOLE=1 "$BRASS" rerank --model "$work/ce-tiny" --threads 2 <"$work/pairs.jsonl" |
+  sed 's/.*/[&]/' | cmp -s - "$work/ce-tiny.t1" && ok "ce-tiny f32: whole pairs per thread identical" ||
+  fail "ce-tiny f32: whole pairs per thread change the scores"
+for t in 1 2 3; do
+  BRASS_DTYPE=int8 "$BRASS" rerank --model "$work/ce-tiny" --threads $t <"$work/pairs.jsonl" >"$work/int8.t$t"
+done
+BRASS_RERANK_WHOLE=0 BRASS_DTYPE=int8 "$BRASS" rerank --model "$work/ce-tiny" --threads 2 \
+  <"$work/pairs.jsonl" >"$work/int8.w0"
+[ "$(wc -l <"$work/int8.t1")" = "$(wc -l <"$work/pairs.jsonl")" ] &&
+  cmp -s "$work/int8.t1" "$work/int8.t2" && cmp -s "$work/int8.t1" "$work/int8.t3" &&
+  cmp -s "$work/int8.t1" "$work/int8.w0" &&
+  ok "ce-tiny int8: threads 1, 2, 3 and batched-only identical" ||
+  fail "ce-tiny int8: thread count or whole pairs change the scores"
 # --json shape
 "$BRASS" rerank --model "$work/ce-small" --json <"$work/pairs.jsonl" | head -1 |
   grep -Eq '^\{"score":-?[0-9.e+-]+\}$' && ok "rerank --json prints {\"score\": S}" || fail "rerank --json shape"

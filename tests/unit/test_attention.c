@@ -5,7 +5,8 @@
  * heads x head_dim combinations, padded leading dimensions; every kernel; bit-identical output
  * for 1..4 threads. The same for attention_alibi_f32() (JinaBERT's ALiBi bias -slope_h |i - j|),
  * with sequences long enough (700, 2000) that it shrinks its query blocks. A kernel's register
- * path for short sequences (attn_small) gives the general path's bits.
+ * path for short sequences (attn_small) gives the general path's bits. attention_first_f32() (the
+ * first query of each sequence only) gives attention_f32()'s first rows bit for bit.
  */
 #include <math.h>
 #include <stdint.h>
@@ -238,6 +239,45 @@ static void test_attn_small(const gemm_kernel *kern) {
   free(got);
 }
 
+/* attention_first_f32: row b of its output is row start[b] of attention_f32's, bit for bit
+ * (short sequences, which attn_small may take, and ones of several query blocks; a padded and a
+ * ragged batch; on the pool and without), and nothing else is written. */
+static void test_first(const gemm_kernel *kern, pool *p) {
+  const int lens[] = {quick ? 140 : 261, 1, 64, 3, 129, 0, 77};
+  const int nseq = 7, heads = 4, hd = 32;
+  for (int padded = 0; padded < 2; padded++) {
+    batch bt = make_batch(nseq, lens, padded, heads, hd);
+    CHECK(attention_f32(p, kern, nseq, bt.start, bt.len, heads, hd, bt.qkv, bt.ld_qkv, bt.out,
+                        bt.ld_out) == 0);
+    float *first = malloc(sizeof(float) * (size_t)(nseq + 1) * (size_t)bt.ld_out);
+    for (pool *q = NULL;; q = p) {
+      for (int i = 0; i < (nseq + 1) * bt.ld_out; i++) first[i] = OUT_SENTINEL;
+      CHECK(attention_first_f32(q, kern, nseq, bt.start, bt.len, heads, hd, bt.qkv, bt.ld_qkv,
+                                first, bt.ld_out) == 0);
+      int bad = 0;
+      for (int b = 0; b < nseq; b++)
+        for (int c = 0; c < bt.ld_out; c++) {
+          float want = c < heads * hd && bt.len[b] > 0 ? bt.out[(size_t)bt.start[b] * bt.ld_out + c]
+                                                       : OUT_SENTINEL;
+          bad += memcmp(&first[(size_t)b * bt.ld_out + c], &want, sizeof want) != 0;
+        }
+      for (int c = 0; c < bt.ld_out; c++)
+        bad += first[(size_t)nseq * bt.ld_out + c] != OUT_SENTINEL;
+      CHECK_MSG(bad == 0,
+                "%s attention_first %s%s: %d values differ from attention_f32's first rows",
+                kern->name, padded ? "padded" : "ragged", q ? " on the pool" : "", bad);
+      if (q) break;
+    }
+    free(first);
+    free_batch(&bt);
+  }
+  const int one[] = {5};
+  batch bt = make_batch(1, one, 0, 2, 8);
+  CHECK(attention_first_f32(NULL, kern, 1, bt.start, bt.len, 2, 8, bt.qkv, 47, bt.out, bt.ld_out) ==
+        BRASS_EINVAL);
+  free_batch(&bt);
+}
+
 int main(void) {
   const char *q = getenv("BRASS_TEST_QUICK");
   quick = q && *q && strcmp(q, "0") != 0;
@@ -251,6 +291,7 @@ int main(void) {
     test_determinism(kern);
     test_alibi(kern, p);
     if (kern->attn_small) test_attn_small(kern);
+    test_first(kern, p);
     printf("kernel %s: %s\n", kern->name, check_failed == before ? "ok" : "FAILED");
   }
   /* NULL kernel means the default one */
