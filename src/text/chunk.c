@@ -191,15 +191,20 @@ static int ck_line(ck_state *st, int c, size_t pos) {
   return st->lline[c];
 }
 
-/* A term's bytes, at most CK_TERM_MAX (cut before a UTF-8 continuation byte): a chunk's terms
- * then take at most its own length plus CK_TERM_MAX, however long a <dt> is. */
+/* len bytes of s cut to at most max, before a UTF-8 continuation byte (s[len] is readable when
+ * len > max). */
+static size_t ck_utf8_cut(const char *s, size_t len, size_t max) {
+  if (len <= max) return len;
+  len = max;
+  while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
+  return len;
+}
+
+/* A term's bytes, at most CK_TERM_MAX: a chunk's terms then take at most its own length plus
+ * CK_TERM_MAX, however long a <dt> is. */
 #define CK_TERM_MAX 200
 static size_t ck_term_len(const extract_doc *doc, const extract_span *sp) {
-  size_t len = sp->end - sp->start;
-  if (len <= CK_TERM_MAX) return len;
-  len = CK_TERM_MAX;
-  while (len > 0 && ((unsigned char)doc->text[sp->start + len] & 0xC0) == 0x80) len--;
-  return len;
+  return ck_utf8_cut(doc->text + sp->start, sp->end - sp->start, CK_TERM_MAX);
 }
 
 /* A document's lead, its first CK_LEAD_WORDS words (whitespace runs become one space, each word
@@ -217,11 +222,7 @@ static size_t ck_lead(const char *text, size_t n, char *buf) {
     size_t w = i;
     while (i < n && !ck_space((unsigned char)text[i])) i++;
     if (i == w) break;
-    size_t len = i - w;
-    if (len > CK_LEAD_WORD_MAX) {
-      len = CK_LEAD_WORD_MAX;
-      while (len > 0 && ((unsigned char)text[w + len] & 0xC0) == 0x80) len--;
-    }
+    size_t len = ck_utf8_cut(text + w, i - w, CK_LEAD_WORD_MAX);
     if (k) buf[k++] = ' ';
     memcpy(buf + k, text + w, len);
     k += len;
